@@ -1,0 +1,46 @@
+/* One command-line parser for every fabcheck program. */
+#ifndef FC_OPTIONS_H
+#define FC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FC_DEFAULT_PORT 47592
+#define FC_DEFAULT_DEADLINE_S 300.0
+#define FC_DEFAULT_OP_TIMEOUT_S 10.0
+#define FC_DEFAULT_WARMUP 16
+#define FC_MAX_ITERS 100000000L
+
+struct fc_opts {
+	const char *provider;   /* -p, default efa or $FABCHECK_PROVIDER */
+	const char *domain;     /* -d */
+	const char *transport;  /* -x ofi|socket */
+	const char *sizes;      /* -S specification, expanded after setup */
+	long iters;             /* -I, 0 = adaptive */
+	long warmup;            /* -w */
+	double deadline_s;      /* -t, whole run */
+	double op_timeout_s;    /* -T, longest silence from the peer */
+	double size_budget_s;   /* adaptive iterations: time per size */
+	bool verify;            /* -v */
+	bool block;             /* -b, blocking completion reads */
+	const char *json_path;  /* --json FILE|- */
+	const char *csv_path;   /* --csv FILE|- */
+	uint16_t port;          /* -B bootstrap port */
+	int sockbuf;            /* --sockbuf, 0 = kernel autotuning */
+	const char *peer;       /* server host; NULL = this side is the server */
+};
+
+/* What a program tells the parser about itself, for --help. */
+struct fc_prog {
+	const char *name;
+	const char *summary;
+	const char *default_sizes;
+};
+
+/* Returns 0 to run, 1 when --help was printed (exit 0), or -FC_EXIT_USAGE
+ * after printing the offending value. */
+int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char **argv);
+void fc_opts_usage(const struct fc_prog *prog, FILE *f);
+
+#endif

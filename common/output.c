@@ -1,0 +1,172 @@
+#include "output.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "options.h"
+#include "record.h"
+#include "sizes.h"
+
+static int sink_open(struct fc_sink *s, const char *path)
+{
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-")) {
+		s->f = stdout;
+		return 0;
+	}
+	if (asprintf(&s->tmp, "%s.tmp-XXXXXX", path) < 0)
+		return -FC_EXIT_FABRIC;
+	fd = mkstemp(s->tmp);
+	if (fd < 0 || !(s->f = fdopen(fd, "w"))) {
+		fc_err("cannot write results to '%s': %s", path, strerror(errno));
+		free(s->tmp);
+		s->tmp = NULL;
+		return -FC_EXIT_USAGE;
+	}
+	s->path = strdup(path);
+	return 0;
+}
+
+static int sink_close(struct fc_sink *s)
+{
+	int rc = 0;
+
+	if (!s->f)
+		return 0;
+	if (s->f == stdout) {
+		fflush(stdout);
+	} else {
+		if (fflush(s->f) || fsync(fileno(s->f)) || fclose(s->f) || rename(s->tmp, s->path)) {
+			fc_err("cannot finish writing '%s': %s", s->path, strerror(errno));
+			unlink(s->tmp);
+			rc = -FC_EXIT_FABRIC;
+		}
+	}
+	free(s->tmp);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+	return rc;
+}
+
+int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->cols = cols;
+	if ((rc = sink_open(&o->json, opts->json_path)) || (rc = sink_open(&o->csv, opts->csv_path))) {
+		fc_out_close(o);
+		return rc;
+	}
+	/* Records own stdout when asked for there; the table then goes to stderr. */
+	o->table = (o->json.f == stdout || o->csv.f == stdout) ? stderr : stdout;
+	return 0;
+}
+
+void fc_out_banner(struct fc_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	fc_progress_done();
+	fputs("# ", o->table);
+	va_start(ap, fmt);
+	vfprintf(o->table, fmt, ap);
+	va_end(ap);
+	fputc('\n', o->table);
+}
+
+static void csv_value(FILE *f, json_t *v)
+{
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (strpbrk(s, ",\"\n")) {
+			fputc('"', f);
+			for (; *s; s++) {
+				if (*s == '"')
+					fputc('"', f);
+				fputc(*s, f);
+			}
+			fputc('"', f);
+		} else {
+			fputs(s, f);
+		}
+	} else if (json_is_integer(v)) {
+		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		fprintf(f, "%.6g", json_real_value(v));
+	} else if (json_is_boolean(v)) {
+		fputs(json_is_true(v) ? "true" : "false", f);
+	}
+}
+
+static void table_row(struct fc_out *o, json_t *rec)
+{
+	FILE *f = o->table;
+
+	fc_progress_done();
+	if (!o->table_header_done) {
+		for (const struct fc_column *c = o->cols; c->key; c++)
+			fprintf(f, "%*s", c->width, c->header);
+		fputc('\n', f);
+		o->table_header_done = true;
+	}
+	for (const struct fc_column *c = o->cols; c->key; c++) {
+		json_t *v = json_object_get(rec, c->key);
+		char buf[32];
+		if (c->decimals < 0 && json_is_integer(v))
+			fprintf(f, "%*s", c->width, fc_size_format((uint64_t)json_integer_value(v), buf, sizeof(buf)));
+		else if (json_is_number(v))
+			fprintf(f, "%*.*f", c->width, c->decimals, json_number_value(v));
+		else if (json_is_string(v))
+			fprintf(f, "%*s", c->width, json_string_value(v));
+		else
+			fprintf(f, "%*s", c->width, "-");
+	}
+	fputc('\n', f);
+	fflush(f);
+}
+
+int fc_out_record(struct fc_out *o, json_t *rec)
+{
+	if (o->json.f) {
+		char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+		if (!line)
+			return -FC_EXIT_FABRIC;
+		/* one complete line per record, flushed: a reader never sees half */
+		fprintf(o->json.f, "%s\n", line);
+		fflush(o->json.f);
+		free(line);
+	}
+	if (o->csv.f) {
+		if (!o->csv_header_done) {
+			for (size_t i = 0; i < fc_schema_nfields; i++)
+				fprintf(o->csv.f, "%s%s", i ? "," : "", fc_schema_fields[i]);
+			fputc('\n', o->csv.f);
+			o->csv_header_done = true;
+		}
+		for (size_t i = 0; i < fc_schema_nfields; i++) {
+			if (i)
+				fputc(',', o->csv.f);
+			csv_value(o->csv.f, json_object_get(rec, fc_schema_fields[i]));
+		}
+		fputc('\n', o->csv.f);
+		fflush(o->csv.f);
+	}
+	table_row(o, rec);
+	return 0;
+}
+
+int fc_out_close(struct fc_out *o)
+{
+	int a = sink_close(&o->json), b = sink_close(&o->csv);
+	return a ? a : b;
+}

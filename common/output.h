@@ -1,0 +1,41 @@
+/* Record sinks: the human table, JSON Lines and CSV, all from the same
+ * record objects. Files are written under a temporary name and renamed
+ * into place on close, so a result file is never half-written. */
+#ifndef FC_OUTPUT_H
+#define FC_OUTPUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct fc_opts;
+
+/* One column of the human table: a record key, its header, and how wide. */
+struct fc_column {
+	const char *key;
+	const char *header;
+	int width;
+	int decimals; /* for numbers; -1 = size with suffix */
+};
+
+struct fc_sink {
+	FILE *f;
+	char *path, *tmp; /* NULL for stdout */
+};
+
+struct fc_out {
+	struct fc_sink json, csv;
+	FILE *table; /* stdout, or stderr when stdout carries records */
+	const struct fc_column *cols;
+	bool table_header_done, csv_header_done;
+};
+
+int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols);
+/* Comment line above the table (provenance for people). */
+void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes one record everywhere. Does not take the reference. */
+int fc_out_record(struct fc_out *o, json_t *rec);
+/* Flushes and renames files into place. Returns 0 or -FC_EXIT_FABRIC. */
+int fc_out_close(struct fc_out *o);
+
+#endif

@@ -1,0 +1,79 @@
+/* The transport interface every benchmark loop is written against, in the
+ * spirit of iperf3's struct protocol: `ofi` (libfabric, any provider) and
+ * `socket` (kernel TCP, the non-EFA baseline) behind the same calls, so both
+ * are measured by the same loop with the same clocks. */
+#ifndef FC_XPORT_H
+#define FC_XPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fc_op_kind { FC_OP_SEND, FC_OP_RECV };
+
+/* One posted operation. xport_ctx comes first: libfabric's FI_CONTEXT /
+ * FI_CONTEXT2 modes need provider scratch space in the op's context, and the
+ * completion hands back exactly this pointer. */
+struct fc_op {
+	uint64_t xport_ctx[8];
+	void *buf;
+	size_t len;
+	enum fc_op_kind kind;
+	int slot;  /* the caller's */
+	bool done; /* set by fc_run_wait when the completion arrives */
+};
+
+struct fc_xport_cfg {
+	const char *provider;
+	const char *domain;   /* NULL: the one that reaches the peer */
+	const char *local_ip; /* this side's bootstrap address: the path to the peer */
+	const char *peer_ip;
+	bool is_server;
+	bool block;           /* blocking completion reads */
+	int sockbuf;          /* socket transport buffer sizes, 0 = kernel default */
+};
+
+#define FC_MAX_SWITCH 8
+
+/* What was actually set up: goes into every record, so a result can never
+ * hide which provider, fabric or interface produced it. */
+struct fc_xport_info {
+	char transport[16];
+	char provider[64];  /* e.g. "tcp;ofi_rxm", or "socket" */
+	char fabric[128];
+	char domain[128];
+	char libfabric[32]; /* runtime version, empty for the socket transport */
+	char libfabric_path[4096];
+	char local_addr[160];
+	char peer_addr[160];
+	int sndbuf, rcvbuf; /* socket transport, -1 elsewhere */
+	size_t nswitch;     /* protocol switch points, for -S all */
+	size_t switch_pts[FC_MAX_SWITCH];
+	const char *switch_names[FC_MAX_SWITCH];
+};
+
+struct fc_xport;
+
+struct fc_xport_ops {
+	const char *name;
+	int (*open)(struct fc_xport **x, const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
+	/* This side's address, to send to the peer through the bootstrap. */
+	int (*get_addr)(struct fc_xport *x, void *buf, size_t *len);
+	int (*connect)(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
+		       struct fc_xport_info *info);
+	/* Registers a buffer region every later op lies in. */
+	int (*reg)(struct fc_xport *x, void *buf, size_t len);
+	int (*post_send)(struct fc_xport *x, struct fc_op *op, uint64_t deadline);
+	int (*post_recv)(struct fc_xport *x, struct fc_op *op, uint64_t deadline);
+	/* Up to max completed ops; 0 when the deadline passed with none (the
+	 * caller names what it waited for); negative after printing an error. */
+	int (*poll)(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline);
+	void (*close)(struct fc_xport *x);
+};
+
+extern const struct fc_xport_ops fc_xport_ofi;
+extern const struct fc_xport_ops fc_xport_socket;
+
+const struct fc_xport_ops *fc_xport_find(const char *name);
+
+#endif

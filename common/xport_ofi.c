@@ -1,0 +1,503 @@
+/* libfabric transport: FI_EP_RDM on any provider (efa in production; tcp,
+ * sockets, shm, udp on a machine without EFA). */
+#include "xport.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <rdma/fabric.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_eq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "timing.h"
+
+#define FC_FI_VERSION FI_VERSION(1, 9)
+#define PENDING_MAX 4096
+
+struct fc_xport {
+	const struct fc_xport_cfg *cfg;
+	struct fi_info *info;
+	struct fid_fabric *fabric;
+	struct fid_domain *domain;
+	struct fid_av *av;
+	struct fid_cq *cq;
+	struct fid_ep *ep;
+	struct fid_mr *mr;
+	void *desc;
+	fi_addr_t peer;
+	/* Completions reaped while a post waited for queue space. */
+	struct fc_op *pending[PENDING_MAX];
+	int npending;
+};
+
+static bool is_ip_format(uint32_t f)
+{
+	return f == FI_SOCKADDR || f == FI_SOCKADDR_IN || f == FI_SOCKADDR_IN6;
+}
+
+/* prov_name is "core;utility" (e.g. "tcp;ofi_rxm"): the provider asked for
+ * must be one of its parts, never a silent substitute. */
+static bool prov_matches(const char *prov_name, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p = prov_name;
+
+	while (p && *p) {
+		if (!strncmp(p, want, n) && (p[n] == ';' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ';');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+static struct fi_info *make_hints(const struct fc_xport_cfg *cfg, bool with_domain)
+{
+	struct fi_info *h = fi_allocinfo();
+
+	if (!h)
+		return NULL;
+	h->ep_attr->type = FI_EP_RDM;
+	h->caps = FI_MSG;
+	/* FI_CONTEXT2 is required by efa-direct and harmless elsewhere. */
+	h->mode = FI_CONTEXT | FI_CONTEXT2;
+	/* What EFA requires (efa-facts 1.3); providers that need less accept it. */
+	h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
+	h->domain_attr->threading = FI_THREAD_DOMAIN;
+	if (cfg->provider)
+		h->fabric_attr->prov_name = strdup(cfg->provider);
+	if (with_domain && cfg->domain)
+		h->domain_attr->name = strdup(cfg->domain);
+	return h;
+}
+
+static void append_unique(char *list, size_t len, const char *name)
+{
+	char token[72];
+
+	snprintf(token, sizeof(token), " %s,", name);
+	if (strstr(list, token))
+		return;
+	strncat(list, token, len - strlen(list) - 1);
+}
+
+/* "tcp, sockets, shm": what fi_getinfo offers here, for error messages. */
+static void list_providers(char *out, size_t len)
+{
+	struct fi_info *h = fi_allocinfo(), *all = NULL;
+	char list[512] = "";
+
+	h->ep_attr->type = FI_EP_RDM;
+	if (fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all) == 0)
+		for (struct fi_info *fi = all; fi; fi = fi->next) {
+			char core[64];
+			snprintf(core, sizeof(core), "%s", fi->fabric_attr->prov_name);
+			core[strcspn(core, ";")] = '\0';
+			append_unique(list, sizeof(list), core);
+		}
+	fi_freeinfo(all);
+	fi_freeinfo(h);
+	if (!*list)
+		snprintf(list, sizeof(list), " (none),");
+	list[strlen(list) - 1] = '\0';
+	snprintf(out, len, "%s", list + 1);
+}
+
+static void list_domains(const struct fc_xport_cfg *cfg, char *out, size_t len)
+{
+	struct fi_info *h = make_hints(cfg, false), *all = NULL;
+	char list[1024] = "";
+
+	if (h && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all) == 0)
+		for (struct fi_info *fi = all; fi; fi = fi->next)
+			append_unique(list, sizeof(list), fi->domain_attr->name);
+	fi_freeinfo(all);
+	fi_freeinfo(h);
+	if (!*list)
+		snprintf(list, sizeof(list), " (none),");
+	list[strlen(list) - 1] = '\0';
+	snprintf(out, len, "%s", list + 1);
+}
+
+static void libfabric_identity(struct fc_xport_info *info)
+{
+	uint32_t v = fi_version();
+	Dl_info dl;
+	char real[PATH_MAX];
+
+	snprintf(info->libfabric, sizeof(info->libfabric), "%u.%u", FI_MAJOR(v), FI_MINOR(v));
+	if (dladdr((void *)fi_getinfo, &dl) && dl.dli_fname)
+		snprintf(info->libfabric_path, sizeof(info->libfabric_path), "%s",
+			 realpath(dl.dli_fname, real) ? real : dl.dli_fname);
+}
+
+static int no_provider_error(const struct fc_xport_cfg *cfg, const struct fc_xport_info *info)
+{
+	char provs[512], doms[1024];
+
+	list_providers(provs, sizeof(provs));
+	if (cfg->domain) {
+		list_domains(cfg, doms, sizeof(doms));
+		fc_err("provider '%s' has no domain '%s' here; its domains: %s (pick one with -d)",
+		       cfg->provider, cfg->domain, doms);
+	} else if (!strcmp(cfg->provider, "efa")) {
+		fc_err("libfabric %s (%s) finds no EFA device: check `fi_info -p efa`, that the efa kernel "
+		       "module is loaded, that the instance type has EFA and, on Kubernetes, that the pod "
+		       "requests vpc.amazonaws.com/efa; providers available here: %s (-p tcp tests without EFA)",
+		       info->libfabric, info->libfabric_path, provs);
+	} else {
+		fc_err("libfabric provider '%s' is not available here (libfabric %s, %s); "
+		       "providers available: %s",
+		       cfg->provider, info->libfabric, info->libfabric_path, provs);
+	}
+	return -FC_EXIT_FABRIC;
+}
+
+static int fi_fail(const char *what, int ret)
+{
+	fc_err("%s failed: %s (%d)", what, fi_strerror(-ret), ret);
+	return -FC_EXIT_FABRIC;
+}
+
+/* The tcp provider offers one domain per interface, eth0 first: taking the
+ * first fi_info would put a loopback run on the external address. Asking
+ * for the bootstrap's own local address (FI_SOURCE) keeps the data path on
+ * the interface that reaches the peer. */
+static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, struct fi_info **out)
+{
+	struct fi_info *hints = make_hints(cfg, true), *list = NULL, *pick = NULL;
+	int ret;
+
+	if (!hints)
+		return -FC_EXIT_FABRIC;
+	ret = fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, hints, &list);
+	if (ret == 0 && !cfg->domain && cfg->local_ip && *cfg->local_ip && is_ip_format(list->addr_format)) {
+		fi_freeinfo(list);
+		list = NULL;
+		ret = fi_getinfo(FC_FI_VERSION, cfg->local_ip, NULL, FI_SOURCE, hints, &list);
+		if (ret) {
+			fi_freeinfo(hints);
+			fc_err("provider '%s' offers no domain on %s, the address that reaches the peer: %s; "
+			       "name a domain with -d", cfg->provider, cfg->local_ip, fi_strerror(-ret));
+			return -FC_EXIT_FABRIC;
+		}
+	}
+	fi_freeinfo(hints);
+	if (ret)
+		return no_provider_error(cfg, info);
+	for (struct fi_info *fi = list; fi && !pick; fi = fi->next)
+		if (prov_matches(fi->fabric_attr->prov_name, cfg->provider))
+			pick = fi;
+	if (!pick) {
+		fc_err("asked for provider '%s' but libfabric offered only '%s': refusing to measure a "
+		       "substitute", cfg->provider, list->fabric_attr->prov_name);
+		fi_freeinfo(list);
+		return -FC_EXIT_FABRIC;
+	}
+	*out = fi_dupinfo(pick);
+	fi_freeinfo(list);
+	return *out ? 0 : -FC_EXIT_FABRIC;
+}
+
+static void addr_string(struct fc_xport *x, const void *addr, char *buf, size_t len)
+{
+	size_t l = len;
+
+	buf[0] = '\0';
+	fi_av_straddr(x->av, addr, buf, &l);
+}
+
+static void switch_point(struct fc_xport_info *info, const char *name, size_t v)
+{
+	if (info->nswitch < FC_MAX_SWITCH && v > 0) {
+		info->switch_names[info->nswitch] = name;
+		info->switch_pts[info->nswitch++] = v;
+	}
+}
+
+static size_t env_size(const char *var, size_t dflt)
+{
+	const char *s = getenv(var);
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtoull(s, &end, 0);
+	return *end ? dflt : (size_t)v;
+}
+
+/* Where the provider changes protocol, so -S all samples both sides of each
+ * switch. Values follow the providers' documented defaults and the same
+ * environment variables the providers read. */
+static void find_switch_points(const struct fi_info *fi, struct fc_xport_info *info)
+{
+	const char *p = fi->fabric_attr->prov_name;
+
+	switch_point(info, "inject", fi->tx_attr->inject_size);
+	if (prov_matches(p, "ofi_rxm")) {
+		switch_point(info, "rxm eager", env_size("FI_OFI_RXM_BUFFER_SIZE", 16384));
+		switch_point(info, "rxm SAR", env_size("FI_OFI_RXM_SAR_LIMIT", 131072));
+	}
+	if (prov_matches(p, "efa")) {
+		switch_point(info, "efa medium", env_size("FI_EFA_INTER_MAX_MEDIUM_MESSAGE_SIZE", 65536));
+		switch_point(info, "efa runt", env_size("FI_EFA_RUNT_SIZE", 307200));
+		switch_point(info, "efa read", env_size("FI_EFA_INTER_MIN_READ_MESSAGE_SIZE", 1048576));
+	}
+}
+
+static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
+{
+	struct fc_xport *x = calloc(1, sizeof(*x));
+	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT};
+	struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = 4};
+	char name[256];
+	size_t nlen = sizeof(name);
+	int ret;
+
+	if (!x)
+		return -FC_EXIT_FABRIC;
+	*out = x;
+	x->cfg = cfg;
+	x->peer = FI_ADDR_UNSPEC;
+	libfabric_identity(info);
+	if ((ret = get_info(cfg, info, &x->info)))
+		return ret;
+	snprintf(info->provider, sizeof(info->provider), "%s", x->info->fabric_attr->prov_name);
+	snprintf(info->fabric, sizeof(info->fabric), "%s", x->info->fabric_attr->name);
+	snprintf(info->domain, sizeof(info->domain), "%s", x->info->domain_attr->name);
+	find_switch_points(x->info, info);
+
+	if ((ret = fi_fabric(x->info->fabric_attr, &x->fabric, NULL)))
+		return fi_fail("fi_fabric", ret);
+	if ((ret = fi_domain(x->fabric, x->info, &x->domain, NULL)))
+		return fi_fail("fi_domain", ret);
+	cq_attr.wait_obj = cfg->block ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
+	if ((ret = fi_cq_open(x->domain, &cq_attr, &x->cq, NULL))) {
+		if (cfg->block)
+			fc_err("provider %s cannot block on completions (fi_cq_open: %s): run without -b",
+			       info->provider, fi_strerror(-ret));
+		return cfg->block ? -FC_EXIT_FABRIC : fi_fail("fi_cq_open", ret);
+	}
+	if ((ret = fi_av_open(x->domain, &av_attr, &x->av, NULL)))
+		return fi_fail("fi_av_open", ret);
+	if ((ret = fi_endpoint(x->domain, x->info, &x->ep, NULL)))
+		return fi_fail("fi_endpoint", ret);
+	if ((ret = fi_ep_bind(x->ep, &x->av->fid, 0)) ||
+	    (ret = fi_ep_bind(x->ep, &x->cq->fid, FI_TRANSMIT | FI_RECV)))
+		return fi_fail("fi_ep_bind", ret);
+	if ((ret = fi_enable(x->ep)))
+		return fi_fail("fi_enable", ret);
+	if ((ret = fi_getname(&x->ep->fid, name, &nlen)))
+		return fi_fail("fi_getname", ret);
+	addr_string(x, name, info->local_addr, sizeof(info->local_addr));
+	return 0;
+}
+
+static int ofi_get_addr(struct fc_xport *x, void *buf, size_t *len)
+{
+	int ret = fi_getname(&x->ep->fid, buf, len);
+	return ret ? fi_fail("fi_getname", ret) : 0;
+}
+
+static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
+		       struct fc_xport_info *info)
+{
+	int ret;
+
+	(void)len;
+	(void)deadline; /* RDM: no handshake here, the first send connects */
+	ret = fi_av_insert(x->av, peer, 1, &x->peer, 0, NULL);
+	if (ret != 1) {
+		fc_err("the peer's fabric address was rejected by fi_av_insert (%s): both sides must use "
+		       "the same provider and fabric", ret < 0 ? fi_strerror(-ret) : "not inserted");
+		return -FC_EXIT_FABRIC;
+	}
+	addr_string(x, peer, info->peer_addr, sizeof(info->peer_addr));
+	return 0;
+}
+
+static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
+{
+	int ret;
+
+	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL))
+		return 0;
+	ret = fi_mr_reg(x->domain, buf, len, FI_SEND | FI_RECV, 0, 0, 0, &x->mr, NULL);
+	if (ret) {
+		fc_err("registering %zu bytes of host memory failed: %s; on EFA raise the locked-memory "
+		       "limit (ulimit -l unlimited)", len, fi_strerror(-ret));
+		return -FC_EXIT_FABRIC;
+	}
+	x->desc = fi_mr_desc(x->mr);
+	return 0;
+}
+
+static bool peer_gone(int err)
+{
+	return err == FI_ECONNRESET || err == FI_ECONNREFUSED || err == FI_ETIMEDOUT ||
+	       err == FI_EHOSTUNREACH || err == FI_ECONNABORTED || err == FI_ENOTCONN ||
+	       err == FI_ESHUTDOWN || err == EPIPE;
+}
+
+static int cq_error(struct fc_xport *x)
+{
+	struct fi_cq_err_entry e = {0};
+	char pbuf[256];
+	const char *pstr;
+	struct fc_op *op;
+
+	if (fi_cq_readerr(x->cq, &e, 0) < 0) {
+		fc_err("completion queue reported an error that could not be read");
+		return -FC_EXIT_FABRIC;
+	}
+	op = e.op_context;
+	pstr = e.prov_errno ? fi_cq_strerror(x->cq, e.prov_errno, e.err_data, pbuf, sizeof(pbuf)) : NULL;
+	fc_err("%s of %zu bytes failed: %s (provider %s: %s)%s",
+	       op ? (op->kind == FC_OP_SEND ? "send" : "receive") : "operation", op ? op->len : 0,
+	       fi_strerror(e.err), x->info->fabric_attr->prov_name, pstr ? pstr : "no detail",
+	       peer_gone(e.err) ? "; the peer went away or is unreachable" : "");
+	return peer_gone(e.err) ? -FC_EXIT_PEER : -FC_EXIT_FABRIC;
+}
+
+/* One CQ read. >0 completions written to done, 0 nothing yet, <0 error. */
+static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
+{
+	struct fi_cq_entry e[64];
+	ssize_t n;
+
+	if (max > 64)
+		max = 64;
+	if (wait_ms > 0)
+		n = fi_cq_sread(x->cq, e, (size_t)max, NULL, wait_ms);
+	else
+		n = fi_cq_read(x->cq, e, (size_t)max);
+	if (n > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			done[i] = e[i].op_context;
+		return (int)n;
+	}
+	if (n == -FI_EAGAIN || n == -FI_ETIMEDOUT || n == -FI_EINTR)
+		return 0;
+	if (n == -FI_EAVAIL)
+		return cq_error(x);
+	return fi_fail("fi_cq_read", (int)n);
+}
+
+/* Retries a post that hit a full queue, reaping completions meanwhile so
+ * the provider progresses; they are handed out by the next poll. */
+static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		ssize_t ret = op->kind == FC_OP_SEND
+			? fi_send(x->ep, op->buf, op->len, x->desc, x->peer, op->xport_ctx)
+			: fi_recv(x->ep, op->buf, op->len, x->desc, x->peer, op->xport_ctx);
+		int n;
+
+		if (ret == 0)
+			return 0;
+		if (ret != -FI_EAGAIN)
+			return fi_fail(op->kind == FC_OP_SEND ? "fi_send" : "fi_recv", (int)ret);
+		if (x->npending == PENDING_MAX) {
+			fc_err("more completions outstanding than fabcheck can hold (%d)", PENDING_MAX);
+			return -FC_EXIT_FABRIC;
+		}
+		n = reap(x, x->pending + x->npending, PENDING_MAX - x->npending, 0);
+		if (n < 0)
+			return n;
+		x->npending += n;
+		if ((++spins & 1023) == 0 && fc_now_ns() >= deadline) {
+			fc_err("%s of %zu bytes could not be posted before the deadline: the provider's "
+			       "queue stayed full (peer not receiving?)",
+			       op->kind == FC_OP_SEND ? "send" : "receive", op->len);
+			return -FC_EXIT_PEER;
+		}
+	}
+}
+
+static int ofi_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	op->kind = FC_OP_SEND;
+	return post_retry(x, op, deadline);
+}
+
+static int ofi_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	op->kind = FC_OP_RECV;
+	return post_retry(x, op, deadline);
+}
+
+static int ofi_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline)
+{
+	unsigned spins = 0;
+
+	if (x->npending) {
+		int n = x->npending < max ? x->npending : max;
+		memcpy(done, x->pending, (size_t)n * sizeof(*done));
+		memmove(x->pending, x->pending + n, (size_t)(x->npending - n) * sizeof(*done));
+		x->npending -= n;
+		return n;
+	}
+	for (;;) {
+		int wait_ms = 0, n;
+
+		if (x->cfg->block) {
+			wait_ms = fc_ms_left(deadline);
+			if (wait_ms > 100)
+				wait_ms = 100; /* wake up to check the deadline */
+			if (wait_ms == 0)
+				return 0;
+		}
+		n = reap(x, done, max, wait_ms);
+		if (n != 0)
+			return n;
+		/* Busy polling: read the clock only now and then. */
+		if (x->cfg->block || (++spins & 255) == 0)
+			if (fc_now_ns() >= deadline)
+				return 0;
+	}
+}
+
+static void ofi_close(struct fc_xport *x)
+{
+	if (!x)
+		return;
+	if (x->ep)
+		fi_close(&x->ep->fid);
+	if (x->mr)
+		fi_close(&x->mr->fid);
+	if (x->av)
+		fi_close(&x->av->fid);
+	if (x->cq)
+		fi_close(&x->cq->fid);
+	if (x->domain)
+		fi_close(&x->domain->fid);
+	if (x->fabric)
+		fi_close(&x->fabric->fid);
+	fi_freeinfo(x->info);
+	free(x);
+}
+
+const struct fc_xport_ops fc_xport_ofi = {
+	.name = "ofi",
+	.open = ofi_open,
+	.get_addr = ofi_get_addr,
+	.connect = ofi_connect,
+	.reg = ofi_reg,
+	.post_send = ofi_post_send,
+	.post_recv = ofi_post_recv,
+	.poll = ofi_poll,
+	.close = ofi_close,
+};

@@ -1,0 +1,338 @@
+/* Kernel TCP transport: the "without EFA" baseline. One connection, messages
+ * framed by the sizes both sides already agreed on through the bootstrap. */
+#include "xport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "netif.h"
+#include "timing.h"
+
+#define QMAX 4096
+
+struct opq {
+	struct fc_op *op[QMAX];
+	unsigned head, tail; /* tail - head ops queued */
+};
+
+struct fc_xport {
+	const struct fc_xport_cfg *cfg;
+	int lfd, fd;
+	char addr[128]; /* "ip port" of the listener (server) */
+	struct opq sendq, recvq;
+};
+
+static int opq_push(struct opq *q, struct fc_op *op)
+{
+	if (q->tail - q->head == QMAX) {
+		fc_err("more than %d operations outstanding on the socket transport", QMAX);
+		return -FC_EXIT_FABRIC;
+	}
+	q->op[q->tail++ % QMAX] = op;
+	return 0;
+}
+
+static struct fc_op *opq_head(struct opq *q)
+{
+	return q->tail == q->head ? NULL : q->op[q->head % QMAX];
+}
+
+static int resolve(const char *ip, const char *port, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *res;
+
+	if (getaddrinfo(ip, port, &hints, &res))
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sl = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
+{
+	struct fc_xport *x = calloc(1, sizeof(*x));
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char port[16];
+
+	if (!x)
+		return -FC_EXIT_FABRIC;
+	*out = x;
+	x->cfg = cfg;
+	x->fd = x->lfd = -1;
+	snprintf(info->provider, sizeof(info->provider), "kernel-tcp");
+	if (fc_netif_for_addr(cfg->local_ip, info->domain, sizeof(info->domain)))
+		snprintf(info->domain, sizeof(info->domain), "%s", cfg->local_ip);
+	if (!cfg->is_server)
+		return 0;
+	/* The data connection listens on the bootstrap's local address, so it
+	 * takes the same interface as the path to the peer. */
+	if (resolve(cfg->local_ip, "0", &ss, &sl)) {
+		fc_err("cannot use local address %s for the data connection", cfg->local_ip);
+		return -FC_EXIT_FABRIC;
+	}
+	x->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&ss, sl) || listen(x->lfd, 4) ||
+	    getsockname(x->lfd, (struct sockaddr *)&ss, &sl) ||
+	    getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, port, sizeof(port), NI_NUMERICSERV)) {
+		fc_err("cannot listen for the data connection on %s: %s", cfg->local_ip, strerror(errno));
+		return -FC_EXIT_FABRIC;
+	}
+	snprintf(x->addr, sizeof(x->addr), "%s %s", cfg->local_ip, port);
+	snprintf(info->local_addr, sizeof(info->local_addr), "tcp://%s:%s", cfg->local_ip, port);
+	return 0;
+}
+
+static int sock_get_addr(struct fc_xport *x, void *buf, size_t *len)
+{
+	size_t n = strlen(x->addr) + 1;
+
+	if (n > *len)
+		return -FC_EXIT_FABRIC;
+	memcpy(buf, x->addr, n);
+	*len = n;
+	return 0;
+}
+
+static void describe_conn(struct fc_xport *x, struct fc_xport_info *info)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss), il = sizeof(int);
+	char host[INET6_ADDRSTRLEN], port[16];
+
+	if (getsockname(x->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(info->local_addr, sizeof(info->local_addr), "tcp://%s:%s", host, port);
+	sl = sizeof(ss);
+	if (getpeername(x->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(info->peer_addr, sizeof(info->peer_addr), "tcp://%s:%s", host, port);
+	getsockopt(x->fd, SOL_SOCKET, SO_SNDBUF, &info->sndbuf, &il);
+	il = sizeof(int);
+	getsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &info->rcvbuf, &il);
+}
+
+static int tune(struct fc_xport *x)
+{
+	int one = 1, b = x->cfg->sockbuf;
+
+	/* Latency tests need every message on the wire at once. */
+	setsockopt(x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (b && (setsockopt(x->fd, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b)) ||
+		  setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b)))) {
+		fc_err("cannot set socket buffers to %d bytes: %s", b, strerror(errno));
+		return -FC_EXIT_FABRIC;
+	}
+	return 0;
+}
+
+static int accept_peer(struct fc_xport *x, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = x->lfd, .events = POLLIN};
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[INET6_ADDRSTRLEN];
+		int ms = fc_ms_left(deadline);
+
+		if (ms == 0) {
+			fc_err("the client did not open the data connection in time");
+			return -FC_EXIT_PEER;
+		}
+		if (poll(&pfd, 1, ms) <= 0)
+			continue;
+		x->fd = accept4(x->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (x->fd < 0)
+			continue;
+		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0 &&
+		    (!strcmp(host, x->cfg->peer_ip) ||
+		     (!strncmp(host, "::ffff:", 7) && !strcmp(host + 7, x->cfg->peer_ip))))
+			return 0;
+		fc_warn("ignoring data connection from %s: expected the bootstrap peer %s", host,
+			x->cfg->peer_ip);
+		close(x->fd);
+		x->fd = -1;
+	}
+}
+
+static int connect_peer(struct fc_xport *x, const char *addr, uint64_t deadline)
+{
+	char ip[INET6_ADDRSTRLEN] = "", port[16] = "";
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct pollfd pfd;
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (sscanf(addr, "%45s %15s", ip, port) != 2 || resolve(ip, port, &ss, &sl)) {
+		fc_err("the server sent an unusable data address '%s'", addr);
+		return -FC_EXIT_PEER;
+	}
+	x->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (x->fd < 0)
+		return -FC_EXIT_FABRIC;
+	if (tune(x))
+		return -FC_EXIT_FABRIC;
+	if (connect(x->fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)
+		err = errno;
+	pfd = (struct pollfd){.fd = x->fd, .events = POLLOUT};
+	if (!err && poll(&pfd, 1, fc_ms_left(deadline)) <= 0)
+		err = ETIMEDOUT;
+	if (!err)
+		getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err) {
+		fc_err("data connection to %s port %s failed: %s (a firewall between the nodes?)", ip,
+		       port, strerror(err));
+		return -FC_EXIT_PEER;
+	}
+	return 0;
+}
+
+static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
+			struct fc_xport_info *info)
+{
+	int rc;
+
+	if (x->cfg->is_server) {
+		(void)peer;
+		(void)len;
+		rc = accept_peer(x, deadline);
+		if (!rc)
+			rc = tune(x);
+	} else {
+		rc = connect_peer(x, peer, deadline);
+	}
+	if (rc)
+		return rc;
+	describe_conn(x, info);
+	return 0;
+}
+
+static int sock_reg(struct fc_xport *x, void *buf, size_t len)
+{
+	(void)x;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/* Moves bytes for the head ops without blocking. Completed ops go to done.
+ * Returns the number completed, or negative when the connection failed. */
+static int progress(struct fc_xport *x, struct fc_op **done, int max)
+{
+	int n = 0;
+	struct fc_op *op;
+
+	while (n < max && (op = opq_head(&x->sendq))) {
+		ssize_t w = send(x->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			fc_err("data connection send failed: %s; the peer went away", strerror(errno));
+			return -FC_EXIT_PEER;
+		}
+		op->xport_ctx[0] += (uint64_t)w;
+		if (op->xport_ctx[0] < op->len)
+			break;
+		x->sendq.head++;
+		done[n++] = op;
+	}
+	while (n < max && (op = opq_head(&x->recvq))) {
+		ssize_t r = recv(x->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+				 MSG_DONTWAIT);
+		if (r == 0) {
+			fc_err("the peer closed the data connection: it exited or failed");
+			return -FC_EXIT_PEER;
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			fc_err("data connection receive failed: %s", strerror(errno));
+			return -FC_EXIT_PEER;
+		}
+		op->xport_ctx[0] += (uint64_t)r;
+		if (op->xport_ctx[0] < op->len)
+			break;
+		x->recvq.head++;
+		done[n++] = op;
+	}
+	return n;
+}
+
+static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	(void)deadline;
+	op->kind = FC_OP_SEND;
+	op->xport_ctx[0] = 0;
+	return opq_push(&x->sendq, op);
+}
+
+static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	(void)deadline;
+	op->kind = FC_OP_RECV;
+	op->xport_ctx[0] = 0;
+	return opq_push(&x->recvq, op);
+}
+
+static int sock_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		int n = progress(x, done, max);
+
+		if (n != 0)
+			return n;
+		if (x->cfg->block) {
+			struct pollfd pfd = {.fd = x->fd};
+			int ms = fc_ms_left(deadline);
+			if (ms == 0)
+				return 0;
+			if (opq_head(&x->sendq))
+				pfd.events |= POLLOUT;
+			if (opq_head(&x->recvq))
+				pfd.events |= POLLIN;
+			poll(&pfd, 1, ms > 100 ? 100 : ms);
+		} else if ((++spins & 255) == 0 && fc_now_ns() >= deadline) {
+			return 0;
+		}
+	}
+}
+
+static void sock_close(struct fc_xport *x)
+{
+	if (!x)
+		return;
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->lfd >= 0)
+		close(x->lfd);
+	free(x);
+}
+
+const struct fc_xport_ops fc_xport_socket = {
+	.name = "socket",
+	.open = sock_open,
+	.get_addr = sock_get_addr,
+	.connect = sock_connect,
+	.reg = sock_reg,
+	.post_send = sock_post_send,
+	.post_recv = sock_post_recv,
+	.poll = sock_poll,
+	.close = sock_close,
+};
