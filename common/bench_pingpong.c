@@ -72,7 +72,7 @@ static int client_loop(struct pp *p, long count, uint64_t iter0, uint64_t *sampl
 
 	/* Each loop posts its first receive and leaves none behind: a receive
 	 * left posted would catch the next size's first message. */
-	if ((rc = post(p, &p->recv, false)))
+	if (count > 0 && (rc = post(p, &p->recv, false)))
 		return rc;
 	for (long i = 0; i < count; i++) {
 		uint64_t t0, t1, it = iter0 + (uint64_t)i;
@@ -103,7 +103,7 @@ static int server_loop(struct pp *p, long count, uint64_t iter0)
 	bool verify = r->opts->verify;
 	int rc;
 
-	if ((rc = post(p, &p->recv, false)))
+	if (count > 0 && (rc = post(p, &p->recv, false)))
 		return rc;
 	for (long i = 0; i < count; i++) {
 		uint64_t it = iter0 + (uint64_t)i;

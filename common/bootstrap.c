@@ -106,7 +106,8 @@ static int write_full(int fd, const void *buf, size_t len, uint64_t deadline)
 	return 0;
 }
 
-int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+/* 0, or -FC_EXIT_PEER without a message (the callers decide what to say). */
+static int send_frame(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
 {
 	char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	size_t len = text ? strlen(text) : 0;
@@ -122,12 +123,17 @@ int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
 	if (!rc && len)
 		rc = write_full(b->fd, text, len, deadline);
 	free(text);
-	if (rc) {
+	return rc ? -FC_EXIT_PEER : 0;
+}
+
+int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+{
+	int rc = send_frame(b, type, payload);
+
+	if (rc)
 		fc_err("bootstrap connection to %s lost while sending: the peer exited or the network dropped it",
 		       b->peer_host);
-		return -FC_EXIT_PEER;
-	}
-	return 0;
+	return rc;
 }
 
 /* Reads one frame. Returns 0, -ETIMEDOUT, -EPIPE, or -EPROTO with *why set. */
@@ -253,7 +259,7 @@ int fc_boot_forward(struct fc_boot *b, int rc)
 	if (b->fd >= 0 && rc < 0 && !b->told_peer && !b->peer_failed) {
 		double saved = b->op_timeout_s;
 		b->op_timeout_s = 1.0; /* never hang on a peer that is already gone */
-		fc_boot_send(b, FC_MSG_ERROR,
+		send_frame(b, FC_MSG_ERROR,
 			     json_pack("{s:s, s:i}", "message", fc_last_error(), "exit", fc_exit_status(rc)));
 		b->op_timeout_s = saved;
 		b->told_peer = true;
@@ -397,6 +403,8 @@ static int listen_on(uint16_t port)
 int fc_boot_accept(struct fc_boot *b, uint16_t port, uint64_t deadline, json_t **peer_hello)
 {
 	int lfd = listen_on(port);
+	double hello_timeout = b->op_timeout_s < FC_BOOT_HELLO_TIMEOUT_S ? b->op_timeout_s
+									 : FC_BOOT_HELLO_TIMEOUT_S;
 
 	b->fd = -1;
 	if (lfd < 0) {
@@ -425,7 +433,7 @@ int fc_boot_accept(struct fc_boot *b, uint16_t port, uint64_t deadline, json_t *
 			continue;
 		note_endpoints(b);
 		snprintf(b->peer_host, sizeof(b->peer_host), "%s", b->peer_ip);
-		rc = recv_frame(b->fd, fc_deadline_min(deadline, fc_deadline_in(FC_BOOT_HELLO_TIMEOUT_S)),
+		rc = recv_frame(b->fd, fc_deadline_min(deadline, fc_deadline_in(hello_timeout)),
 				&h, peer_hello, &why);
 		if (rc == 0 && h.version != FC_BOOT_VERSION) {
 			json_decref(*peer_hello);
@@ -445,7 +453,7 @@ int fc_boot_accept(struct fc_boot *b, uint16_t port, uint64_t deadline, json_t *
 		if (rc == 0)
 			why = "its first message is not a hello";
 		else if (rc == -ETIMEDOUT)
-			why = "it sent no hello within 5 s (half-open or idle connection)";
+			why = "it sent no hello in time (half-open or idle connection)";
 		else if (rc == -EPIPE)
 			why = "it closed before sending a hello";
 		fc_warn("ignoring connection from %s on port %u: %s; still waiting for a client",

@@ -250,8 +250,6 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const char *tool, co
 	r->ops = fc_xport_find(o->transport);
 	if ((rc = fc_out_open(&r->out, o, table)))
 		return rc;
-	if ((rc = handshake(r)))
-		return rc;
 	r->cfg = (struct fc_xport_cfg){
 		.provider = o->provider,
 		.domain = o->domain,
@@ -261,6 +259,10 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const char *tool, co
 		.block = o->block,
 		.sockbuf = o->sockbuf,
 	};
+	if (r->ops->probe && (rc = r->ops->probe(&r->cfg, &r->info)))
+		return rc;
+	if ((rc = handshake(r)))
+		return rc;
 	if ((rc = r->ops->open(&r->x, &r->cfg, &r->info)))
 		return fc_boot_forward(&r->boot, rc);
 	if ((rc = exchange_addresses(r)) || (rc = agree_sizes(r)) || (rc = setup_buffers(r)))

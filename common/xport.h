@@ -56,6 +56,9 @@ struct fc_xport;
 
 struct fc_xport_ops {
 	const char *name;
+	/* Optional: checks before any connection that setup can succeed at all
+	 * (the provider exists), so a misconfigured server fails at once. */
+	int (*probe)(const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
 	int (*open)(struct fc_xport **x, const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
 	/* This side's address, to send to the peer through the bootstrap. */
 	int (*get_addr)(struct fc_xport *x, void *buf, size_t *len);

@@ -195,9 +195,15 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 	fi_freeinfo(hints);
 	if (ret)
 		return no_provider_error(cfg, info);
+	/* Some providers (tcp in 1.17) ignore the domain hint: check it here. */
 	for (struct fi_info *fi = list; fi && !pick; fi = fi->next)
-		if (prov_matches(fi->fabric_attr->prov_name, cfg->provider))
+		if (prov_matches(fi->fabric_attr->prov_name, cfg->provider) &&
+		    (!cfg->domain || !strcmp(fi->domain_attr->name, cfg->domain)))
 			pick = fi;
+	if (!pick && cfg->domain) {
+		fi_freeinfo(list);
+		return no_provider_error(cfg, info);
+	}
 	if (!pick) {
 		fc_err("asked for provider '%s' but libfabric offered only '%s': refusing to measure a "
 		       "substitute", cfg->provider, list->fabric_attr->prov_name);
@@ -254,6 +260,19 @@ static void find_switch_points(const struct fi_info *fi, struct fc_xport_info *i
 		switch_point(info, "efa runt", env_size("FI_EFA_RUNT_SIZE", 307200));
 		switch_point(info, "efa read", env_size("FI_EFA_INTER_MIN_READ_MESSAGE_SIZE", 1048576));
 	}
+}
+
+static int ofi_probe(const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
+{
+	struct fc_xport_cfg any = *cfg;
+	struct fi_info *fi = NULL;
+	int rc;
+
+	any.local_ip = NULL;
+	libfabric_identity(info);
+	rc = get_info(&any, info, &fi);
+	fi_freeinfo(fi);
+	return rc;
 }
 
 static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
@@ -492,6 +511,7 @@ static void ofi_close(struct fc_xport *x)
 
 const struct fc_xport_ops fc_xport_ofi = {
 	.name = "ofi",
+	.probe = ofi_probe,
 	.open = ofi_open,
 	.get_addr = ofi_get_addr,
 	.connect = ofi_connect,

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# fabcheck-pingpong between real processes on loopback.
+
+load helpers
+
+SIZES="8,4K,64K,1M"
+
+# runs one verified pingpong over the given transport options, records in JSON
+pingpong_pair() {
+	start_server "$PP" -S "$SIZES" -I 30 -v -T 20 --json "$OUT/server.jsonl" "$@"
+	run_client "$PP" -S "$SIZES" -I 30 -v -T 20 --json "$OUT/client.jsonl" --csv "$OUT/client.csv" "$@"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	[ "$(count_records "$OUT/client.jsonl")" -eq 4 ]
+	# both sides print the same records
+	diff "$OUT/client.jsonl" "$OUT/server.jsonl"
+	jq -e -s 'map(.size) == [8, 4096, 65536, 1048576]' "$OUT/client.jsonl"
+	jq -e -s 'all(.[]; .schema == 1 and .verified == true and .iters == 30
+		and .lat_us_min > 0 and .lat_us_min <= .lat_us_p50 and .lat_us_p50 <= .lat_us_p99
+		and .lat_us_p99 <= .lat_us_max and .bw_gbps > 0 and .test == "pingpong")' "$OUT/client.jsonl"
+}
+
+@test "pingpong_ofi_tcp_verified_records_parse" {
+	pingpong_pair -p tcp
+	jq -e -s 'all(.[]; .transport == "ofi" and .provider == "tcp;ofi_rxm" and .libfabric != null
+		and .completion == "busy-poll")' "$OUT/client.jsonl"
+}
+
+@test "pingpong_ofi_tcp_binds_data_path_to_lo_for_127_0_0_1" {
+	# The tcp provider's first domain is the external interface: fabcheck
+	# must take the one that reaches the peer, and the external interfaces
+	# must not carry the bytes.
+	ext_tx() {
+		local sum=0 f
+		for f in /sys/class/net/*/statistics/tx_bytes; do
+			case "$f" in */lo/*) continue ;; esac
+			sum=$((sum + $(cat "$f")))
+		done
+		echo "$sum"
+	}
+	lo_before=$(cat /sys/class/net/lo/statistics/tx_bytes)
+	ext_before=$(ext_tx)
+	start_server "$PP" -p tcp -S 1M -I 40 --json "$OUT/server.jsonl"
+	run_client "$PP" -p tcp -S 1M -I 40 --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	lo_moved=$(( $(cat /sys/class/net/lo/statistics/tx_bytes) - lo_before ))
+	ext_moved=$(( $(ext_tx) - ext_before ))
+	echo "lo moved $lo_moved bytes, external interfaces $ext_moved"
+	jq -e -s 'all(.[]; .domain == "lo" and (.local_addr | startswith("fi_sockaddr_in://127.0.0.1:"))
+		and (.peer_addr | startswith("fi_sockaddr_in://127.0.0.1:")))' "$OUT/client.jsonl"
+	# 56 round trips of 1 MiB each way is over 100 MB on lo
+	[ "$lo_moved" -gt 100000000 ]
+	[ "$ext_moved" -lt 10000000 ]
+}
+
+@test "pingpong_ofi_sockets_blocking_verified" {
+	pingpong_pair -p sockets -b
+	jq -e -s 'all(.[]; .provider == "sockets" and .completion == "blocking")' "$OUT/client.jsonl"
+}
+
+@test "pingpong_ofi_shm_verified" {
+	pingpong_pair -p shm
+	jq -e -s 'all(.[]; .provider == "shm")' "$OUT/client.jsonl"
+}
+
+@test "pingpong_socket_transport_verified_reports_buffers" {
+	pingpong_pair -x socket --sockbuf 262144
+	# the kernel doubles what was asked for and reports the doubled value
+	jq -e -s 'all(.[]; .transport == "socket" and .provider == "kernel-tcp" and .domain == "lo"
+		and .libfabric == null and .sock_sndbuf >= 262144 and .sock_rcvbuf >= 262144)' "$OUT/client.jsonl"
+}
+
+@test "pingpong_csv_has_header_and_same_rows_as_json" {
+	pingpong_pair -x socket
+	head -1 "$OUT/client.csv" | grep -q '^schema,tool,fabcheck_version,test,transport,provider,'
+	[ "$(wc -l < "$OUT/client.csv")" -eq 5 ]
+	size_col=$(head -1 "$OUT/client.csv" | tr ',' '\n' | grep -nx size | cut -d: -f1)
+	[ "$(tail -n +2 "$OUT/client.csv" | cut -d, -f"$size_col" | paste -sd,)" = "8,4096,65536,1048576" ]
+}
+
+@test "pingpong_table_on_stdout_records_on_json_stdout" {
+	start_server "$PP" -p tcp -S 8 -I 5
+	run_client "$PP" -p tcp -S 8 -I 5 --json -
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	# stdout is pure JSON Lines, the table went to stderr
+	[ "$(count_records "$OUT/client.out")" -eq 1 ]
+	grep -q 'p50_us' "$OUT/client.err"
+	grep -q 'p50_us' "$OUT/server.out"
+}
+
+@test "pingpong_adaptive_iterations_bounded_per_size" {
+	start_server "$PP" -x socket -S 8,64K --size-time 0.1 --json "$OUT/server.jsonl"
+	run_client "$PP" -x socket -S 8,64K --size-time 0.1 --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	# adaptive: more iterations for small messages, every size at least 10
+	jq -e -s '.[0].iters > .[1].iters and all(.[]; .iters >= 10)' "$OUT/client.jsonl"
+	# roughly 0.1 s of round trips per size, never more than a few times that
+	jq -e -s 'all(.[]; (.iters * .lat_us_mean * 2) < 600000)' "$OUT/client.jsonl"
+}
+
+@test "pingpong_all_sizes_include_provider_switch_points" {
+	start_server "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/server.jsonl"
+	run_client "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	# 1 B..8 MiB, plus inject 64/65, rxm eager 16K/16K+1, SAR 128K/128K+1
+	jq -e -s 'map(.size) | (index(1) == 0) and (.[-1] == 8388608) and (index(65) != null)
+		and (index(16385) != null) and (index(131073) != null)' "$OUT/client.jsonl"
+	grep -q 'protocol switch points: inject 64, rxm eager 16K, rxm SAR 128K' "$OUT/client.out"
+}
+
+@test "pingpong_help_exits_0" {
+	run "$PP" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: fabcheck-pingpong"* ]]
+	[[ "$output" == *"--json"* ]]
+}

@@ -1,0 +1,115 @@
+/* The one command-line parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "errors.h"
+#include "options.h"
+
+static const struct fc_prog prog = {"fabcheck-test", "unit test", "8:1M"};
+
+#define PARSE(o, ...)                                                              \
+	({                                                                         \
+		char *argv[] = {"fabcheck-test", __VA_ARGS__, NULL};               \
+		fc_opts_parse(o, &prog, (int)(sizeof(argv) / sizeof(*argv)) - 1, argv); \
+	})
+
+static void defaults_are_efa_server_adaptive(void **st)
+{
+	struct fc_opts o;
+	char *argv[] = {"fabcheck-test", NULL};
+	(void)st;
+	unsetenv("FABCHECK_PROVIDER");
+	assert_int_equal(fc_opts_parse(&o, &prog, 1, argv), 0);
+	assert_string_equal(o.provider, "efa");
+	assert_string_equal(o.transport, "ofi");
+	assert_string_equal(o.sizes, "8:1M");
+	assert_int_equal(o.iters, 0);
+	assert_int_equal(o.port, FC_DEFAULT_PORT);
+	assert_null(o.peer);
+	assert_false(o.verify);
+}
+
+static void env_sets_provider_and_flag_wins(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	setenv("FABCHECK_PROVIDER", "tcp", 1);
+	assert_int_equal(PARSE(&o, "host1"), 0);
+	assert_string_equal(o.provider, "tcp");
+	assert_string_equal(o.peer, "host1");
+	assert_int_equal(PARSE(&o, "-p", "shm"), 0);
+	assert_string_equal(o.provider, "shm");
+	unsetenv("FABCHECK_PROVIDER");
+}
+
+static void every_option_lands(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	assert_int_equal(PARSE(&o, "-p", "sockets", "-d", "lo", "-x", "socket", "-S", "8,1K", "-I",
+			       "100", "-w", "3", "-t", "20", "-T", "2.5", "-v", "-b", "-B", "5000",
+			       "--json", "-", "--csv", "out.csv", "--sockbuf", "1M", "peer"),
+			 -FC_EXIT_USAGE); /* --sockbuf takes bytes, not a size suffix */
+	assert_int_equal(PARSE(&o, "-p", "sockets", "-d", "lo", "-x", "socket", "-S", "8,1K", "-I",
+			       "100", "-w", "3", "-t", "20", "-T", "2.5", "-v", "-b", "-B", "5000",
+			       "--json", "-", "--csv", "out.csv", "--sockbuf", "1048576", "peer"),
+			 0);
+	assert_string_equal(o.provider, "sockets");
+	assert_string_equal(o.domain, "lo");
+	assert_string_equal(o.transport, "socket");
+	assert_string_equal(o.sizes, "8,1K");
+	assert_int_equal(o.iters, 100);
+	assert_int_equal(o.warmup, 3);
+	assert_true(o.deadline_s == 20 && o.op_timeout_s == 2.5);
+	assert_true(o.verify && o.block);
+	assert_int_equal(o.port, 5000);
+	assert_string_equal(o.json_path, "-");
+	assert_string_equal(o.csv_path, "out.csv");
+	assert_int_equal(o.sockbuf, 1048576);
+	assert_string_equal(o.peer, "peer");
+}
+
+static void bad_values_are_usage_errors(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	assert_int_equal(PARSE(&o, "-I", "0"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-I", "ten"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-I", "-5"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-t", "0"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-t", "nan"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-B", "70000"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-x", "rdma"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-S", "8:abc"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-S", "0"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--bogus"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-I"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "a", "b"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--json", "-", "--csv", "-"), -FC_EXIT_USAGE);
+}
+
+static void help_asks_to_exit_zero(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	assert_int_equal(PARSE(&o, "--help"), 1);
+	assert_int_equal(PARSE(&o, "-h"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_efa_server_adaptive),
+		cmocka_unit_test(env_sets_provider_and_flag_wins),
+		cmocka_unit_test(every_option_lands),
+		cmocka_unit_test(bad_values_are_usage_errors),
+		cmocka_unit_test(help_asks_to_exit_zero),
+	};
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}

@@ -1,0 +1,123 @@
+/* Records: schema order, JSON Lines, CSV, files never half-written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "options.h"
+#include "output.h"
+#include "record.h"
+#include "stats.h"
+
+static const struct fc_column cols[] = {{"size", "size", 8, -1}, {"lat_us_p50", "p50", 8, 2}, {0}};
+
+static json_t *sample_record(void)
+{
+	struct fc_stats s = {.n = 3, .min = 1000, .p50 = 2000, .p99 = 3000, .max = 4000, .mean = 2500};
+	json_t *r = json_pack("{s:i, s:s, s:s, s:I, s:b}", "schema", FC_SCHEMA_VERSION, "tool",
+			      "fabcheck-pingpong", "provider", "tcp;ofi_rxm", "size", (json_int_t)4096,
+			      "verified", 1);
+	fc_record_set_latency(r, &s);
+	return fc_record_normalize(r);
+}
+
+static void normalized_record_has_every_field_in_order(void **st)
+{
+	json_t *r = sample_record();
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+	(void)st;
+	assert_int_equal(json_object_size(r), fc_schema_nfields);
+	json_object_foreach(r, key, v) assert_string_equal(key, fc_schema_fields[i++]);
+	assert_true(json_is_null(json_object_get(r, "fabric")));
+	assert_true(json_real_value(json_object_get(r, "lat_us_p50")) == 2.0);
+	json_decref(r);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[8192];
+	size_t n;
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void files_appear_only_on_close_and_parse(void **st)
+{
+	char dir[] = "/tmp/fc-record-XXXXXX", jpath[128], cpath[128];
+	struct fc_opts o = {0};
+	struct fc_out out;
+	json_t *r = sample_record(), *back;
+	json_error_t err;
+	char *text, *line2;
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof(jpath), "%s/r.jsonl", dir);
+	snprintf(cpath, sizeof(cpath), "%s/r.csv", dir);
+	o.json_path = jpath;
+	o.csv_path = cpath;
+	assert_int_equal(fc_out_open(&out, &o, cols), 0);
+	assert_ptr_equal(out.table, stdout);
+	assert_int_equal(fc_out_record(&out, r), 0);
+	assert_int_equal(fc_out_record(&out, r), 0);
+	assert_int_not_equal(access(jpath, F_OK), 0); /* still under its temporary name */
+	assert_int_equal(fc_out_close(&out), 0);
+
+	text = slurp(jpath);
+	line2 = strchr(text, '\n');
+	assert_non_null(line2);
+	*line2 = '\0';
+	back = json_loads(text, 0, &err);
+	assert_non_null(back);
+	assert_true(json_equal(back, r));
+	json_decref(back);
+
+	text = slurp(cpath);
+	assert_int_equal(strncmp(text, "schema,tool,fabcheck_version,test,", 34), 0);
+	/* provider contains ';' but no comma: written bare; nulls are empty */
+	assert_non_null(strstr(text, "\n1,fabcheck-pingpong,,,,tcp;ofi_rxm,,"));
+	assert_non_null(strstr(text, ",4096,"));
+	json_decref(r);
+	unlink(jpath);
+	unlink(cpath);
+	rmdir(dir);
+}
+
+static void table_moves_to_stderr_when_records_use_stdout(void **st)
+{
+	struct fc_opts o = {.json_path = "-"};
+	struct fc_out out;
+	(void)st;
+	assert_int_equal(fc_out_open(&out, &o, cols), 0);
+	assert_ptr_equal(out.table, stderr);
+	assert_int_equal(fc_out_close(&out), 0);
+}
+
+static void unwritable_path_is_an_error(void **st)
+{
+	struct fc_opts o = {.json_path = "/nonexistent-dir/x.jsonl"};
+	struct fc_out out;
+	(void)st;
+	assert_true(fc_out_open(&out, &o, cols) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(normalized_record_has_every_field_in_order),
+		cmocka_unit_test(files_appear_only_on_close_and_parse),
+		cmocka_unit_test(table_moves_to_stderr_when_records_use_stdout),
+		cmocka_unit_test(unwritable_path_is_an_error),
+	};
+	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
+}
