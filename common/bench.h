@@ -10,4 +10,46 @@
 int fc_bench_pingpong(struct fc_run *r);
 extern const struct fc_column fc_pingpong_columns[];
 
+/* Streaming bandwidth and message rate, uni- or bidirectional. */
+int fc_bench_bw(struct fc_run *r);
+size_t fc_bw_buffer_bytes(const struct fc_opts *o, size_t size);
+long fc_bw_window(const struct fc_opts *o, size_t size);
+extern const struct fc_column fc_bw_columns[];
+
+/* ---- the per-size protocol every benchmark shares (bench_steps.c) ---- */
+
+/* One phase of a loop on a lane: count iterations numbered from iter0. */
+struct fc_phase {
+	long count;
+	uint64_t iter0;
+	bool timed;
+};
+
+#define FC_WARMUP_ITER (1ull << 62) /* warmup iterations get their own patterns */
+
+/* First data mismatch one side saw, reported after the size ends so the
+ * peer is never left waiting on a message that will not come. */
+struct fc_mismatch {
+	bool seen;
+	long iter;
+	size_t offset;
+};
+void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter);
+
+long fc_warmup_count(const struct fc_opts *o);
+
+/* Starts a size on both sides and runs the warmup on every lane; the
+ * client sizes adaptive iterations from the second half of the warmup and
+ * both sides leave with the same *iters. */
+int fc_size_sync(struct fc_run *r, size_t idx, size_t size, long warm,
+		 int (*loop)(struct fc_lane *, void *), long *iters);
+/* After the timed loop: each side's verification verdict reaches the other
+ * before any number is printed (mismatch: both exit 5). */
+int fc_size_finish(struct fc_run *r, size_t size, const struct fc_mismatch *bad, int lane,
+		   const char *direction);
+/* The client sends its records (already printed) and the server prints them. */
+int fc_size_results(struct fc_run *r, json_t *records);
+/* Runs one_size for every size (client) or as the client asks (server). */
+int fc_bench_sizes(struct fc_run *r, int (*one_size)(struct fc_run *, size_t idx, size_t size));
+
 #endif

@@ -9,11 +9,9 @@
 #include "stats.h"
 #include "timing.h"
 
-#define MIN_ADAPTIVE_ITERS 10
-#define MAX_ADAPTIVE_ITERS 1000000
-
 const struct fc_column fc_pingpong_columns[] = {
 	{"size", "size", 8, -1},
+	{"lane", "lane", 5, 0},
 	{"iters", "iters", 9, 0},
 	{"lat_us_min", "min_us", 11, 2},
 	{"lat_us_p50", "p50_us", 11, 2},
@@ -24,72 +22,61 @@ const struct fc_column fc_pingpong_columns[] = {
 };
 
 enum { TO_SERVER = 0, TO_CLIENT = 1 };
-#define WARMUP_ITER (1ull << 62) /* warmup iterations get their own patterns */
 
-/* First data mismatch seen by one side, reported after the size ends so the
- * peer is never left waiting on a message that will not come. */
-struct mismatch {
-	bool seen;
-	long iter;
-	size_t offset;
-};
-
+/* Per-lane state for one size. */
 struct pp {
-	struct fc_run *r;
 	size_t size;
 	struct fc_op send, recv;
-	struct mismatch bad;
+	struct fc_mismatch bad;
+	uint64_t *samples;
 };
 
-static int post(struct pp *p, struct fc_op *op, bool is_send)
+static int post(struct fc_lane *l, struct fc_op *op, bool is_send)
 {
-	struct fc_run *r = p->r;
+	struct pp *p = l->bench;
+	struct fc_run *r = l->r;
 
 	op->done = false;
 	op->len = p->size;
-	op->buf = is_send ? r->sbuf : r->rbuf;
-	return is_send ? r->ops->post_send(r->x, op, fc_run_op_deadline(r))
-		       : r->ops->post_recv(r->x, op, fc_run_op_deadline(r));
+	op->buf = is_send ? l->sbuf : l->rbuf;
+	return is_send ? r->ops->post_send(l->x, op, fc_run_op_deadline(r))
+		       : r->ops->post_recv(l->x, op, fc_run_op_deadline(r));
 }
 
-static void check(struct pp *p, uint64_t iter, int dir, long shown_iter)
+static void check(struct fc_lane *l, uint64_t iter, int dir, long shown_iter)
 {
-	size_t off;
-
-	if (p->bad.seen)
-		return;
-	off = fc_pattern_check(p->r->rbuf, p->size, fc_pattern_seed(p->size, iter, dir));
-	if (off != (size_t)-1)
-		p->bad = (struct mismatch){true, shown_iter, off};
+	struct pp *p = l->bench;
+	fc_mismatch_check(&p->bad, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter);
 }
 
-/* Client side: count round trips, timing each into samples when given. */
-static int client_loop(struct pp *p, long count, uint64_t iter0, uint64_t *samples)
+/* Client side: count round trips, timing each into samples when timed. */
+static int client_loop(struct fc_lane *l, void *arg)
 {
-	struct fc_run *r = p->r;
-	bool verify = r->opts->verify;
+	const struct fc_phase *ph = arg;
+	struct pp *p = l->bench;
+	bool verify = l->r->opts->verify;
 	int rc;
 
 	/* Each loop posts its first receive and leaves none behind: a receive
 	 * left posted would catch the next size's first message. */
-	if (count > 0 && (rc = post(p, &p->recv, false)))
+	if (ph->count > 0 && (rc = post(l, &p->recv, false)))
 		return rc;
-	for (long i = 0; i < count; i++) {
-		uint64_t t0, t1, it = iter0 + (uint64_t)i;
+	for (long i = 0; i < ph->count; i++) {
+		uint64_t t0, t1, it = ph->iter0 + (uint64_t)i;
 
 		if (verify)
-			fc_pattern_fill(r->sbuf, p->size, fc_pattern_seed(p->size, it, TO_SERVER));
+			fc_pattern_fill(l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_SERVER));
 		t0 = fc_now_ns();
-		if ((rc = post(p, &p->send, true)) ||
-		    (rc = fc_run_wait(r, &p->recv, "reply", p->size, i)) ||
-		    (rc = fc_run_wait(r, &p->send, "send", p->size, i)))
+		if ((rc = post(l, &p->send, true)) ||
+		    (rc = fc_lane_wait(l, &p->recv, "reply", p->size, i)) ||
+		    (rc = fc_lane_wait(l, &p->send, "send", p->size, i)))
 			return rc;
 		t1 = fc_now_ns();
-		if (samples)
-			samples[i] = (t1 - t0) / 2;
+		if (ph->timed)
+			p->samples[i] = (t1 - t0) / 2;
 		if (verify)
-			check(p, it, TO_CLIENT, i);
-		if (i + 1 < count && (rc = post(p, &p->recv, false)))
+			check(l, it, TO_CLIENT, i);
+		if (i + 1 < ph->count && (rc = post(l, &p->recv, false)))
 			return rc;
 	}
 	return 0;
@@ -97,169 +84,109 @@ static int client_loop(struct pp *p, long count, uint64_t iter0, uint64_t *sampl
 
 /* Server side: echo count messages. Without -v the receive is re-posted
  * before the reply goes out, so the next ping never waits for a buffer. */
-static int server_loop(struct pp *p, long count, uint64_t iter0)
+static int server_loop(struct fc_lane *l, void *arg)
 {
-	struct fc_run *r = p->r;
-	bool verify = r->opts->verify;
+	const struct fc_phase *ph = arg;
+	struct pp *p = l->bench;
+	bool verify = l->r->opts->verify;
 	int rc;
 
-	if (count > 0 && (rc = post(p, &p->recv, false)))
+	if (ph->count > 0 && (rc = post(l, &p->recv, false)))
 		return rc;
-	for (long i = 0; i < count; i++) {
-		uint64_t it = iter0 + (uint64_t)i;
-		bool more = i + 1 < count;
+	for (long i = 0; i < ph->count; i++) {
+		uint64_t it = ph->iter0 + (uint64_t)i;
+		bool more = i + 1 < ph->count;
 
 		if (verify)
-			fc_pattern_fill(r->sbuf, p->size, fc_pattern_seed(p->size, it, TO_CLIENT));
-		if ((rc = fc_run_wait(r, &p->recv, "ping", p->size, i)))
+			fc_pattern_fill(l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_CLIENT));
+		if ((rc = fc_lane_wait(l, &p->recv, "ping", p->size, i)))
 			return rc;
-		if (!verify && more && (rc = post(p, &p->recv, false)))
+		if (!verify && more && (rc = post(l, &p->recv, false)))
 			return rc;
-		if ((rc = post(p, &p->send, true)) || (rc = fc_run_wait(r, &p->send, "reply", p->size, i)))
+		if ((rc = post(l, &p->send, true)) || (rc = fc_lane_wait(l, &p->send, "reply", p->size, i)))
 			return rc;
 		if (verify) {
-			check(p, it, TO_SERVER, i);
-			if (more && (rc = post(p, &p->recv, false)))
+			check(l, it, TO_SERVER, i);
+			if (more && (rc = post(l, &p->recv, false)))
 				return rc;
 		}
 	}
 	return 0;
 }
 
-static long warmup_count(const struct fc_opts *o)
+static const struct fc_mismatch *first_mismatch(struct fc_run *r, int *lane)
 {
-	/* adaptive iterations need at least one round trip to size from */
-	return o->iters == 0 && o->warmup == 0 ? 1 : o->warmup;
+	for (int i = 0; i < r->nlanes; i++) {
+		struct pp *p = r->lanes[i].bench;
+		if (p->bad.seen) {
+			*lane = i;
+			return &p->bad;
+		}
+	}
+	return NULL;
 }
 
-static long adaptive_iters(const struct fc_opts *o, uint64_t warm_ns, long warm)
+static int record_lane(struct fc_run *r, struct fc_lane *l, long iters, long warm, json_t *out)
 {
-	double per = (double)warm_ns / (double)warm;
-	double n = per > 0 ? o->size_budget_s * 1e9 / per : MAX_ADAPTIVE_ITERS;
-
-	if (n < MIN_ADAPTIVE_ITERS)
-		return MIN_ADAPTIVE_ITERS;
-	return n > MAX_ADAPTIVE_ITERS ? MAX_ADAPTIVE_ITERS : (long)n;
-}
-
-static int report_mismatch(struct fc_run *r, size_t size, const struct mismatch *m, const char *dir)
-{
-	char b[32];
-
-	return fc_boot_fail(&r->boot, FC_EXIT_VERIFY,
-			    "data verification failed: size %s, iteration %ld, byte offset %zu, %s: the "
-			    "fabric delivered wrong data",
-			    fc_size_format(size, b, sizeof(b)), m->iter, m->offset, dir);
-}
-
-static int client_size(struct fc_run *r, size_t idx)
-{
-	struct pp p = {.r = r, .size = r->sizes.v[idx]};
-	long warm = warmup_count(r->opts), iters;
-	uint64_t *samples = NULL, t0;
-	json_t *msg = NULL, *rec;
+	struct pp *p = l->bench;
 	struct fc_stats st;
-	char b[32];
-	int rc;
+	json_t *rec;
+	int rc = fc_stats_compute(p->samples, (size_t)iters, &st);
 
-	fc_progress("size %s (%zu of %zu)", fc_size_format(p.size, b, sizeof(b)), idx + 1, r->sizes.n);
-	if ((rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:I}", "size", (json_int_t)p.size))) ||
-	    (rc = fc_boot_expect(&r->boot, FC_MSG_READY, r->deadline, "waiting for the server to post buffers", NULL)))
-		return rc;
-	/* Size adaptive iterations from the second half of the warmup only: the
-	 * first round trips include connection setup (rxm connects lazily). */
-	if ((rc = client_loop(&p, warm - (warm + 1) / 2, WARMUP_ITER, NULL)))
-		return rc;
-	t0 = fc_now_ns();
-	if ((rc = client_loop(&p, (warm + 1) / 2, WARMUP_ITER + (uint64_t)(warm - (warm + 1) / 2), NULL)))
-		return rc;
-	iters = r->opts->iters ? r->opts->iters : adaptive_iters(r->opts, fc_now_ns() - t0, (warm + 1) / 2);
-	samples = malloc((size_t)iters * sizeof(*samples));
-	if (!samples)
-		return fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
-	rc = fc_boot_send(&r->boot, FC_MSG_ITERS, json_pack("{s:I}", "iters", (json_int_t)iters));
-	if (!rc)
-		rc = client_loop(&p, iters, 0, samples);
-	/* The server reports what it saw before either side prints a number. */
-	if (!rc)
-		rc = fc_boot_expect(&r->boot, FC_MSG_RESULT, fc_run_op_deadline(r), "waiting for the server's check", &msg);
-	json_decref(msg);
-	if (!rc && p.bad.seen)
-		rc = report_mismatch(r, p.size, &p.bad, "server to client");
-	if (!rc)
-		rc = fc_stats_compute(samples, (size_t)iters, &st);
-	free(samples);
 	if (rc)
 		return rc;
-	rec = fc_run_record(r, p.size);
+	rec = fc_run_record(r, l, p->size);
 	json_object_set_new(rec, "iters", json_integer(iters));
 	json_object_set_new(rec, "warmup", json_integer(warm));
 	fc_record_set_latency(rec, &st);
-	json_object_set_new(rec, "bw_gbps", json_real((double)p.size / st.mean));
+	json_object_set_new(rec, "bw_gbps", json_real((double)p->size / st.mean));
+	json_object_set_new(rec, "msg_rate", json_real(1e9 / (2 * st.mean)));
 	json_object_set_new(rec, "verified", json_boolean(r->opts->verify));
 	rec = fc_record_normalize(rec);
 	rc = fc_out_record(&r->out, rec);
-	if (!rc)
-		rc = fc_boot_send(&r->boot, FC_MSG_RESULT, json_pack("{s:O}", "record", rec));
-	json_decref(rec);
+	json_array_append_new(out, rec);
 	return rc;
 }
 
-static int server_size(struct fc_run *r, size_t size)
+static int one_size(struct fc_run *r, size_t idx, size_t size)
 {
-	struct pp p = {.r = r, .size = size};
-	json_t *msg = NULL;
-	json_int_t iters;
-	int rc;
+	struct pp *pps = calloc((size_t)r->nlanes, sizeof(*pps));
+	long warm = fc_warmup_count(r->opts), iters = 0;
+	const struct fc_mismatch *bad;
+	json_t *records = json_array();
+	int rc, lane = 0;
 
-	if ((rc = fc_boot_send(&r->boot, FC_MSG_READY, NULL)) ||
-	    (rc = server_loop(&p, warmup_count(r->opts), WARMUP_ITER)) ||
-	    (rc = fc_boot_expect(&r->boot, FC_MSG_ITERS, r->deadline, "waiting for the iteration count", &msg)))
-		return rc;
-	iters = json_integer_value(json_object_get(msg, "iters"));
-	json_decref(msg);
-	if (iters < 1 || iters > FC_MAX_ITERS)
-		return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the client sent an invalid iteration count");
-	if ((rc = server_loop(&p, (long)iters, 0)))
-		return rc;
-	if (p.bad.seen)
-		return report_mismatch(r, size, &p.bad, "client to server");
-	if ((rc = fc_boot_send(&r->boot, FC_MSG_RESULT, json_pack("{s:b}", "ok", 1))) ||
-	    (rc = fc_boot_expect(&r->boot, FC_MSG_RESULT, fc_run_op_deadline(r), "waiting for the client's result", &msg)))
-		return rc;
-	/* Both sides print the same record: the client's measurement. */
-	rc = fc_out_record(&r->out, json_object_get(msg, "record"));
-	json_decref(msg);
+	if (!pps)
+		return -FC_EXIT_FABRIC;
+	for (int i = 0; i < r->nlanes; i++) {
+		pps[i].size = size;
+		r->lanes[i].bench = &pps[i];
+	}
+	rc = fc_size_sync(r, idx, size, warm, r->is_client ? client_loop : server_loop, &iters);
+	for (int i = 0; !rc && i < r->nlanes; i++)
+		if (!(pps[i].samples = malloc((size_t)iters * sizeof(uint64_t))))
+			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
+	if (!rc) {
+		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
+		rc = fc_run_lanes(r, r->is_client ? client_loop : server_loop, &timed);
+	}
+	bad = rc ? NULL : first_mismatch(r, &lane);
+	if (!rc)
+		rc = fc_size_finish(r, size, bad, lane, r->is_client ? "server to client" : "client to server");
+	for (int i = 0; !rc && r->is_client && i < r->nlanes; i++)
+		rc = record_lane(r, &r->lanes[i], iters, warm, records);
+	if (!rc)
+		rc = fc_size_results(r, records);
+	json_decref(records);
+	for (int i = 0; i < r->nlanes; i++) {
+		free(pps[i].samples);
+		r->lanes[i].bench = NULL;
+	}
+	free(pps);
 	return rc;
 }
 
 int fc_bench_pingpong(struct fc_run *r)
 {
-	json_t *msg = NULL;
-	int rc = 0;
-
-	if (r->is_client) {
-		for (size_t i = 0; i < r->sizes.n && !rc; i++)
-			if (!(rc = fc_run_check_deadline(r, i)))
-				rc = client_size(r, i);
-		if (!rc)
-			rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:i}", "size", 0));
-		fc_progress_done();
-		return rc;
-	}
-	for (;;) {
-		json_int_t size;
-
-		if ((rc = fc_boot_expect(&r->boot, FC_MSG_BEGIN, r->deadline, "waiting for the next size", &msg)))
-			return rc;
-		size = json_integer_value(json_object_get(msg, "size"));
-		json_decref(msg);
-		if (size == 0)
-			return 0; /* the client is done */
-		if (size < 0 || (size_t)size > fc_sizes_max(&r->sizes))
-			return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the client asked for size %lld outside the agreed list",
-					    (long long)size);
-		if ((rc = server_size(r, (size_t)size)))
-			return rc;
-	}
+	return fc_bench_sizes(r, one_size);
 }

@@ -11,7 +11,7 @@
 #include "log.h"
 #include "sizes.h"
 
-enum { OPT_JSON = 256, OPT_CSV, OPT_SOCKBUF, OPT_BUDGET };
+enum { OPT_JSON = 256, OPT_CSV, OPT_SOCKBUF, OPT_BUDGET, OPT_BIDIR, OPT_OP, OPT_SYSFS };
 
 static const struct option long_opts[] = {
 	{"provider", required_argument, NULL, 'p'},
@@ -29,6 +29,12 @@ static const struct option long_opts[] = {
 	{"csv", required_argument, NULL, OPT_CSV},
 	{"sockbuf", required_argument, NULL, OPT_SOCKBUF},
 	{"size-time", required_argument, NULL, OPT_BUDGET},
+	{"window", required_argument, NULL, 'W'},
+	{"bidir", no_argument, NULL, OPT_BIDIR},
+	{"streams", required_argument, NULL, 'n'},
+	{"endpoints", required_argument, NULL, 'E'},
+	{"op", required_argument, NULL, OPT_OP},
+	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -40,7 +46,10 @@ void fc_opts_usage(const struct fc_prog *p, FILE *f)
 		"       %s [options] HOST       run the client side against HOST\n"
 		"%s\n\n"
 		"  -p, --provider NAME    libfabric provider (default efa, or $FABCHECK_PROVIDER)\n"
-		"  -d, --domain NAME      libfabric domain (NIC), e.g. rdmap16s27-rdm, lo, eth0\n"
+		"  -d, --domain LIST      libfabric domain (NIC), e.g. rdmap16s27-rdm or eth0; a comma\n"
+		"                         list or `all` (every domain but loopback) runs one endpoint\n"
+		"                         and thread per NIC, NIC i paired with the peer's NIC i\n"
+		"  -E, --endpoints N      endpoints (threads) per NIC (default 1)\n"
 		"  -x, --transport KIND   ofi (libfabric) or socket (kernel TCP baseline); default ofi\n"
 		"  -S, --sizes LIST       sizes: 8,1K,4M | range 8:1M (powers of two) | all\n"
 		"                         (all = 1 B..8 MiB plus both sides of the provider's\n"
@@ -58,12 +67,21 @@ void fc_opts_usage(const struct fc_prog *p, FILE *f)
 		"      --json FILE|-      write JSON Lines records (- = stdout)\n"
 		"      --csv FILE|-       write CSV records (- = stdout)\n"
 		"      --sockbuf BYTES    socket transport: SO_SNDBUF/SO_RCVBUF (default: kernel)\n"
+		"%s%s"
+		"      --sysfs-root DIR   read NIC counters and topology under DIR (default /sys)\n"
 		"  -h, --help             this help\n\n"
 		"Both sides must be started with the same test parameters; a mismatch is\n"
 		"reported on both sides. Exit codes: 0 ok, 1 below threshold, 2 usage,\n"
 		"3 fabric/device setup, 4 peer unreachable or timed out, 5 data mismatch.\n",
 		p->name, p->name, p->summary, p->default_sizes, FC_DEFAULT_WARMUP,
-		FC_DEFAULT_DEADLINE_S, FC_DEFAULT_OP_TIMEOUT_S, FC_DEFAULT_PORT);
+		FC_DEFAULT_DEADLINE_S, FC_DEFAULT_OP_TIMEOUT_S, FC_DEFAULT_PORT,
+		p->groups & (FC_OPTS_STREAM | FC_OPTS_RMA)
+			? "  -W, --window N         messages in flight per window (default: 64, fewer\n"
+			  "                         above 512K so a window stays near 32 MiB)\n" : "",
+		p->groups & FC_OPTS_STREAM
+			? "      --bidir            both sides send at once (aggregate bandwidth)\n"
+			  "  -n, --streams N        socket transport: parallel TCP connections (default 1)\n"
+			: "      --op OP            write, read or writedata (default write)\n");
 }
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
@@ -112,11 +130,16 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 		.op_timeout_s = FC_DEFAULT_OP_TIMEOUT_S,
 		.size_budget_s = 0.2,
 		.port = FC_DEFAULT_PORT,
+		.streams = 1,
+		.endpoints = 1,
+		.rma_op = "write",
+		.sysfs_root = getenv("FABCHECK_SYSFS_ROOT") && *getenv("FABCHECK_SYSFS_ROOT")
+				      ? getenv("FABCHECK_SYSFS_ROOT") : "/sys",
 	};
 	fc_log_set_prog(prog->name);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:d:x:S:I:w:t:T:vbB:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:d:x:S:I:w:t:T:vbB:W:n:E:h", long_opts, NULL)) != -1) {
 		rc = 0;
 		switch (c) {
 		case 'p': o->provider = optarg; break;
@@ -150,11 +173,40 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 			rc = parse_long("socket buffer size", optarg, 4096, 1 << 30, &v);
 			o->sockbuf = (int)v;
 			break;
+		case 'E':
+			rc = parse_long("endpoints per NIC", optarg, 1, 64, &o->endpoints);
+			break;
+		case OPT_SYSFS: o->sysfs_root = optarg; break;
+		case 'W':
+			if (!(prog->groups & (FC_OPTS_STREAM | FC_OPTS_RMA)))
+				goto unknown;
+			rc = parse_long("window", optarg, 1, 4096, &o->window);
+			break;
+		case OPT_BIDIR:
+			if (!(prog->groups & FC_OPTS_STREAM))
+				goto unknown;
+			o->bidir = true;
+			break;
+		case 'n':
+			if (!(prog->groups & FC_OPTS_STREAM))
+				goto unknown;
+			rc = parse_long("stream count", optarg, 1, 64, &o->streams);
+			break;
+		case OPT_OP:
+			if (!(prog->groups & FC_OPTS_RMA))
+				goto unknown;
+			if (strcmp(optarg, "write") && strcmp(optarg, "read") && strcmp(optarg, "writedata")) {
+				fc_err("invalid RMA operation '%s': expected write, read or writedata", optarg);
+				return -FC_EXIT_USAGE;
+			}
+			o->rma_op = optarg;
+			break;
 		case 'h': fc_opts_usage(prog, stdout); return 1;
 		case ':':
 			fc_err("option %s needs a value (see --help)", argv[optind - 1]);
 			return -FC_EXIT_USAGE;
 		default:
+		unknown:
 			fc_err("unknown option '%s' (see --help)", argv[optind - 1]);
 			return -FC_EXIT_USAGE;
 		}
@@ -170,6 +222,17 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 	}
 	if (o->json_path && o->csv_path && !strcmp(o->json_path, "-") && !strcmp(o->csv_path, "-")) {
 		fc_err("--json - and --csv - both want stdout: send one of them to a file");
+		return -FC_EXIT_USAGE;
+	}
+	if (o->streams > 1 && strcmp(o->transport, "socket")) {
+		fc_err("-n %ld: parallel streams are for the socket transport (-x socket); "
+		       "for libfabric use -E endpoints per NIC", o->streams);
+		return -FC_EXIT_USAGE;
+	}
+	if (o->domain && (strchr(o->domain, ',') || !strcmp(o->domain, "all")) &&
+	    strcmp(o->transport, "ofi")) {
+		fc_err("-d all needs the ofi transport: the socket transport uses the route to the peer "
+		       "(use -n for parallel streams)");
 		return -FC_EXIT_USAGE;
 	}
 	/* Validate the size list now, so a typo fails before any connection;

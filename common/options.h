@@ -29,6 +29,19 @@ struct fc_opts {
 	uint16_t port;          /* -B bootstrap port */
 	int sockbuf;            /* --sockbuf, 0 = kernel autotuning */
 	const char *peer;       /* server host; NULL = this side is the server */
+	/* bandwidth and RMA programs */
+	long window;            /* -W messages in flight, 0 = by size */
+	bool bidir;             /* --bidir */
+	long streams;           /* -n socket transport connections */
+	long endpoints;         /* -E endpoints (threads) per NIC */
+	const char *rma_op;     /* --op write|read|writedata */
+	const char *sysfs_root; /* --sysfs-root, default $FABCHECK_SYSFS_ROOT or /sys */
+};
+
+/* Option groups a program takes beyond the common ones. */
+enum {
+	FC_OPTS_STREAM = 1 << 0, /* -W, --bidir, -n */
+	FC_OPTS_RMA = 1 << 1,    /* -W, --op */
 };
 
 /* What a program tells the parser about itself, for --help. */
@@ -36,6 +49,7 @@ struct fc_prog {
 	const char *name;
 	const char *summary;
 	const char *default_sizes;
+	unsigned groups; /* FC_OPTS_* */
 };
 
 /* Returns 0 to run, 1 when --help was printed (exit 0), or -FC_EXIT_USAGE

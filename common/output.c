@@ -137,6 +137,11 @@ static void table_row(struct fc_out *o, json_t *rec)
 
 int fc_out_record(struct fc_out *o, json_t *rec)
 {
+	return fc_out_write(o, rec, true);
+}
+
+int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
+{
 	if (o->json.f) {
 		char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		if (!line)
@@ -161,7 +166,8 @@ int fc_out_record(struct fc_out *o, json_t *rec)
 		fputc('\n', o->csv.f);
 		fflush(o->csv.f);
 	}
-	table_row(o, rec);
+	if (with_row)
+		table_row(o, rec);
 	return 0;
 }
 

@@ -35,6 +35,8 @@ int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_co
 void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes one record everywhere. Does not take the reference. */
 int fc_out_record(struct fc_out *o, json_t *rec);
+/* Same, with or without a row in the human table. */
+int fc_out_write(struct fc_out *o, json_t *rec, bool table_row);
 /* Flushes and renames files into place. Returns 0 or -FC_EXIT_FABRIC. */
 int fc_out_close(struct fc_out *o);
 

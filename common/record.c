@@ -11,9 +11,12 @@
 const char *const fc_schema_fields[] = {
 	"schema", "tool", "fabcheck_version", "test", "transport", "provider", "fabric",
 	"domain", "libfabric", "memory", "peer_memory", "local_host", "peer_host",
-	"local_addr", "peer_addr", "completion", "timestamp", "size", "iters", "warmup",
+	"local_addr", "peer_addr", "completion", "timestamp", "lane", "lanes", "size", "iters",
+	"warmup", "direction", "window", "streams", "rma_op", "rma_emulated",
 	"lat_us_min", "lat_us_p50", "lat_us_p99", "lat_us_max", "lat_us_mean", "bw_gbps",
-	"verified", "sock_sndbuf", "sock_rcvbuf",
+	"msg_rate", "verified", "sock_sndbuf", "sock_rcvbuf", "sent_bytes", "recv_bytes",
+	"nic_tx_bytes", "nic_rx_bytes", "nic_retrans", "nic_timeouts", "nic_unresponsive",
+	"nic_impaired", "nic_drops", "coverage",
 };
 const size_t fc_schema_nfields = sizeof(fc_schema_fields) / sizeof(fc_schema_fields[0]);
 

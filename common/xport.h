@@ -20,6 +20,7 @@ struct fc_op {
 	size_t len;
 	enum fc_op_kind kind;
 	int slot;  /* the caller's */
+	int stream; /* socket transport: which connection (slot % streams) */
 	bool done; /* set by fc_run_wait when the completion arrives */
 };
 
@@ -31,6 +32,8 @@ struct fc_xport_cfg {
 	bool is_server;
 	bool block;           /* blocking completion reads */
 	int sockbuf;          /* socket transport buffer sizes, 0 = kernel default */
+	int streams;          /* socket transport connections */
+	bool rma;             /* needs FI_RMA */
 };
 
 #define FC_MAX_SWITCH 8
@@ -59,6 +62,9 @@ struct fc_xport_ops {
 	/* Optional: checks before any connection that setup can succeed at all
 	 * (the provider exists), so a misconfigured server fails at once. */
 	int (*probe)(const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
+	/* Optional: every domain (NIC) of the provider but loopback, sorted;
+	 * returns how many were written to names (up to max), or negative. */
+	int (*list_domains)(const struct fc_xport_cfg *cfg, char names[][128], int max);
 	int (*open)(struct fc_xport **x, const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
 	/* This side's address, to send to the peer through the bootstrap. */
 	int (*get_addr)(struct fc_xport *x, void *buf, size_t *len);

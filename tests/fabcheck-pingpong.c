@@ -19,7 +19,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
-	rc = fc_run_setup(&run, &opts, prog.name, "pingpong", fc_pingpong_columns);
+	rc = fc_run_setup(&run, &opts, &(struct fc_run_spec){
+		.tool = prog.name, .test = "pingpong", .table = fc_pingpong_columns});
 	if (!rc)
 		rc = fc_bench_pingpong(&run);
 	return fc_exit_status(fc_run_finish(&run, rc));

@@ -65,3 +65,8 @@ show() {
 count_records() {
 	jq -e -s 'length' "$1"
 }
+
+# The measurement records of a JSON Lines file (coverage records are per side).
+measured() {
+	jq -c 'select(.test != "coverage")' "$1"
+}

@@ -13,11 +13,12 @@ pingpong_pair() {
 	show
 	[ "$CLIENT_RC" -eq 0 ]
 	[ "$SERVER_RC" -eq 0 ]
-	[ "$(count_records "$OUT/client.jsonl")" -eq 4 ]
-	# both sides print the same records
-	diff "$OUT/client.jsonl" "$OUT/server.jsonl"
-	jq -e -s 'map(.size) == [8, 4096, 65536, 1048576]' "$OUT/client.jsonl"
-	jq -e -s 'all(.[]; .schema == 1 and .verified == true and .iters == 30
+	[ "$(count_records "$OUT/client.jsonl")" -eq 5 ]
+	# both sides print the same measurement records, then each its own coverage
+	diff <(measured "$OUT/client.jsonl") <(measured "$OUT/server.jsonl")
+	jq -e -s 'map(select(.test == "pingpong").size) == [8, 4096, 65536, 1048576]' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "coverage")) | length == 1' "$OUT/server.jsonl"
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; .schema == 1 and .verified == true and .iters == 30
 		and .lat_us_min > 0 and .lat_us_min <= .lat_us_p50 and .lat_us_p50 <= .lat_us_p99
 		and .lat_us_p99 <= .lat_us_max and .bw_gbps > 0 and .test == "pingpong")' "$OUT/client.jsonl"
 }
@@ -50,7 +51,7 @@ pingpong_pair() {
 	lo_moved=$(( $(cat /sys/class/net/lo/statistics/tx_bytes) - lo_before ))
 	ext_moved=$(( $(ext_tx) - ext_before ))
 	echo "lo moved $lo_moved bytes, external interfaces $ext_moved"
-	jq -e -s 'all(.[]; .domain == "lo" and (.local_addr | startswith("fi_sockaddr_in://127.0.0.1:"))
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; .domain == "lo" and (.local_addr | startswith("fi_sockaddr_in://127.0.0.1:"))
 		and (.peer_addr | startswith("fi_sockaddr_in://127.0.0.1:")))' "$OUT/client.jsonl"
 	# 56 round trips of 1 MiB each way is over 100 MB on lo
 	[ "$lo_moved" -gt 100000000 ]
@@ -77,9 +78,9 @@ pingpong_pair() {
 @test "pingpong_csv_has_header_and_same_rows_as_json" {
 	pingpong_pair -x socket
 	head -1 "$OUT/client.csv" | grep -q '^schema,tool,fabcheck_version,test,transport,provider,'
-	[ "$(wc -l < "$OUT/client.csv")" -eq 5 ]
+	[ "$(wc -l < "$OUT/client.csv")" -eq 6 ]
 	size_col=$(head -1 "$OUT/client.csv" | tr ',' '\n' | grep -nx size | cut -d: -f1)
-	[ "$(tail -n +2 "$OUT/client.csv" | cut -d, -f"$size_col" | paste -sd,)" = "8,4096,65536,1048576" ]
+	[ "$(tail -n +2 "$OUT/client.csv" | cut -d, -f"$size_col" | paste -sd,)" = "8,4096,65536,1048576," ]
 }
 
 @test "pingpong_table_on_stdout_records_on_json_stdout" {
@@ -89,7 +90,7 @@ pingpong_pair() {
 	show
 	[ "$CLIENT_RC" -eq 0 ]
 	# stdout is pure JSON Lines, the table went to stderr
-	[ "$(count_records "$OUT/client.out")" -eq 1 ]
+	[ "$(count_records "$OUT/client.out")" -eq 2 ]
 	grep -q 'p50_us' "$OUT/client.err"
 	grep -q 'p50_us' "$OUT/server.out"
 }
@@ -101,9 +102,9 @@ pingpong_pair() {
 	show
 	[ "$CLIENT_RC" -eq 0 ]
 	# adaptive: more iterations for small messages, every size at least 10
-	jq -e -s '.[0].iters > .[1].iters and all(.[]; .iters >= 10)' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "pingpong")) | .[0].iters > .[1].iters and all(.[]; .iters >= 10)' "$OUT/client.jsonl"
 	# roughly 0.1 s of round trips per size, never more than a few times that
-	jq -e -s 'all(.[]; (.iters * .lat_us_mean * 2) < 600000)' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; (.iters * .lat_us_mean * 2) < 600000)' "$OUT/client.jsonl"
 }
 
 @test "pingpong_all_sizes_include_provider_switch_points" {
@@ -113,7 +114,7 @@ pingpong_pair() {
 	show
 	[ "$CLIENT_RC" -eq 0 ]
 	# 1 B..8 MiB, plus inject 64/65, rxm eager 16K/16K+1, SAR 128K/128K+1
-	jq -e -s 'map(.size) | (index(1) == 0) and (.[-1] == 8388608) and (index(65) != null)
+	jq -e -s 'map(select(.test == "pingpong").size) | (index(1) == 0) and (.[-1] == 8388608) and (index(65) != null)
 		and (index(16385) != null) and (index(131073) != null)' "$OUT/client.jsonl"
 	grep -q 'protocol switch points: inject 64, rxm eager 16K, rxm SAR 128K' "$OUT/client.out"
 }

@@ -1,0 +1,29 @@
+/* NIC traffic counters and placement, read from sysfs under a root that
+ * tests can move (--sysfs-root / FABCHECK_SYSFS_ROOT).
+ *   EFA:              <root>/class/infiniband/<dev>/ports/1/hw_counters/
+ *   tcp, sockets,
+ *   socket transport: <root>/class/net/<if>/statistics/                  */
+#ifndef FC_NIC_H
+#define FC_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fc_nic_snapshot {
+	bool ok;          /* counters found */
+	char path[512];   /* where they were read */
+	uint64_t tx_bytes, rx_bytes;
+	int64_t retrans, timeouts, unresponsive, impaired, drops; /* -1: not counted */
+};
+
+/* The NIC behind a domain: "rdmap16s27-rdm" -> infiniband "rdmap16s27",
+ * "eth0" -> net "eth0". shm and the like have no NIC (snapshot.ok false). */
+int fc_nic_read(const char *sysfs_root, const char *provider, const char *domain,
+		struct fc_nic_snapshot *s);
+
+/* CPUs local to the NIC (its PCI device's local_cpulist), or -1 if the
+ * topology does not say. On success pins the calling thread there. */
+int fc_nic_pin_thread(const char *sysfs_root, const char *provider, const char *domain,
+		      char *cpulist, int len);
+
+#endif
