@@ -74,6 +74,12 @@ static struct fi_info *make_hints(const struct fc_xport_cfg *cfg, bool with_doma
 	/* What EFA requires (efa-facts 1.3); providers that need less accept it. */
 	h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
 	h->domain_attr->threading = FI_THREAD_DOMAIN;
+	/* Untagged receives must match sends in order: the bandwidth loop's
+	 * acks follow its data on the same endpoint. */
+	h->tx_attr->msg_order = FI_ORDER_SAS;
+	h->rx_attr->msg_order = FI_ORDER_SAS;
+	if (cfg->rma)
+		h->caps |= FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
 	if (cfg->provider)
 		h->fabric_attr->prov_name = strdup(cfg->provider);
 	if (with_domain && cfg->domain)
@@ -273,6 +279,42 @@ static int ofi_probe(const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
 	rc = get_info(&any, info, &fi);
 	fi_freeinfo(fi);
 	return rc;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Every NIC the provider offers, loopback excluded, sorted so NIC i means
+ * the same position on both nodes. */
+static int ofi_list_domains(const struct fc_xport_cfg *cfg, char names[][128], int max)
+{
+	struct fi_info *h = make_hints(cfg, false), *all = NULL;
+	int n = 0, ret;
+
+	if (!h)
+		return -FC_EXIT_FABRIC;
+	ret = fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all);
+	fi_freeinfo(h);
+	if (ret) {
+		struct fc_xport_info info = {0};
+		libfabric_identity(&info);
+		return no_provider_error(cfg, &info);
+	}
+	for (struct fi_info *fi = all; fi && n < max; fi = fi->next) {
+		const char *d = fi->domain_attr->name;
+		bool seen = false;
+		if (!d || !strcmp(d, "lo") || !prov_matches(fi->fabric_attr->prov_name, cfg->provider))
+			continue;
+		for (int i = 0; i < n && !seen; i++)
+			seen = !strcmp(names[i], d);
+		if (!seen)
+			snprintf(names[n++], 128, "%s", d);
+	}
+	fi_freeinfo(all);
+	qsort(names, (size_t)n, 128, cmp_name);
+	return n;
 }
 
 static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
@@ -512,6 +554,7 @@ static void ofi_close(struct fc_xport *x)
 const struct fc_xport_ops fc_xport_ofi = {
 	.name = "ofi",
 	.probe = ofi_probe,
+	.list_domains = ofi_list_domains,
 	.open = ofi_open,
 	.get_addr = ofi_get_addr,
 	.connect = ofi_connect,

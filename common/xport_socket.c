@@ -1,5 +1,7 @@
-/* Kernel TCP transport: the "without EFA" baseline. One connection, messages
- * framed by the sizes both sides already agreed on through the bootstrap. */
+/* Kernel TCP transport: the "without EFA" baseline. One or more connections
+ * (-n, the way NCCL's socket transport stripes), messages framed by the sizes
+ * both sides already agreed on through the bootstrap; op->stream picks the
+ * connection, and each connection keeps its sends and receives in order. */
 #include "xport.h"
 
 #include <arpa/inet.h>
@@ -19,17 +21,23 @@
 #include "timing.h"
 
 #define QMAX 4096
+#define MAX_STREAMS 64
 
 struct opq {
 	struct fc_op *op[QMAX];
 	unsigned head, tail; /* tail - head ops queued */
 };
 
+struct stream {
+	int fd;
+	struct opq sendq, recvq;
+};
+
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
-	int lfd, fd;
+	int lfd, nstreams;
 	char addr[128]; /* "ip port" of the listener (server) */
-	struct opq sendq, recvq;
+	struct stream st[MAX_STREAMS];
 };
 
 static int opq_push(struct opq *q, struct fc_op *op)
@@ -70,7 +78,12 @@ static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, stru
 		return -FC_EXIT_FABRIC;
 	*out = x;
 	x->cfg = cfg;
-	x->fd = x->lfd = -1;
+	x->lfd = -1;
+	x->nstreams = cfg->streams > 0 ? cfg->streams : 1;
+	if (x->nstreams > MAX_STREAMS)
+		x->nstreams = MAX_STREAMS;
+	for (int i = 0; i < MAX_STREAMS; i++)
+		x->st[i].fd = -1;
 	snprintf(info->provider, sizeof(info->provider), "kernel-tcp");
 	if (fc_netif_for_addr(cfg->local_ip, info->domain, sizeof(info->domain)))
 		snprintf(info->domain, sizeof(info->domain), "%s", cfg->local_ip);
@@ -107,65 +120,109 @@ static int sock_get_addr(struct fc_xport *x, void *buf, size_t *len)
 
 static void describe_conn(struct fc_xport *x, struct fc_xport_info *info)
 {
+	int fd = x->st[0].fd;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss), il = sizeof(int);
 	char host[INET6_ADDRSTRLEN], port[16];
 
-	if (getsockname(x->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		snprintf(info->local_addr, sizeof(info->local_addr), "tcp://%s:%s", host, port);
 	sl = sizeof(ss);
-	if (getpeername(x->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		snprintf(info->peer_addr, sizeof(info->peer_addr), "tcp://%s:%s", host, port);
-	getsockopt(x->fd, SOL_SOCKET, SO_SNDBUF, &info->sndbuf, &il);
+	getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &info->sndbuf, &il);
 	il = sizeof(int);
-	getsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &info->rcvbuf, &il);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &info->rcvbuf, &il);
 }
 
-static int tune(struct fc_xport *x)
+static int tune(struct fc_xport *x, int fd)
 {
 	int one = 1, b = x->cfg->sockbuf;
 
 	/* Latency tests need every message on the wire at once. */
-	setsockopt(x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (b && (setsockopt(x->fd, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b)) ||
-		  setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b)))) {
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (b && (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b)) ||
+		  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b)))) {
 		fc_err("cannot set socket buffers to %d bytes: %s", b, strerror(errno));
 		return -FC_EXIT_FABRIC;
 	}
 	return 0;
 }
 
+/* Accepts the client's connections; each names its stream in one byte. */
 static int accept_peer(struct fc_xport *x, uint64_t deadline)
 {
-	for (;;) {
+	int have = 0;
+
+	while (have < x->nstreams) {
 		struct pollfd pfd = {.fd = x->lfd, .events = POLLIN};
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		char host[INET6_ADDRSTRLEN];
-		int ms = fc_ms_left(deadline);
+		char host[INET6_ADDRSTRLEN] = "?";
+		unsigned char idx;
+		int ms = fc_ms_left(deadline), fd;
 
 		if (ms == 0) {
-			fc_err("the client did not open the data connection in time");
+			fc_err("the client did not open its %d data connection(s) in time", x->nstreams);
 			return -FC_EXIT_PEER;
 		}
 		if (poll(&pfd, 1, ms) <= 0)
 			continue;
-		x->fd = accept4(x->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (x->fd < 0)
+		fd = accept4(x->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (fd < 0)
 			continue;
-		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0 &&
-		    (!strcmp(host, x->cfg->peer_ip) ||
-		     (!strncmp(host, "::ffff:", 7) && !strcmp(host + 7, x->cfg->peer_ip))))
-			return 0;
-		fc_warn("ignoring data connection from %s: expected the bootstrap peer %s", host,
-			x->cfg->peer_ip);
-		close(x->fd);
-		x->fd = -1;
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+		if ((strcmp(host, x->cfg->peer_ip) &&
+		     (strncmp(host, "::ffff:", 7) || strcmp(host + 7, x->cfg->peer_ip))) ||
+		    poll(&pfd, 1, fc_ms_left(fc_deadline_min(deadline, fc_deadline_in(2.0)))) <= 0 ||
+		    recv(fd, &idx, 1, 0) != 1 || idx >= x->nstreams || x->st[idx].fd >= 0) {
+			fc_warn("ignoring data connection from %s: not one of the bootstrap peer %s's streams",
+				host, x->cfg->peer_ip);
+			close(fd);
+			continue;
+		}
+		x->st[idx].fd = fd;
+		if (tune(x, fd))
+			return -FC_EXIT_FABRIC;
+		have++;
 	}
+	return 0;
+}
+
+static int connect_one(struct fc_xport *x, const char *ip, const char *port,
+		       const struct sockaddr_storage *ss, socklen_t sl, int idx, uint64_t deadline)
+{
+	struct pollfd pfd;
+	int err = 0, fd;
+	socklen_t el = sizeof(err);
+	unsigned char b = (unsigned char)idx;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -FC_EXIT_FABRIC;
+	x->st[idx].fd = fd;
+	if (tune(x, fd))
+		return -FC_EXIT_FABRIC;
+	if (connect(fd, (const struct sockaddr *)ss, sl) && errno != EINPROGRESS)
+		err = errno;
+	pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+	if (!err && poll(&pfd, 1, fc_ms_left(deadline)) <= 0)
+		err = ETIMEDOUT;
+	if (!err)
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (!err && send(fd, &b, 1, MSG_NOSIGNAL) != 1)
+		err = errno;
+	if (err) {
+		fc_err("data connection %d to %s port %s failed: %s (a firewall between the nodes?)", idx, ip,
+		       port, strerror(err));
+		return -FC_EXIT_PEER;
+	}
+	return 0;
 }
 
 static int connect_peer(struct fc_xport *x, const char *addr, uint64_t deadline)
@@ -173,32 +230,15 @@ static int connect_peer(struct fc_xport *x, const char *addr, uint64_t deadline)
 	char ip[INET6_ADDRSTRLEN] = "", port[16] = "";
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	struct pollfd pfd;
-	int err = 0;
-	socklen_t el = sizeof(err);
+	int rc = 0;
 
 	if (sscanf(addr, "%45s %15s", ip, port) != 2 || resolve(ip, port, &ss, &sl)) {
 		fc_err("the server sent an unusable data address '%s'", addr);
 		return -FC_EXIT_PEER;
 	}
-	x->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (x->fd < 0)
-		return -FC_EXIT_FABRIC;
-	if (tune(x))
-		return -FC_EXIT_FABRIC;
-	if (connect(x->fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)
-		err = errno;
-	pfd = (struct pollfd){.fd = x->fd, .events = POLLOUT};
-	if (!err && poll(&pfd, 1, fc_ms_left(deadline)) <= 0)
-		err = ETIMEDOUT;
-	if (!err)
-		getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (err) {
-		fc_err("data connection to %s port %s failed: %s (a firewall between the nodes?)", ip,
-		       port, strerror(err));
-		return -FC_EXIT_PEER;
-	}
-	return 0;
+	for (int i = 0; i < x->nstreams && !rc; i++)
+		rc = connect_one(x, ip, port, &ss, sl, i, deadline);
+	return rc;
 }
 
 static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
@@ -210,8 +250,6 @@ static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64
 		(void)peer;
 		(void)len;
 		rc = accept_peer(x, deadline);
-		if (!rc)
-			rc = tune(x);
 	} else {
 		rc = connect_peer(x, peer, deadline);
 	}
@@ -229,15 +267,15 @@ static int sock_reg(struct fc_xport *x, void *buf, size_t len)
 	return 0;
 }
 
-/* Moves bytes for the head ops without blocking. Completed ops go to done.
- * Returns the number completed, or negative when the connection failed. */
-static int progress(struct fc_xport *x, struct fc_op **done, int max)
+/* Moves bytes for the head ops of one stream without blocking. Completed
+ * ops go to done. Returns the number completed, or negative on failure. */
+static int progress_stream(struct stream *st, struct fc_op **done, int max)
 {
 	int n = 0;
 	struct fc_op *op;
 
-	while (n < max && (op = opq_head(&x->sendq))) {
-		ssize_t w = send(x->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+	while (n < max && (op = opq_head(&st->sendq))) {
+		ssize_t w = send(st->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -248,11 +286,11 @@ static int progress(struct fc_xport *x, struct fc_op **done, int max)
 		op->xport_ctx[0] += (uint64_t)w;
 		if (op->xport_ctx[0] < op->len)
 			break;
-		x->sendq.head++;
+		st->sendq.head++;
 		done[n++] = op;
 	}
-	while (n < max && (op = opq_head(&x->recvq))) {
-		ssize_t r = recv(x->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+	while (n < max && (op = opq_head(&st->recvq))) {
+		ssize_t r = recv(st->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
 				 MSG_DONTWAIT);
 		if (r == 0) {
 			fc_err("the peer closed the data connection: it exited or failed");
@@ -267,10 +305,28 @@ static int progress(struct fc_xport *x, struct fc_op **done, int max)
 		op->xport_ctx[0] += (uint64_t)r;
 		if (op->xport_ctx[0] < op->len)
 			break;
-		x->recvq.head++;
+		st->recvq.head++;
 		done[n++] = op;
 	}
 	return n;
+}
+
+static int progress(struct fc_xport *x, struct fc_op **done, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < x->nstreams && n < max; i++) {
+		int k = progress_stream(&x->st[i], done + n, max - n);
+		if (k < 0)
+			return k;
+		n += k;
+	}
+	return n;
+}
+
+static struct stream *stream_of(struct fc_xport *x, const struct fc_op *op)
+{
+	return &x->st[(unsigned)op->stream < (unsigned)x->nstreams ? op->stream : 0];
 }
 
 static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
@@ -278,7 +334,7 @@ static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	(void)deadline;
 	op->kind = FC_OP_SEND;
 	op->xport_ctx[0] = 0;
-	return opq_push(&x->sendq, op);
+	return opq_push(&stream_of(x, op)->sendq, op);
 }
 
 static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
@@ -286,7 +342,7 @@ static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	(void)deadline;
 	op->kind = FC_OP_RECV;
 	op->xport_ctx[0] = 0;
-	return opq_push(&x->recvq, op);
+	return opq_push(&stream_of(x, op)->recvq, op);
 }
 
 static int sock_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline)
@@ -299,15 +355,18 @@ static int sock_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t 
 		if (n != 0)
 			return n;
 		if (x->cfg->block) {
-			struct pollfd pfd = {.fd = x->fd};
+			struct pollfd pfd[MAX_STREAMS];
 			int ms = fc_ms_left(deadline);
 			if (ms == 0)
 				return 0;
-			if (opq_head(&x->sendq))
-				pfd.events |= POLLOUT;
-			if (opq_head(&x->recvq))
-				pfd.events |= POLLIN;
-			poll(&pfd, 1, ms > 100 ? 100 : ms);
+			for (int i = 0; i < x->nstreams; i++) {
+				pfd[i] = (struct pollfd){.fd = x->st[i].fd};
+				if (opq_head(&x->st[i].sendq))
+					pfd[i].events |= POLLOUT;
+				if (opq_head(&x->st[i].recvq))
+					pfd[i].events |= POLLIN;
+			}
+			poll(pfd, (nfds_t)x->nstreams, ms > 100 ? 100 : ms);
 		} else if ((++spins & 255) == 0 && fc_now_ns() >= deadline) {
 			return 0;
 		}
@@ -318,8 +377,9 @@ static void sock_close(struct fc_xport *x)
 {
 	if (!x)
 		return;
-	if (x->fd >= 0)
-		close(x->fd);
+	for (int i = 0; i < MAX_STREAMS; i++)
+		if (x->st[i].fd >= 0)
+			close(x->st[i].fd);
 	if (x->lfd >= 0)
 		close(x->lfd);
 	free(x);
