@@ -32,9 +32,11 @@ struct fc_phase {
 struct fc_mismatch {
 	bool seen;
 	long iter;
+	long msg; /* message within the iteration's window, -1 for one message */
 	size_t offset;
 };
-void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter);
+void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter,
+		       long msg);
 
 long fc_warmup_count(const struct fc_opts *o);
 

@@ -156,7 +156,7 @@ static int window_loop(struct fc_lane *l, void *arg)
 		if (b->recvs && verify)
 			for (long i = 0; i < b->w; i++)
 				fc_mismatch_check(&b->bad, slot(l, true, set, i), b->size, seed(l, win, i, !client),
-						  k);
+						  k, i);
 	}
 	return 0;
 }

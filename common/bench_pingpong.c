@@ -46,7 +46,7 @@ static int post(struct fc_lane *l, struct fc_op *op, bool is_send)
 static void check(struct fc_lane *l, uint64_t iter, int dir, long shown_iter)
 {
 	struct pp *p = l->bench;
-	fc_mismatch_check(&p->bad, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter);
+	fc_mismatch_check(&p->bad, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter, -1);
 }
 
 /* Client side: count round trips, timing each into samples when timed. */

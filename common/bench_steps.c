@@ -11,7 +11,8 @@
 #define MIN_ADAPTIVE_ITERS 10
 #define MAX_ADAPTIVE_ITERS 1000000
 
-void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter)
+void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter,
+		       long msg)
 {
 	size_t off;
 
@@ -19,7 +20,7 @@ void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint6
 		return;
 	off = fc_pattern_check(buf, len, seed);
 	if (off != (size_t)-1)
-		*m = (struct fc_mismatch){true, iter, off};
+		*m = (struct fc_mismatch){true, iter, msg, off};
 }
 
 long fc_warmup_count(const struct fc_opts *o)
@@ -80,12 +81,14 @@ int fc_size_sync(struct fc_run *r, size_t idx, size_t size, long warm,
 static int report_mismatch(struct fc_run *r, size_t size, const struct fc_mismatch *m, int lane,
 			   const char *dir)
 {
-	char b[32];
+	char b[32], msg[48] = "";
 
+	if (m->msg >= 0)
+		snprintf(msg, sizeof(msg), ", message %ld of the window", m->msg);
 	return fc_boot_fail(&r->boot, FC_EXIT_VERIFY,
-			    "data verification failed: size %s, iteration %ld, byte offset %zu, %s, lane %d (%s): "
+			    "data verification failed: size %s, iteration %ld%s, byte offset %zu, %s, lane %d (%s): "
 			    "the fabric delivered wrong data",
-			    fc_size_format(size, b, sizeof(b)), m->iter, m->offset, dir, lane,
+			    fc_size_format(size, b, sizeof(b)), m->iter, msg, m->offset, dir, lane,
 			    r->lanes[lane].info.domain);
 }
 

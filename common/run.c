@@ -426,7 +426,7 @@ static int check_coverage(struct fc_run *r)
 			uint64_t rx = after.rx_bytes - r->nic_before[i].rx_bytes;
 			if (tx < sent || rx < recvd) {
 				verdict = "failed";
-				fc_err("traffic for %s went elsewhere: fabcheck %s %s bytes through it but its %s "
+				fc_err("traffic for %s went elsewhere: fabcheck %s %s through it but its %s "
 				       "counter moved %s (%s); check routes and the NIC-to-address mapping",
 				       l->info.domain, tx < sent ? "sent" : "received",
 				       fc_size_format(tx < sent ? sent : recvd, a, sizeof(a)),

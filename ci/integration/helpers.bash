@@ -10,6 +10,8 @@ export LSAN_OPTIONS="suppressions=$CI_DIR/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1"
 
 PP="$FABCHECK_BIN/fabcheck-pingpong"
+BW="$FABCHECK_BIN/fabcheck-bw"
+RMA="$FABCHECK_BIN/fabcheck-rma"
 
 # A port of its own for every test, so a slow exit never blocks the next one.
 test_port() {
@@ -33,11 +35,12 @@ kill_server() {
 	kill -9 "$SERVER_PID" 2>/dev/null
 }
 
-# start_server PROGRAM ARGS...: runs the server in the background.
+# start_server PROGRAM ARGS...: runs the server in the background
+# (SERVER_NS=namespace puts it on a test host).
 start_server() {
 	local prog=$1
 	shift
-	timeout 120 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 120 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
 	SERVER_PID=$!
 }
 
@@ -47,11 +50,12 @@ wait_server() {
 	SERVER_PID=
 }
 
-# run_client PROGRAM ARGS...: runs the client against 127.0.0.1, sets CLIENT_RC.
+# run_client PROGRAM ARGS...: runs the client against 127.0.0.1 (or
+# CLIENT_NS / PEER for a test host), sets CLIENT_RC.
 run_client() {
 	local prog=$1
 	shift
-	timeout 120 "$prog" -B "$PORT" "$@" 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" &&
+	${CLIENT_NS:+ip netns exec "$CLIENT_NS"} timeout 120 "$prog" -B "$PORT" "$@" "${PEER:-127.0.0.1}" >"$OUT/client.out" 2>"$OUT/client.err" &&
 		CLIENT_RC=0 || CLIENT_RC=$?
 }
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# fabcheck-bw between real processes on loopback.
+
+load helpers
+
+# bw_pair ARGS...: a verified bandwidth run at 4K and 1M, records in JSON
+bw_pair() {
+	start_server "$BW" -S 4K,1M -I 5 -w 2 -v -T 20 --json "$OUT/server.jsonl" "$@"
+	run_client "$BW" -S 4K,1M -I 5 -w 2 -v -T 20 --json "$OUT/client.jsonl" "$@"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	diff <(measured "$OUT/client.jsonl") <(measured "$OUT/server.jsonl")
+	jq -e -s 'map(select(.test == "bw")) | (map(.size) | unique) == [4096, 1048576]
+		and all(.[]; .schema == 1 and .verified == true and .iters == 5 and .bw_gbps > 0
+			and .msg_rate > 0 and .window >= 2 and .lat_us_p50 == null)' "$OUT/client.jsonl"
+}
+
+@test "bw_ofi_tcp_uni_verified" {
+	bw_pair -p tcp
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .direction == "uni" and .provider == "tcp;ofi_rxm"
+		and .domain == "lo")' "$OUT/client.jsonl"
+	# the client sent, the server received, and lo's counters saw at least that much
+	jq -e -s 'map(select(.test == "coverage"))[0] | .coverage == "ok" and .sent_bytes > 40000000
+		and .nic_tx_bytes >= .sent_bytes' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "coverage"))[0] | .recv_bytes > 40000000' "$OUT/server.jsonl"
+}
+
+@test "bw_ofi_tcp_bidir_verified" {
+	bw_pair -p tcp --bidir
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .direction == "bidir")' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "coverage"))[0] | .sent_bytes > 40000000 and .recv_bytes > 40000000' "$OUT/client.jsonl"
+}
+
+@test "bw_ofi_sockets_blocking_uni_and_bidir_verified" {
+	bw_pair -p sockets -b
+	bw_pair -p sockets -b --bidir
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .provider == "sockets" and .direction == "bidir")' "$OUT/client.jsonl"
+}
+
+@test "bw_ofi_shm_uni_and_bidir_verified_coverage_unverifiable" {
+	bw_pair -p shm
+	bw_pair -p shm --bidir
+	# shm has no NIC: coverage cannot be proven and says so
+	jq -e -s 'map(select(.test == "coverage"))[0].coverage == "unverifiable"' "$OUT/client.jsonl"
+}
+
+@test "bw_socket_transport_uni_and_bidir_verified" {
+	bw_pair -x socket
+	bw_pair -x socket --bidir
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .transport == "socket" and .streams == 1)' "$OUT/client.jsonl"
+}
+
+@test "bw_socket_transport_parallel_streams_verified" {
+	bw_pair -x socket -n 4 --bidir
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .streams == 4)' "$OUT/client.jsonl"
+	[ "$(grep -c 'ignoring data connection' "$OUT/server.err")" -eq 0 ]
+}
+
+@test "bw_endpoints_per_nic_give_lane_and_aggregate_records" {
+	bw_pair -p tcp -E 2
+	jq -e -s 'map(select(.test == "bw" and .size == 1048576)) | map(.lane) == [0, 1, "all"]
+		and all(.[]; .lanes == 2)' "$OUT/client.jsonl"
+	# the aggregate moved what the lanes moved, over one shared span
+	jq -e -s 'map(select(.test == "bw" and .size == 1048576)) | .[2].bw_gbps > 0' "$OUT/client.jsonl"
+}
+
+@test "bw_streams_need_socket_transport_exit_2" {
+	run "$BW" -p tcp -n 4
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"parallel streams are for the socket transport"* ]]
+}
+
+@test "bw_window_mismatch_exits_2_on_both_sides" {
+	start_server "$BW" -x socket -S 4K -W 8
+	run_client "$BW" -x socket -S 4K -W 16
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 2 ]
+	[ "$SERVER_RC" -eq 2 ]
+	grep -q 'mismatch: -W is 8 on .* but 16 on' "$OUT/server.err"
+	grep -q 'mismatch: -W is 8 on .* but 16 on' "$OUT/client.err"
+}
+
+@test "bw_corrupted_data_exits_5_naming_window_and_offset" {
+	# the server receives: flip a bit 5000 bytes into its stream, past the
+	# connection's 1-byte stream number: byte 903 of message 1 of window 0
+	FABCHECK_CORRUPT_AFTER=5000 LD_PRELOAD="$FAULT_DIR/corrupt_recv.so" \
+		start_server "$BW" -x socket -S 4K -I 3 -w 0 -W 4 -v
+	run_client "$BW" -x socket -S 4K -I 3 -w 0 -W 4 -v
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 5 ]
+	[ "$SERVER_RC" -eq 5 ]
+	grep -q "size 4K, iteration 0, message 1 of the window, byte offset 903, client to server" "$OUT/server.err"
+	grep -q "message 1 of the window, byte offset 903" "$OUT/client.err"
+}
+
+@test "bw_help_exits_0" {
+	run "$BW" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--bidir"* && "$output" == *"--streams"* ]]
+}

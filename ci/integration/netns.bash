@@ -1,0 +1,29 @@
+# Two "hosts" in network namespaces joined by two veth pairs: two NICs per
+# host, each its own tcp-provider domain.
+#   host A: fcna0 10.77.0.1/24, fcna1 10.77.1.1/24
+#   host B: fcnb0 10.77.0.2/24, fcnb1 10.77.1.2/24
+NS_A=fcA$$
+NS_B=fcB$$
+
+netns_up() {
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+	for i in 0 1; do
+		ip link add "fcna$i" netns "$NS_A" type veth peer name "fcnb$i" netns "$NS_B"
+		ip -n "$NS_A" addr add "10.77.$i.1/24" dev "fcna$i"
+		ip -n "$NS_B" addr add "10.77.$i.2/24" dev "fcnb$i"
+		ip -n "$NS_A" link set "fcna$i" up
+		ip -n "$NS_B" link set "fcnb$i" up
+	done
+}
+
+netns_down() {
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	true
+}
+
+# in_a / in_b CMD...: run a command on host A or B
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
