@@ -2,8 +2,10 @@
 # host, each its own tcp-provider domain.
 #   host A: fcna0 10.77.0.1/24, fcna1 10.77.1.1/24
 #   host B: fcnb0 10.77.0.2/24, fcnb1 10.77.1.2/24
-NS_A=fcA$$
-NS_B=fcB$$
+# Fixed names: suites run one at a time, and a stale pair from a killed run
+# is removed by the next netns_up.
+NS_A=fcnsA
+NS_B=fcnsB
 
 netns_up() {
 	ip netns add "$NS_A"
@@ -16,12 +18,20 @@ netns_up() {
 		ip -n "$NS_A" link set "fcna$i" up
 		ip -n "$NS_B" link set "fcnb$i" up
 	done
+	# wait until both hosts see both NICs as tcp-provider domains
+	for _ in $(seq 50); do
+		[ "$(ip netns exec "$NS_B" fi_info -p tcp -t FI_EP_RDM 2>/dev/null | grep -c 'domain: fcnb')" -ge 2 ] &&
+			[ "$(ip netns exec "$NS_A" fi_info -p tcp -t FI_EP_RDM 2>/dev/null | grep -c 'domain: fcna')" -ge 2 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "netns_up: the veth NICs never appeared as tcp domains" >&2
+	return 1
 }
 
 netns_down() {
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-	true
+	ip netns del "$NS_A" 2>/dev/null || true
+	ip netns del "$NS_B" 2>/dev/null || true
 }
 
 # in_a / in_b CMD...: run a command on host A or B
