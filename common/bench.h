@@ -16,6 +16,11 @@ size_t fc_bw_buffer_bytes(const struct fc_opts *o, size_t size);
 long fc_bw_window(const struct fc_opts *o, size_t size);
 extern const struct fc_column fc_bw_columns[];
 
+/* RMA write, read or write-with-data: bandwidth (windows) and latency. */
+int fc_bench_rma(struct fc_run *r);
+size_t fc_rma_buffer_bytes(const struct fc_opts *o, size_t size);
+extern const struct fc_column fc_rma_columns[];
+
 /* ---- the per-size protocol every benchmark shares (bench_steps.c) ---- */
 
 /* One phase of a loop on a lane: count iterations numbered from iter0. */

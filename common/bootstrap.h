@@ -24,6 +24,7 @@ enum fc_boot_type {
 	FC_MSG_ITERS,  /* client: timed iterations for this size */
 	FC_MSG_RESULT, /* client: the record for this size */
 	FC_MSG_DONE,
+	FC_MSG_TARGET, /* server: RMA keys and addresses of its target buffers */
 };
 
 struct fc_boot {

@@ -133,6 +133,7 @@ static int plan_lanes(struct fc_run *r, const struct fc_xport_cfg *tmpl)
 		l->cfg = *tmpl;
 		l->cfg.domain = *l->domain ? l->domain : NULL;
 		l->info.sndbuf = l->info.rcvbuf = -1;
+		l->info.rma_emulated = -1;
 		snprintf(l->info.transport, sizeof(l->info.transport), "%s", o->transport);
 	}
 	return 0;
@@ -533,10 +534,10 @@ int fc_lane_wait(struct fc_lane *l, struct fc_op *op, const char *what, size_t s
 		}
 		for (int i = 0; i < n; i++) {
 			c[i]->done = true;
-			if (c[i]->kind == FC_OP_SEND)
-				l->tx_bytes += c[i]->len;
-			else
+			if (c[i]->kind == FC_OP_RECV || c[i]->kind == FC_OP_READ)
 				l->rx_bytes += c[i]->len;
+			else
+				l->tx_bytes += c[i]->len;
 		}
 	}
 	return 0;

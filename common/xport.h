@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum fc_op_kind { FC_OP_SEND, FC_OP_RECV };
+enum fc_op_kind { FC_OP_SEND, FC_OP_RECV, FC_OP_WRITE, FC_OP_READ, FC_OP_WRITEDATA };
 
 /* One posted operation. xport_ctx comes first: libfabric's FI_CONTEXT /
  * FI_CONTEXT2 modes need provider scratch space in the op's context, and the
@@ -21,6 +21,7 @@ struct fc_op {
 	enum fc_op_kind kind;
 	int slot;  /* the caller's */
 	int stream; /* socket transport: which connection (slot % streams) */
+	uint64_t raddr, rkey; /* RMA: the peer's target address and key */
 	bool done; /* set by fc_run_wait when the completion arrives */
 };
 
@@ -50,6 +51,7 @@ struct fc_xport_info {
 	char local_addr[160];
 	char peer_addr[160];
 	int sndbuf, rcvbuf; /* socket transport, -1 elsewhere */
+	int rma_emulated;   /* EFA: 1 software RMA, 0 device RDMA; -1 not known */
 	size_t nswitch;     /* protocol switch points, for -S all */
 	size_t switch_pts[FC_MAX_SWITCH];
 	const char *switch_names[FC_MAX_SWITCH];
@@ -77,6 +79,12 @@ struct fc_xport_ops {
 	/* Up to max completed ops; 0 when the deadline passed with none (the
 	 * caller names what it waited for); negative after printing an error. */
 	int (*poll)(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline);
+	/* RMA (NULL where the transport has none): op->kind is FC_OP_WRITE,
+	 * FC_OP_READ or FC_OP_WRITEDATA; completions come back through poll. */
+	int (*post_rma)(struct fc_xport *x, struct fc_op *op, uint64_t deadline);
+	int (*rma_target)(struct fc_xport *x, void *buf, uint64_t *key, uint64_t *addr);
+	/* completions of the peer's writes with immediate data, so far */
+	uint64_t (*remote_events)(struct fc_xport *x);
 	void (*close)(struct fc_xport *x);
 };
 

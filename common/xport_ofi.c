@@ -11,6 +11,8 @@
 #include <rdma/fi_domain.h>
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
+#include <rdma/fi_ext.h>
+#include <rdma/fi_rma.h>
 #include <rdma/fi_eq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 
 #define FC_FI_VERSION FI_VERSION(1, 9)
 #define PENDING_MAX 4096
+#define MAX_REGIONS 4
 
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
@@ -31,9 +34,16 @@ struct fc_xport {
 	struct fid_av *av;
 	struct fid_cq *cq;
 	struct fid_ep *ep;
-	struct fid_mr *mr;
-	void *desc;
+	/* one registration per buffer region; ops find theirs by address */
+	struct region {
+		char *base;
+		size_t len;
+		struct fid_mr *mr;
+		void *desc;
+	} regions[MAX_REGIONS];
+	int nregions;
 	fi_addr_t peer;
+	uint64_t remote_events; /* completions of the peer's writes with data */
 	/* Completions reaped while a post waited for queue space. */
 	struct fc_op *pending[PENDING_MAX];
 	int npending;
@@ -199,6 +209,20 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 		}
 	}
 	fi_freeinfo(hints);
+	if (ret && cfg->rma) {
+		struct fc_xport_cfg plain = *cfg;
+		struct fi_info *h2, *l2 = NULL;
+		plain.rma = false;
+		h2 = make_hints(&plain, true);
+		if (h2 && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
+			fi_freeinfo(h2);
+			fi_freeinfo(l2);
+			fc_err("provider '%s' offers no RMA (FI_RMA with read and write) here: fabcheck-rma "
+			       "cannot run on it; fabcheck-bw measures its send/receive path", cfg->provider);
+			return -FC_EXIT_FABRIC;
+		}
+		fi_freeinfo(h2);
+	}
 	if (ret)
 		return no_provider_error(cfg, info);
 	/* Some providers (tcp in 1.17) ignore the domain hint: check it here. */
@@ -281,6 +305,8 @@ static int ofi_probe(const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
 	return rc;
 }
 
+static void probe_rma_emulation(struct fc_xport *x, struct fc_xport_info *info);
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -362,6 +388,7 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	if ((ret = fi_getname(&x->ep->fid, name, &nlen)))
 		return fi_fail("fi_getname", ret);
 	addr_string(x, name, info->local_addr, sizeof(info->local_addr));
+	probe_rma_emulation(x, info);
 	return 0;
 }
 
@@ -390,17 +417,66 @@ static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, uint64_
 
 static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 {
+	struct region *g;
+	uint64_t access = FI_SEND | FI_RECV;
 	int ret;
 
-	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL))
+	if (x->cfg->rma)
+		access |= FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
+	/* Providers without FI_MR_LOCAL still need keys for RMA targets. */
+	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL) && !x->cfg->rma)
 		return 0;
-	ret = fi_mr_reg(x->domain, buf, len, FI_SEND | FI_RECV, 0, 0, 0, &x->mr, NULL);
-	if (ret) {
-		fc_err("registering %zu bytes of host memory failed: %s; on EFA raise the locked-memory "
-		       "limit (ulimit -l unlimited)", len, fi_strerror(-ret));
+	if (x->nregions == MAX_REGIONS) {
+		fc_err("more than %d registered buffer regions", MAX_REGIONS);
 		return -FC_EXIT_FABRIC;
 	}
-	x->desc = fi_mr_desc(x->mr);
+	g = &x->regions[x->nregions];
+	/* the requested key matters where the provider does not pick keys
+	 * (no FI_MR_PROV_KEY): it must differ between regions */
+	ret = fi_mr_reg(x->domain, buf, len, access, 0, (uint64_t)x->nregions + 1, 0, &g->mr, NULL);
+	if (ret) {
+		fc_err("registering %zu bytes of host memory failed: %s%s", len, fi_strerror(-ret),
+		       ret == -FI_ENOMEM || ret == -FI_EFAULT
+			       ? "; raise the locked-memory limit (ulimit -l unlimited; EFA needs it)" : "");
+		return -FC_EXIT_FABRIC;
+	}
+	if ((x->info->domain_attr->mr_mode & FI_MR_ENDPOINT) &&
+	    ((ret = fi_mr_bind(g->mr, &x->ep->fid, 0)) || (ret = fi_mr_enable(g->mr))))
+		return fi_fail("fi_mr_bind", ret);
+	g->base = buf;
+	g->len = len;
+	g->desc = fi_mr_desc(g->mr);
+	x->nregions++;
+	return 0;
+}
+
+static struct region *region_of(struct fc_xport *x, const void *p)
+{
+	for (int i = 0; i < x->nregions; i++)
+		if ((const char *)p >= x->regions[i].base && (const char *)p < x->regions[i].base + x->regions[i].len)
+			return &x->regions[i];
+	return NULL;
+}
+
+static void *desc_of(struct fc_xport *x, const void *p)
+{
+	struct region *g = region_of(x, p);
+	return g ? g->desc : NULL;
+}
+
+/* The key and target address the peer uses to reach buf by RMA. */
+static int ofi_rma_target(struct fc_xport *x, void *buf, uint64_t *key, uint64_t *addr)
+{
+	struct region *g = region_of(x, buf);
+
+	if (!g) {
+		fc_err("RMA target buffer is not registered");
+		return -FC_EXIT_FABRIC;
+	}
+	*key = fi_mr_key(g->mr);
+	/* FI_MR_VIRT_ADDR: target by virtual address; otherwise by offset */
+	*addr = (x->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf
+								    : (uint64_t)((char *)buf - g->base);
 	return 0;
 }
 
@@ -444,9 +520,15 @@ static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
 	else
 		n = fi_cq_read(x->cq, e, (size_t)max);
 	if (n > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			done[i] = e[i].op_context;
-		return (int)n;
+		int k = 0;
+		/* the peer's writes with data complete here without a context */
+		for (ssize_t i = 0; i < n; i++) {
+			if (e[i].op_context)
+				done[k++] = e[i].op_context;
+			else
+				x->remote_events++;
+		}
+		return k;
 	}
 	if (n == -FI_EAGAIN || n == -FI_ETIMEDOUT || n == -FI_EINTR)
 		return 0;
@@ -461,16 +543,30 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 {
 	unsigned spins = 0;
 
+	static const char *const names[] = {"fi_send", "fi_recv", "fi_write", "fi_read", "fi_writedata"};
+
 	for (;;) {
-		ssize_t ret = op->kind == FC_OP_SEND
-			? fi_send(x->ep, op->buf, op->len, x->desc, x->peer, op->xport_ctx)
-			: fi_recv(x->ep, op->buf, op->len, x->desc, x->peer, op->xport_ctx);
+		void *d = desc_of(x, op->buf);
+		ssize_t ret;
 		int n;
 
+		switch (op->kind) {
+		case FC_OP_SEND: ret = fi_send(x->ep, op->buf, op->len, d, x->peer, op->xport_ctx); break;
+		case FC_OP_RECV: ret = fi_recv(x->ep, op->buf, op->len, d, x->peer, op->xport_ctx); break;
+		case FC_OP_WRITE:
+			ret = fi_write(x->ep, op->buf, op->len, d, x->peer, op->raddr, op->rkey, op->xport_ctx);
+			break;
+		case FC_OP_READ:
+			ret = fi_read(x->ep, op->buf, op->len, d, x->peer, op->raddr, op->rkey, op->xport_ctx);
+			break;
+		default:
+			ret = fi_writedata(x->ep, op->buf, op->len, d, (uint64_t)op->slot, x->peer, op->raddr,
+					   op->rkey, op->xport_ctx);
+		}
 		if (ret == 0)
 			return 0;
 		if (ret != -FI_EAGAIN)
-			return fi_fail(op->kind == FC_OP_SEND ? "fi_send" : "fi_recv", (int)ret);
+			return fi_fail(names[op->kind], (int)ret);
 		if (x->npending == PENDING_MAX) {
 			fc_err("more completions outstanding than fabcheck can hold (%d)", PENDING_MAX);
 			return -FC_EXIT_FABRIC;
@@ -481,8 +577,7 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 		x->npending += n;
 		if ((++spins & 1023) == 0 && fc_now_ns() >= deadline) {
 			fc_err("%s of %zu bytes could not be posted before the deadline: the provider's "
-			       "queue stayed full (peer not receiving?)",
-			       op->kind == FC_OP_SEND ? "send" : "receive", op->len);
+			       "queue stayed full (peer not receiving?)", names[op->kind], op->len);
 			return -FC_EXIT_PEER;
 		}
 	}
@@ -498,6 +593,35 @@ static int ofi_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadline
 {
 	op->kind = FC_OP_RECV;
 	return post_retry(x, op, deadline);
+}
+
+static int ofi_post_rma(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
+{
+	return post_retry(x, op, deadline);
+}
+
+static uint64_t ofi_remote_events(struct fc_xport *x)
+{
+	return x->remote_events;
+}
+
+/* On EFA, RMA may be done by the device or emulated in software over
+ * sends; aws-ofi-nccl refuses the latter for its RDMA protocol. The probe
+ * (FI_OPT_EFA_EMULATED_*) exists from libfabric 1.18 on. */
+static void probe_rma_emulation(struct fc_xport *x, struct fc_xport_info *info)
+{
+	info->rma_emulated = -1;
+#if FI_MAJOR_VERSION > 1 || (FI_MAJOR_VERSION == 1 && FI_MINOR_VERSION >= 18)
+	if (x->cfg->rma && prov_matches(x->info->fabric_attr->prov_name, "efa")) {
+		bool w = false, r = false;
+		size_t l = sizeof(w);
+		if (fi_getopt(&x->ep->fid, FI_OPT_ENDPOINT, FI_OPT_EFA_EMULATED_WRITE, &w, &l) == 0 &&
+		    (l = sizeof(r), fi_getopt(&x->ep->fid, FI_OPT_ENDPOINT, FI_OPT_EFA_EMULATED_READ, &r, &l)) == 0)
+			info->rma_emulated = w || r;
+	}
+#else
+	(void)x;
+#endif
 }
 
 static int ofi_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline)
@@ -521,8 +645,11 @@ static int ofi_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t d
 			if (wait_ms == 0)
 				return 0;
 		}
+		uint64_t events = x->remote_events;
 		n = reap(x, done, max, wait_ms);
-		if (n != 0)
+		/* 0 as well when only the peer's writes with data completed:
+		 * the caller counts those with remote_events() */
+		if (n != 0 || x->remote_events != events)
 			return n;
 		/* Busy polling: read the clock only now and then. */
 		if (x->cfg->block || (++spins & 255) == 0)
@@ -537,8 +664,8 @@ static void ofi_close(struct fc_xport *x)
 		return;
 	if (x->ep)
 		fi_close(&x->ep->fid);
-	if (x->mr)
-		fi_close(&x->mr->fid);
+	for (int i = 0; i < x->nregions; i++)
+		fi_close(&x->regions[i].mr->fid);
 	if (x->av)
 		fi_close(&x->av->fid);
 	if (x->cq)
@@ -562,5 +689,8 @@ const struct fc_xport_ops fc_xport_ofi = {
 	.post_send = ofi_post_send,
 	.post_recv = ofi_post_recv,
 	.poll = ofi_poll,
+	.post_rma = ofi_post_rma,
+	.rma_target = ofi_rma_target,
+	.remote_events = ofi_remote_events,
 	.close = ofi_close,
 };
