@@ -61,10 +61,12 @@ static void *ctl(struct fc_lane *l, bool recv)
 	return (char *)(recv ? l->rbuf : l->sbuf) + (2 * (size_t)m->w + 1) * m->size;
 }
 
-/* Target slot i of window k: sets alternate; index 2W is the latency slot. */
-static long target_index(const struct rma *m, long k, long i)
+/* Target slot i of window number win (counted the same on both sides,
+ * warmup included): sets alternate; LATENCY_WINDOW gets slot 2W. */
+#define LATENCY_WINDOW UINT64_MAX
+static long target_index(const struct rma *m, uint64_t win, long i)
 {
-	return k < 0 ? 2 * m->w : (k % 2) * m->w + i;
+	return win == LATENCY_WINDOW ? 2 * m->w : (long)(win % 2) * m->w + i;
 }
 
 static uint64_t seed(const struct fc_lane *l, uint64_t window, long i)
@@ -85,11 +87,11 @@ static int ctl_op(struct fc_lane *l, struct fc_op *op, bool send)
 		    : r->ops->post_recv(l->x, op, fc_run_op_deadline(r));
 }
 
-/* Operation i of window k (k < 0: the latency slot). */
-static int rma_op(struct fc_lane *l, struct fc_op *op, long k, long i)
+/* Operation i of window number win. */
+static int rma_op(struct fc_lane *l, struct fc_op *op, uint64_t win, long i)
 {
 	struct rma *m = l->bench;
-	long t = target_index(m, k, i);
+	long t = target_index(m, win, i);
 	/* writes come from the client's slots, reads land where they would in the target */
 	op->done = false;
 	op->kind = m->kind;
@@ -146,7 +148,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 		return rc;
 	t0 = fc_now_ns();
 	for (long i = 0; i < m->w && !rc; i++)
-		rc = rma_op(l, &m->ops[i], k, i);
+		rc = rma_op(l, &m->ops[i], win, i);
 	for (long i = 0; i < m->w && !rc; i++)
 		rc = fc_lane_wait(l, &m->ops[i], "RMA completion", m->size, k);
 	if (!rc && m->kind != FC_OP_WRITEDATA && !(rc = ctl_op(l, &m->end, true)))
@@ -161,7 +163,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 	}
 	if (verify && m->kind == FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, k, i)), m->size, seed(l, 0, i), k, i);
+			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
 	return 0;
 }
 
@@ -180,7 +182,7 @@ static int server_window(struct fc_lane *l, long k, uint64_t win)
 		return rc;
 	if (l->r->opts->verify && m->kind != FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, k, i)), m->size, seed(l, win, i), k, i);
+			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, win, i)), m->size, seed(l, win, i), k, i);
 	return 0;
 }
 
@@ -193,7 +195,7 @@ static int latency_phase(struct fc_lane *l, long count)
 	if (l->r->is_client) {
 		for (long i = 0; i < count && !rc; i++) {
 			uint64_t t0 = fc_now_ns();
-			if (!(rc = rma_op(l, &m->ops[0], -1, 0)))
+			if (!(rc = rma_op(l, &m->ops[0], LATENCY_WINDOW, 0)))
 				rc = fc_lane_wait(l, &m->ops[0], "RMA completion", m->size, i);
 			m->lat[i] = fc_now_ns() - t0;
 		}

@@ -346,7 +346,8 @@ static int ofi_list_domains(const struct fc_xport_cfg *cfg, char names[][128], i
 static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
 {
 	struct fc_xport *x = calloc(1, sizeof(*x));
-	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT};
+	/* DATA format: the flags tell the peer's writes with data apart */
+	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_DATA};
 	struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = 4};
 	char name[256];
 	size_t nlen = sizeof(name);
@@ -510,7 +511,7 @@ static int cq_error(struct fc_xport *x)
 /* One CQ read. >0 completions written to done, 0 nothing yet, <0 error. */
 static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
 {
-	struct fi_cq_entry e[64];
+	struct fi_cq_data_entry e[64];
 	ssize_t n;
 
 	if (max > 64)
@@ -521,9 +522,10 @@ static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
 		n = fi_cq_read(x->cq, e, (size_t)max);
 	if (n > 0) {
 		int k = 0;
-		/* the peer's writes with data complete here without a context */
+		/* the peer's writes with data complete here, flagged, and with a
+		 * context that is not ours (undefined unless a receive was used) */
 		for (ssize_t i = 0; i < n; i++) {
-			if (e[i].op_context)
+			if (e[i].op_context && !(e[i].flags & (FI_REMOTE_CQ_DATA | FI_REMOTE_WRITE)))
 				done[k++] = e[i].op_context;
 			else
 				x->remote_events++;
