@@ -10,13 +10,18 @@
 #include "errors.h"
 #include "options.h"
 
-static const struct fc_prog prog = {"fabcheck-test", "unit test", "8:1M"};
+static const struct fc_prog prog = {.name = "fabcheck-test", .summary = "unit test", .default_sizes = "8:1M"};
+static const struct fc_prog stream_prog = {
+	.name = "fabcheck-test", .summary = "unit test", .default_sizes = "8:1M", .groups = FC_OPTS_STREAM};
+static const struct fc_prog rma_prog = {
+	.name = "fabcheck-test", .summary = "unit test", .default_sizes = "8:1M", .groups = FC_OPTS_RMA};
 
-#define PARSE(o, ...)                                                              \
+#define PARSE_AS(p, o, ...)                                                        \
 	({                                                                         \
 		char *argv[] = {"fabcheck-test", __VA_ARGS__, NULL};               \
-		fc_opts_parse(o, &prog, (int)(sizeof(argv) / sizeof(*argv)) - 1, argv); \
+		fc_opts_parse(o, p, (int)(sizeof(argv) / sizeof(*argv)) - 1, argv); \
 	})
+#define PARSE(o, ...) PARSE_AS(&prog, o, __VA_ARGS__)
 
 static void defaults_are_efa_server_adaptive(void **st)
 {
@@ -94,6 +99,44 @@ static void bad_values_are_usage_errors(void **st)
 	assert_int_equal(PARSE(&o, "--json", "-", "--csv", "-"), -FC_EXIT_USAGE);
 }
 
+static void program_groups_gate_their_options(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	/* ping-pong takes no window, direction or streams */
+	assert_int_equal(PARSE(&o, "-W", "8"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--bidir"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--op", "read"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE_AS(&stream_prog, &o, "-W", "8", "--bidir", "-x", "socket", "-n", "4"), 0);
+	assert_true(o.window == 8 && o.bidir && o.streams == 4);
+	assert_int_equal(PARSE_AS(&stream_prog, &o, "--op", "read"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE_AS(&rma_prog, &o, "--op", "writedata", "-W", "4"), 0);
+	assert_string_equal(o.rma_op, "writedata");
+	assert_int_equal(PARSE_AS(&rma_prog, &o, "--op", "atomic"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE_AS(&rma_prog, &o, "--bidir"), -FC_EXIT_USAGE);
+}
+
+static void multi_nic_options_and_their_limits(void **st)
+{
+	struct fc_opts o;
+	(void)st;
+	assert_int_equal(PARSE(&o, "-d", "all", "-E", "4", "--sysfs-root", "/tmp/fixture"), 0);
+	assert_string_equal(o.domain, "all");
+	assert_int_equal(o.endpoints, 4);
+	assert_string_equal(o.sysfs_root, "/tmp/fixture");
+	assert_int_equal(PARSE(&o, "-E", "0"), -FC_EXIT_USAGE);
+	/* streams are the socket transport's, -d lists libfabric's */
+	assert_int_equal(PARSE_AS(&stream_prog, &o, "-n", "2"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-x", "socket", "-d", "all"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-x", "socket", "-d", "a,b"), -FC_EXIT_USAGE);
+	setenv("FABCHECK_SYSFS_ROOT", "/srv/sys", 1);
+	assert_int_equal(PARSE(&o, "-p", "tcp"), 0);
+	assert_string_equal(o.sysfs_root, "/srv/sys");
+	unsetenv("FABCHECK_SYSFS_ROOT");
+	assert_int_equal(PARSE(&o, "-p", "tcp"), 0);
+	assert_string_equal(o.sysfs_root, "/sys");
+}
+
 static void help_asks_to_exit_zero(void **st)
 {
 	struct fc_opts o;
@@ -109,6 +152,8 @@ int main(void)
 		cmocka_unit_test(env_sets_provider_and_flag_wins),
 		cmocka_unit_test(every_option_lands),
 		cmocka_unit_test(bad_values_are_usage_errors),
+		cmocka_unit_test(program_groups_gate_their_options),
+		cmocka_unit_test(multi_nic_options_and_their_limits),
 		cmocka_unit_test(help_asks_to_exit_zero),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
