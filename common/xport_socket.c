@@ -345,8 +345,29 @@ static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	return opq_push(&stream_of(x, op)->recvq, op);
 }
 
+/* Busy polling spins on non-blocking syscalls, then blocks in poll() once
+ * a wait has lasted a while: a socket stream that is only waiting for the
+ * kernel to drain gives the CPU back (on a 2-core box the kernel's own TCP
+ * work needs it), while a ping-pong reply still lands in the spin. */
+#define SPIN_NS 50000
+
+static int wait_fds(struct fc_xport *x, int ms)
+{
+	struct pollfd pfd[MAX_STREAMS];
+
+	for (int i = 0; i < x->nstreams; i++) {
+		pfd[i] = (struct pollfd){.fd = x->st[i].fd};
+		if (opq_head(&x->st[i].sendq))
+			pfd[i].events |= POLLOUT;
+		if (opq_head(&x->st[i].recvq))
+			pfd[i].events |= POLLIN;
+	}
+	return poll(pfd, (nfds_t)x->nstreams, ms);
+}
+
 static int sock_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t deadline)
 {
+	uint64_t spin_until = x->cfg->block ? 0 : fc_now_ns() + SPIN_NS;
 	unsigned spins = 0;
 
 	for (;;) {
@@ -354,21 +375,13 @@ static int sock_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t 
 
 		if (n != 0)
 			return n;
-		if (x->cfg->block) {
-			struct pollfd pfd[MAX_STREAMS];
+		if ((++spins & 15) == 0 || x->cfg->block) {
+			uint64_t now = fc_now_ns();
 			int ms = fc_ms_left(deadline);
-			if (ms == 0)
+			if (now >= deadline)
 				return 0;
-			for (int i = 0; i < x->nstreams; i++) {
-				pfd[i] = (struct pollfd){.fd = x->st[i].fd};
-				if (opq_head(&x->st[i].sendq))
-					pfd[i].events |= POLLOUT;
-				if (opq_head(&x->st[i].recvq))
-					pfd[i].events |= POLLIN;
-			}
-			poll(pfd, (nfds_t)x->nstreams, ms > 100 ? 100 : ms);
-		} else if ((++spins & 255) == 0 && fc_now_ns() >= deadline) {
-			return 0;
+			if (now >= spin_until)
+				wait_fds(x, ms > 1 && !x->cfg->block ? 1 : ms > 100 ? 100 : ms);
 		}
 	}
 }
