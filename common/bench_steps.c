@@ -48,22 +48,31 @@ int fc_size_sync(struct fc_run *r, size_t idx, size_t size, long warm,
 	int rc;
 
 	if (r->is_client) {
-		/* Size adaptive iterations from the second half of the warmup:
-		 * the first round trips include connection setup (rxm and EFA
-		 * connect lazily). */
+		/* Size adaptive iterations from the warmup, per half: the first
+		 * round trips may include connection setup (rxm and EFA connect
+		 * lazily), the second may hit a hiccup. */
 		struct fc_phase first = {.count = warm - (warm + 1) / 2, .iter0 = FC_WARMUP_ITER};
 		struct fc_phase second = {.count = (warm + 1) / 2, .iter0 = FC_WARMUP_ITER + (uint64_t)first.count};
 		uint64_t t0;
 
 		fc_progress("size %s (%zu of %zu)", fc_size_format(size, b, sizeof(b)), idx + 1, r->sizes.n);
 		if ((rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:I}", "size", (json_int_t)size))) ||
-		    (rc = fc_boot_expect(&r->boot, FC_MSG_READY, r->deadline, "waiting for the server to get ready", NULL)) ||
-		    (rc = fc_run_lanes(r, loop, &first)))
+		    (rc = fc_boot_expect(&r->boot, FC_MSG_READY, r->deadline, "waiting for the server to get ready", NULL)))
 			return rc;
 		t0 = fc_now_ns();
+		if ((rc = fc_run_lanes(r, loop, &first)))
+			return rc;
+		uint64_t t1 = fc_now_ns(), warm_ns;
 		if ((rc = fc_run_lanes(r, loop, &second)))
 			return rc;
-		*iters = r->opts->iters ? r->opts->iters : adaptive_iters(r->opts, fc_now_ns() - t0, second.count);
+		*iters = r->opts->iters;
+		if (!*iters) { /* adaptive: warm >= 1, so second.count >= 1 */
+			/* per iteration, the faster half: one hiccup must not cut a size short */
+			warm_ns = (fc_now_ns() - t1) / (uint64_t)second.count;
+			if (first.count > 0 && (t1 - t0) / (uint64_t)first.count < warm_ns)
+				warm_ns = (t1 - t0) / (uint64_t)first.count;
+			*iters = adaptive_iters(r->opts, warm_ns, 1);
+		}
 		return fc_boot_send(&r->boot, FC_MSG_ITERS, json_pack("{s:I}", "iters", (json_int_t)*iters));
 	}
 	struct fc_phase all = {.count = warm, .iter0 = FC_WARMUP_ITER};

@@ -15,7 +15,7 @@ RMA="$FABCHECK_BIN/fabcheck-rma"
 
 # A port of its own for every test, so a slow exit never blocks the next one.
 test_port() {
-	echo $((41000 + (BATS_TEST_NUMBER * 13) + ($$ % 500) * 2))
+	echo $((21000 + (BATS_TEST_NUMBER * 13) + ($$ % 500) * 2))
 }
 
 setup() {

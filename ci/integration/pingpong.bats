@@ -96,8 +96,8 @@ pingpong_pair() {
 }
 
 @test "pingpong_adaptive_iterations_bounded_per_size" {
-	start_server "$PP" -x socket -S 8,64K --size-time 0.1 --json "$OUT/server.jsonl"
-	run_client "$PP" -x socket -S 8,64K --size-time 0.1 --json "$OUT/client.jsonl"
+	start_server "$PP" -x socket -S 8,1M --size-time 0.1 --json "$OUT/server.jsonl"
+	run_client "$PP" -x socket -S 8,1M --size-time 0.1 --json "$OUT/client.jsonl"
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 0 ]
