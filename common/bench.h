@@ -40,8 +40,8 @@ struct fc_mismatch {
 	long msg; /* message within the iteration's window, -1 for one message */
 	size_t offset;
 };
-void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter,
-		       long msg);
+void fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len,
+		       uint64_t seed, long iter, long msg);
 
 long fc_warmup_count(const struct fc_opts *o);
 

@@ -122,7 +122,7 @@ static int window_loop(struct fc_lane *l, void *arg)
 
 		if (b->sends && verify)
 			for (long i = 0; i < b->w; i++)
-				fc_pattern_fill(slot(l, false, 0, i), b->size, seed(l, win, i, client));
+				fc_lane_fill(l, slot(l, false, 0, i), b->size, seed(l, win, i, client));
 		t0 = fc_now_ns();
 		for (long i = 0; b->sends && i < b->w && !rc; i++)
 			rc = post(l, &b->sendop[i], true, slot(l, false, 0, i), b->size,
@@ -155,7 +155,7 @@ static int window_loop(struct fc_lane *l, void *arg)
 		}
 		if (b->recvs && verify)
 			for (long i = 0; i < b->w; i++)
-				fc_mismatch_check(&b->bad, slot(l, true, set, i), b->size, seed(l, win, i, !client),
+				fc_mismatch_check(&b->bad, l, slot(l, true, set, i), b->size, seed(l, win, i, !client),
 						  k, i);
 	}
 	return 0;

@@ -46,7 +46,7 @@ static int post(struct fc_lane *l, struct fc_op *op, bool is_send)
 static void check(struct fc_lane *l, uint64_t iter, int dir, long shown_iter)
 {
 	struct pp *p = l->bench;
-	fc_mismatch_check(&p->bad, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter, -1);
+	fc_mismatch_check(&p->bad, l, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter, -1);
 }
 
 /* Client side: count round trips, timing each into samples when timed. */
@@ -65,7 +65,7 @@ static int client_loop(struct fc_lane *l, void *arg)
 		uint64_t t0, t1, it = ph->iter0 + (uint64_t)i;
 
 		if (verify)
-			fc_pattern_fill(l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_SERVER));
+			fc_lane_fill(l, l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_SERVER));
 		t0 = fc_now_ns();
 		if ((rc = post(l, &p->send, true)) ||
 		    (rc = fc_lane_wait(l, &p->recv, "reply", p->size, i)) ||
@@ -98,7 +98,7 @@ static int server_loop(struct fc_lane *l, void *arg)
 		bool more = i + 1 < ph->count;
 
 		if (verify)
-			fc_pattern_fill(l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_CLIENT));
+			fc_lane_fill(l, l->sbuf, p->size, fc_pattern_seed(p->size, it, TO_CLIENT));
 		if ((rc = fc_lane_wait(l, &p->recv, "ping", p->size, i)))
 			return rc;
 		if (!verify && more && (rc = post(l, &p->recv, false)))

@@ -143,7 +143,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 
 	if (verify && m->kind != FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_pattern_fill(slot(l, false, i), m->size, seed(l, win, i));
+			fc_lane_fill(l, slot(l, false, i), m->size, seed(l, win, i));
 	if ((rc = ctl_op(l, &m->ack, false)))
 		return rc;
 	t0 = fc_now_ns();
@@ -163,7 +163,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 	}
 	if (verify && m->kind == FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
+			fc_mismatch_check(&m->bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
 	return 0;
 }
 
@@ -182,7 +182,7 @@ static int server_window(struct fc_lane *l, long k, uint64_t win)
 		return rc;
 	if (l->r->opts->verify && m->kind != FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, slot(l, true, target_index(m, win, i)), m->size, seed(l, win, i), k, i);
+			fc_mismatch_check(&m->bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, win, i), k, i);
 	return 0;
 }
 
@@ -300,7 +300,7 @@ static int one_size(struct fc_run *r, size_t idx, size_t size)
 		/* reads fetch a known pattern from every target slot */
 		if (!r->is_client)
 			for (long s = 0; s < 2 * w; s++)
-				fc_pattern_fill(slot(l, true, s), size, seed(l, 0, s % w));
+				fc_lane_fill(l, slot(l, true, s), size, seed(l, 0, s % w));
 	}
 	if (!rc)
 		rc = fc_size_sync(r, idx, size, warm, rma_loop, &iters);

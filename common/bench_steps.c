@@ -11,14 +11,14 @@
 #define MIN_ADAPTIVE_ITERS 10
 #define MAX_ADAPTIVE_ITERS 1000000
 
-void fc_mismatch_check(struct fc_mismatch *m, const void *buf, size_t len, uint64_t seed, long iter,
-		       long msg)
+void fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len,
+		       uint64_t seed, long iter, long msg)
 {
 	size_t off;
 
 	if (m->seen)
 		return;
-	off = fc_pattern_check(buf, len, seed);
+	off = fc_lane_check(l, buf, len, seed);
 	if (off != (size_t)-1)
 		*m = (struct fc_mismatch){true, iter, msg, off};
 }

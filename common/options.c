@@ -35,6 +35,7 @@ static const struct option long_opts[] = {
 	{"endpoints", required_argument, NULL, 'E'},
 	{"op", required_argument, NULL, OPT_OP},
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
+	{"memory", required_argument, NULL, 'D'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -50,6 +51,8 @@ void fc_opts_usage(const struct fc_prog *p, FILE *f)
 		"                         list or `all` (every domain but loopback) runs one endpoint\n"
 		"                         and thread per NIC, NIC i paired with the peer's NIC i\n"
 		"  -E, --endpoints N      endpoints (threads) per NIC (default 1)\n"
+		"  -D, --memory MEM       this side's buffers: host, cuda or cuda:N (default host);\n"
+		"                         each side chooses its own (host to cuda, cuda to cuda)\n"
 		"  -x, --transport KIND   ofi (libfabric) or socket (kernel TCP baseline); default ofi\n"
 		"  -S, --sizes LIST       sizes: 8,1K,4M | range 8:1M (powers of two) | all\n"
 		"                         (all = 1 B..8 MiB plus both sides of the provider's\n"
@@ -139,7 +142,7 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 	fc_log_set_prog(prog->name);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:d:x:S:I:w:t:T:vbB:W:n:E:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:d:x:S:I:w:t:T:vbB:W:n:E:D:h", long_opts, NULL)) != -1) {
 		rc = 0;
 		switch (c) {
 		case 'p': o->provider = optarg; break;
@@ -177,6 +180,7 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 			rc = parse_long("endpoints per NIC", optarg, 1, 64, &o->endpoints);
 			break;
 		case OPT_SYSFS: o->sysfs_root = optarg; break;
+		case 'D': rc = fc_mem_parse(optarg, &o->mem); break;
 		case 'W':
 			if (!(prog->groups & (FC_OPTS_STREAM | FC_OPTS_RMA)))
 				goto unknown;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mem.h"
+
 #define FC_DEFAULT_PORT 47592
 #define FC_DEFAULT_DEADLINE_S 300.0
 #define FC_DEFAULT_OP_TIMEOUT_S 10.0
@@ -36,6 +38,7 @@ struct fc_opts {
 	long endpoints;         /* -E endpoints (threads) per NIC */
 	const char *rma_op;     /* --op write|read|writedata */
 	const char *sysfs_root; /* --sysfs-root, default $FABCHECK_SYSFS_ROOT or /sys */
+	struct fc_mem mem;      /* -D host|cuda[:N], this side only */
 };
 
 /* Option groups a program takes beyond the common ones. */

@@ -16,7 +16,8 @@ const char *const fc_schema_fields[] = {
 	"lat_us_min", "lat_us_p50", "lat_us_p99", "lat_us_max", "lat_us_mean", "bw_gbps",
 	"msg_rate", "verified", "sock_sndbuf", "sock_rcvbuf", "sent_bytes", "recv_bytes",
 	"nic_tx_bytes", "nic_rx_bytes", "nic_retrans", "nic_timeouts", "nic_unresponsive",
-	"nic_impaired", "nic_drops", "coverage",
+	"nic_impaired", "nic_drops", "coverage", "gpu_path", "mr_phase", "mr_path",
+	"dereg_us_p50",
 };
 const size_t fc_schema_nfields = sizeof(fc_schema_fields) / sizeof(fc_schema_fields[0]);
 

@@ -67,8 +67,9 @@ static int check_params(struct fc_run *r, json_t *mine, json_t *peer_hello)
 
 static json_t *hello(const struct fc_run *r, json_t *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:O}", "tool", r->tool, "fabcheck_version", FC_VERSION,
-			 "host", r->local_host, "params", p);
+	/* memory is each side's own choice: told, never compared */
+	return json_pack("{s:s, s:s, s:s, s:s, s:O}", "tool", r->tool, "fabcheck_version", FC_VERSION,
+			 "host", r->local_host, "memory", r->memory, "params", p);
 }
 
 static int handshake(struct fc_run *r, json_t *mine)
@@ -85,6 +86,8 @@ static int handshake(struct fc_run *r, json_t *mine)
 		return rc;
 	host = json_string_value(json_object_get(peer, "host"));
 	snprintf(r->peer_host, sizeof(r->peer_host), "%s", host ? host : r->boot.peer_ip);
+	host = json_string_value(json_object_get(peer, "memory"));
+	snprintf(r->peer_memory, sizeof(r->peer_memory), "%s", host ? host : "host");
 	rc = check_params(r, mine, peer);
 	json_decref(peer);
 	if (!rc && !r->is_client)
@@ -254,12 +257,6 @@ static size_t page_round(size_t n)
 	return (n + page - 1) / page * page;
 }
 
-static void *alloc_buf(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static int setup_buffers(struct fc_run *r, const struct fc_run_spec *spec)
 {
 	size_t need = 0;
@@ -274,12 +271,14 @@ static int setup_buffers(struct fc_run *r, const struct fc_run_spec *spec)
 	for (int i = 0; i < r->nlanes; i++) {
 		struct fc_lane *l = &r->lanes[i];
 		l->buflen = need;
-		l->sbuf = alloc_buf(need);
-		l->rbuf = alloc_buf(need);
-		if (!l->sbuf || !l->rbuf)
+		l->sbuf = fc_mem_alloc(&r->opts->mem, need);
+		l->rbuf = fc_mem_alloc(&r->opts->mem, need);
+		if (r->opts->mem.kind == FC_MEM_CUDA)
+			l->scratch = malloc(need);
+		if (!l->sbuf || !l->rbuf || (r->opts->mem.kind == FC_MEM_CUDA && !l->scratch))
 			return fc_boot_fail(&r->boot, FC_EXIT_FABRIC,
-					    "cannot allocate 2 x %zu bytes of buffers for lane %d on %s", need, i,
-					    r->local_host);
+					    "cannot allocate 2 x %zu bytes of %s buffers for lane %d on %s", need,
+					    r->memory, i, r->local_host);
 		/* Registered once, before any timing: no loop measures the MR cache. */
 		if ((rc = r->ops->reg(l->x, l->sbuf, need)) || (rc = r->ops->reg(l->x, l->rbuf, need)))
 			return fc_boot_forward(&r->boot, rc);
@@ -330,6 +329,7 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_run_
 	if (gethostname(r->local_host, sizeof(r->local_host)))
 		snprintf(r->local_host, sizeof(r->local_host), "unknown");
 	r->ops = fc_xport_find(o->transport);
+	fc_mem_name(&o->mem, r->memory, sizeof(r->memory));
 	mine = params(r, spec->params);
 	json_decref(spec->params);
 	if ((rc = fc_out_open(&r->out, o, spec->table)))
@@ -343,7 +343,12 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_run_
 		.sockbuf = o->sockbuf,
 		.streams = (int)o->streams,
 		.rma = spec->rma,
+		.mem = o->mem,
 	};
+	/* CUDA first: no runtime or no GPU is a setup error before any peer
+	 * waits, and the device is current on this (registering) thread */
+	if ((rc = fc_mem_use(&o->mem)))
+		goto out;
 	if ((rc = plan_lanes(r, &tmpl)))
 		goto out;
 	if (r->ops->probe && (rc = r->ops->probe(&r->lanes[0].cfg, &r->lanes[0].info)))
@@ -458,10 +463,9 @@ int fc_run_finish(struct fc_run *r, int rc)
 		struct fc_lane *l = &r->lanes[i];
 		if (l->x)
 			r->ops->close(l->x);
-		if (l->sbuf)
-			munmap(l->sbuf, l->buflen);
-		if (l->rbuf)
-			munmap(l->rbuf, l->buflen);
+		fc_mem_free(&r->opts->mem, l->sbuf, l->buflen);
+		fc_mem_free(&r->opts->mem, l->rbuf, l->buflen);
+		free(l->scratch);
 	}
 	free(r->lanes);
 	free(r->nic_before);
@@ -486,7 +490,7 @@ json_t *fc_run_record(const struct fc_run *r, const struct fc_lane *l, size_t si
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
 			"schema", FC_SCHEMA_VERSION, "tool", r->tool, "fabcheck_version", FC_VERSION,
 			"test", r->test, "transport", i->transport, "provider", i->provider, "domain",
-			l ? i->domain : "all", "memory", "host", "peer_memory", "host", "local_host",
+			l ? i->domain : "all", "memory", r->memory, "peer_memory", r->peer_memory, "local_host",
 			r->local_host, "peer_host", r->peer_host, "completion",
 			r->opts->block ? "blocking" : "busy-poll", "timestamp", ts, "size", (json_int_t)size);
 	json_object_set_new(rec, "lane", l ? json_integer(l->index) : json_string("all"));
@@ -499,6 +503,8 @@ json_t *fc_run_record(const struct fc_run *r, const struct fc_lane *l, size_t si
 		json_object_set_new(rec, "fabric", json_string(i->fabric));
 	if (*i->libfabric)
 		json_object_set_new(rec, "libfabric", json_string(i->libfabric));
+	if (i->gpu_path)
+		json_object_set_new(rec, "gpu_path", json_string(i->gpu_path));
 	if (i->sndbuf >= 0) {
 		json_object_set_new(rec, "sock_sndbuf", json_integer(i->sndbuf));
 		json_object_set_new(rec, "sock_rcvbuf", json_integer(i->rcvbuf));
@@ -557,7 +563,9 @@ static void *lane_thread(void *p)
 	char cpus[256];
 
 	fc_nic_pin_thread(l->r->opts->sysfs_root, l->info.provider, l->info.domain, cpus, sizeof(cpus));
-	j->rc = j->fn(l, j->arg);
+	j->rc = fc_mem_use(&l->r->opts->mem); /* the GPU current on every lane thread */
+	if (!j->rc)
+		j->rc = j->fn(l, j->arg);
 	if (j->rc)
 		atomic_store(&l->r->abort, true);
 	return NULL;
@@ -595,6 +603,16 @@ int fc_run_lanes(struct fc_run *r, int (*fn)(struct fc_lane *l, void *arg), void
 	free(jobs);
 	free(tids);
 	return rc;
+}
+
+int fc_lane_fill(struct fc_lane *l, void *buf, size_t len, uint64_t seed)
+{
+	return fc_mem_fill(&l->r->opts->mem, buf, len, seed, l->scratch);
+}
+
+size_t fc_lane_check(struct fc_lane *l, const void *buf, size_t len, uint64_t seed)
+{
+	return fc_mem_check(&l->r->opts->mem, buf, len, seed, l->scratch);
 }
 
 int fc_run_check_deadline(struct fc_run *r, size_t index)

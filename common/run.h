@@ -27,8 +27,9 @@ struct fc_lane {
 	struct fc_xport_cfg cfg;
 	struct fc_xport *x;
 	struct fc_xport_info info;
-	void *sbuf, *rbuf; /* registered, page aligned, buflen bytes each */
+	void *sbuf, *rbuf; /* registered, buflen bytes each, in -D memory */
 	size_t buflen;
+	void *scratch;     /* host, buflen: verification of GPU buffers */
 	uint64_t tx_bytes, rx_bytes; /* payload this side moved through the lane */
 	uint64_t t_start, t_end;     /* timed phase, CLOCK_MONOTONIC ns */
 	void *bench;                 /* the benchmark's per-lane state */
@@ -45,6 +46,7 @@ struct fc_run {
 	struct fc_boot boot;
 	const struct fc_xport_ops *ops;
 	char local_host[256], peer_host[256];
+	char memory[32], peer_memory[32]; /* "host", "cuda:0": each side its own */
 	int nlanes;
 	struct fc_lane *lanes;
 	struct fc_nic_snapshot *nic_before; /* one per lane, for the coverage check */
@@ -85,6 +87,10 @@ int fc_lane_wait(struct fc_lane *l, struct fc_op *op, const char *what, size_t s
  * pinned near the lane's NIC where the topology says so); returns the first
  * error. */
 int fc_run_lanes(struct fc_run *r, int (*fn)(struct fc_lane *l, void *arg), void *arg);
+
+/* Verification patterns in the lane's memory (host or GPU). */
+int fc_lane_fill(struct fc_lane *l, void *buf, size_t len, uint64_t seed);
+size_t fc_lane_check(struct fc_lane *l, const void *buf, size_t len, uint64_t seed);
 
 /* Checks the whole-run deadline before starting a size. */
 int fc_run_check_deadline(struct fc_run *r, size_t index);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mem.h"
+
 enum fc_op_kind { FC_OP_SEND, FC_OP_RECV, FC_OP_WRITE, FC_OP_READ, FC_OP_WRITEDATA };
 
 /* One posted operation. xport_ctx comes first: libfabric's FI_CONTEXT /
@@ -35,6 +37,7 @@ struct fc_xport_cfg {
 	int sockbuf;          /* socket transport buffer sizes, 0 = kernel default */
 	int streams;          /* socket transport connections */
 	bool rma;             /* needs FI_RMA */
+	struct fc_mem mem;    /* where this side's buffers are */
 };
 
 #define FC_MAX_SWITCH 8
@@ -52,6 +55,7 @@ struct fc_xport_info {
 	char peer_addr[160];
 	int sndbuf, rcvbuf; /* socket transport, -1 elsewhere */
 	int rma_emulated;   /* EFA: 1 software RMA, 0 device RDMA; -1 not known */
+	const char *gpu_path; /* GPU memory: "gpudirect", "staged", or NULL (host / unknown) */
 	size_t nswitch;     /* protocol switch points, for -S all */
 	size_t switch_pts[FC_MAX_SWITCH];
 	const char *switch_names[FC_MAX_SWITCH];

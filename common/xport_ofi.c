@@ -44,6 +44,7 @@ struct fc_xport {
 	int nregions;
 	fi_addr_t peer;
 	uint64_t remote_events; /* completions of the peer's writes with data */
+	char libfabric_path[4096];
 	/* Completions reaped while a post waited for queue space. */
 	struct fc_op *pending[PENDING_MAX];
 	int npending;
@@ -90,6 +91,11 @@ static struct fi_info *make_hints(const struct fc_xport_cfg *cfg, bool with_doma
 	h->rx_attr->msg_order = FI_ORDER_SAS;
 	if (cfg->rma)
 		h->caps |= FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
+	/* GPU memory only when asked for: FI_HMEM narrows what providers offer */
+	if (cfg->mem.kind == FC_MEM_CUDA) {
+		h->caps |= FI_HMEM;
+		h->domain_attr->mr_mode |= FI_MR_HMEM;
+	}
 	if (cfg->provider)
 		h->fabric_attr->prov_name = strdup(cfg->provider);
 	if (with_domain && cfg->domain)
@@ -209,6 +215,22 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 		}
 	}
 	fi_freeinfo(hints);
+	if (ret && cfg->mem.kind == FC_MEM_CUDA) {
+		struct fc_xport_cfg plain = *cfg;
+		struct fi_info *h2, *l2 = NULL;
+		plain.mem.kind = FC_MEM_HOST;
+		h2 = make_hints(&plain, true);
+		if (h2 && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
+			fi_freeinfo(h2);
+			fi_freeinfo(l2);
+			fc_err("libfabric %s at %s offers no FI_HMEM for provider %s: it was built without CUDA "
+			       "support, so GPU memory cannot be registered; on AWS use the EFA installer's "
+			       "libfabric (/opt/amazon/efa, build with LIBFABRIC_PREFIX=/opt/amazon/efa)",
+			       info->libfabric, info->libfabric_path, cfg->provider);
+			return -FC_EXIT_FABRIC;
+		}
+		fi_freeinfo(h2);
+	}
 	if (ret && cfg->rma) {
 		struct fc_xport_cfg plain = *cfg;
 		struct fi_info *h2, *l2 = NULL;
@@ -306,6 +328,7 @@ static int ofi_probe(const struct fc_xport_cfg *cfg, struct fc_xport_info *info)
 }
 
 static void probe_rma_emulation(struct fc_xport *x, struct fc_xport_info *info);
+static void probe_gpudirect(struct fc_xport *x, struct fc_xport_info *info);
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -359,6 +382,7 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	x->cfg = cfg;
 	x->peer = FI_ADDR_UNSPEC;
 	libfabric_identity(info);
+	snprintf(x->libfabric_path, sizeof(x->libfabric_path), "%s", info->libfabric_path);
 	if ((ret = get_info(cfg, info, &x->info)))
 		return ret;
 	snprintf(info->provider, sizeof(info->provider), "%s", x->info->fabric_attr->prov_name);
@@ -390,6 +414,7 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 		return fi_fail("fi_getname", ret);
 	addr_string(x, name, info->local_addr, sizeof(info->local_addr));
 	probe_rma_emulation(x, info);
+	probe_gpudirect(x, info);
 	return 0;
 }
 
@@ -424,8 +449,9 @@ static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 
 	if (x->cfg->rma)
 		access |= FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
-	/* Providers without FI_MR_LOCAL still need keys for RMA targets. */
-	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL) && !x->cfg->rma)
+	/* Providers without FI_MR_LOCAL still need keys for RMA targets, and
+	 * GPU memory is always registered (FI_MR_HMEM). */
+	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL) && !x->cfg->rma && x->cfg->mem.kind != FC_MEM_CUDA)
 		return 0;
 	if (x->nregions == MAX_REGIONS) {
 		fc_err("more than %d registered buffer regions", MAX_REGIONS);
@@ -434,7 +460,29 @@ static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 	g = &x->regions[x->nregions];
 	/* the requested key matters where the provider does not pick keys
 	 * (no FI_MR_PROV_KEY): it must differ between regions */
-	ret = fi_mr_reg(x->domain, buf, len, access, 0, (uint64_t)x->nregions + 1, 0, &g->mr, NULL);
+	if (x->cfg->mem.kind == FC_MEM_CUDA) {
+		struct iovec iov = {.iov_base = buf, .iov_len = len};
+		struct fi_mr_attr attr = {
+			.mr_iov = &iov,
+			.iov_count = 1,
+			.access = access,
+			.requested_key = (uint64_t)x->nregions + 1,
+			.iface = FI_HMEM_CUDA,
+			.device.cuda = x->cfg->mem.device,
+		};
+		ret = fi_mr_regattr(x->domain, &attr, 0, &g->mr);
+		if (ret) {
+			fc_err("registering %zu bytes of CUDA memory on device %d with provider %s failed: %s; "
+			       "libfabric at %s cannot register GPU memory here (built without CUDA support, "
+			       "no GPUDirect path: neither the EFA driver's p2p nor dmabuf, or no CUDA context); "
+			       "on AWS use the EFA installer's libfabric (/opt/amazon/efa)",
+			       len, x->cfg->mem.device, x->info->fabric_attr->prov_name, fi_strerror(-ret),
+			       x->libfabric_path);
+			return -FC_EXIT_FABRIC;
+		}
+	} else {
+		ret = fi_mr_reg(x->domain, buf, len, access, 0, (uint64_t)x->nregions + 1, 0, &g->mr, NULL);
+	}
 	if (ret) {
 		fc_err("registering %zu bytes of host memory failed: %s%s", len, fi_strerror(-ret),
 		       ret == -FI_ENOMEM || ret == -FI_EFAULT
@@ -623,6 +671,25 @@ static void probe_rma_emulation(struct fc_xport *x, struct fc_xport_info *info)
 	}
 #else
 	(void)x;
+#endif
+}
+
+/* With GPU memory on EFA: does the NIC reach GPU memory directly
+ * (GPUDirect), or does the provider stage through host copies? Forbidding
+ * CUDA API calls succeeds only with a peer-to-peer path; this is the probe
+ * aws-ofi-nccl makes (FI_OPT_CUDA_API_PERMITTED, libfabric >= 1.18). */
+static void probe_gpudirect(struct fc_xport *x, struct fc_xport_info *info)
+{
+	info->gpu_path = NULL;
+	if (x->cfg->mem.kind != FC_MEM_CUDA || !prov_matches(x->info->fabric_attr->prov_name, "efa"))
+		return;
+#if FI_MAJOR_VERSION > 1 || (FI_MAJOR_VERSION == 1 && FI_MINOR_VERSION >= 18)
+	{
+		bool permitted = false;
+		int ret = fi_setopt(&x->ep->fid, FI_OPT_ENDPOINT, FI_OPT_CUDA_API_PERMITTED, &permitted,
+				    sizeof(permitted));
+		info->gpu_path = ret == 0 ? "gpudirect" : ret == -FI_EOPNOTSUPP ? "staged" : NULL;
+	}
 #endif
 }
 

@@ -1,7 +1,9 @@
 /* Kernel TCP transport: the "without EFA" baseline. One or more connections
  * (-n, the way NCCL's socket transport stripes), messages framed by the sizes
  * both sides already agreed on through the bootstrap; op->stream picks the
- * connection, and each connection keeps its sends and receives in order. */
+ * connection, and each connection keeps its sends and receives in order.
+ * GPU memory goes through pinned host copies of the registered buffers, as
+ * NCCL does without EFA: the honest baseline for GPU-to-GPU over TCP. */
 #include "xport.h"
 
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cuda.h"
 #include "errors.h"
 #include "log.h"
 #include "netif.h"
@@ -33,8 +36,15 @@ struct stream {
 	struct opq sendq, recvq;
 };
 
+#define MAX_STAGES 4
+
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
+	struct stage {
+		char *base, *host;
+		size_t len;
+	} stages[MAX_STAGES];
+	int nstages;
 	int lfd, nstreams;
 	char addr[128]; /* "ip port" of the listener (server) */
 	struct stream st[MAX_STREAMS];
@@ -85,6 +95,8 @@ static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, stru
 	for (int i = 0; i < MAX_STREAMS; i++)
 		x->st[i].fd = -1;
 	snprintf(info->provider, sizeof(info->provider), "kernel-tcp");
+	if (cfg->mem.kind == FC_MEM_CUDA)
+		info->gpu_path = "staged";
 	if (fc_netif_for_addr(cfg->local_ip, info->domain, sizeof(info->domain)))
 		snprintf(info->domain, sizeof(info->domain), "%s", cfg->local_ip);
 	if (!cfg->is_server)
@@ -261,10 +273,31 @@ static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64
 
 static int sock_reg(struct fc_xport *x, void *buf, size_t len)
 {
-	(void)x;
-	(void)buf;
-	(void)len;
+	struct stage *st;
+
+	if (x->cfg->mem.kind != FC_MEM_CUDA)
+		return 0;
+	if (x->nstages == MAX_STAGES) {
+		fc_err("more than %d GPU buffers to stage", MAX_STAGES);
+		return -FC_EXIT_FABRIC;
+	}
+	st = &x->stages[x->nstages];
+	if (fc_cuda_host_alloc((void **)&st->host, len))
+		return -FC_EXIT_FABRIC;
+	st->base = buf;
+	st->len = len;
+	x->nstages++;
 	return 0;
+}
+
+/* Where the kernel reads or writes an op's bytes: the op's own buffer, or
+ * for GPU memory its place in the pinned host stage. */
+static char *host_side(struct fc_xport *x, struct fc_op *op)
+{
+	for (int i = 0; i < x->nstages; i++)
+		if ((char *)op->buf >= x->stages[i].base && (char *)op->buf < x->stages[i].base + x->stages[i].len)
+			return x->stages[i].host + ((char *)op->buf - x->stages[i].base);
+	return op->buf;
 }
 
 /* Moves bytes for the head ops of one stream without blocking. Completed
@@ -275,7 +308,7 @@ static int progress_stream(struct stream *st, struct fc_op **done, int max)
 	struct fc_op *op;
 
 	while (n < max && (op = opq_head(&st->sendq))) {
-		ssize_t w = send(st->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+		ssize_t w = send(st->fd, (char *)op->xport_ctx[1] + op->xport_ctx[0], op->len - op->xport_ctx[0],
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -290,7 +323,7 @@ static int progress_stream(struct stream *st, struct fc_op **done, int max)
 		done[n++] = op;
 	}
 	while (n < max && (op = opq_head(&st->recvq))) {
-		ssize_t r = recv(st->fd, (char *)op->buf + op->xport_ctx[0], op->len - op->xport_ctx[0],
+		ssize_t r = recv(st->fd, (char *)op->xport_ctx[1] + op->xport_ctx[0], op->len - op->xport_ctx[0],
 				 MSG_DONTWAIT);
 		if (r == 0) {
 			fc_err("the peer closed the data connection: it exited or failed");
@@ -306,6 +339,10 @@ static int progress_stream(struct stream *st, struct fc_op **done, int max)
 		if (op->xport_ctx[0] < op->len)
 			break;
 		st->recvq.head++;
+		/* staged GPU receive: into device memory before it counts as done */
+		if ((char *)op->xport_ctx[1] != (char *)op->buf &&
+		    fc_cuda_h2d(op->buf, (char *)op->xport_ctx[1], op->len))
+			return -FC_EXIT_FABRIC;
 		done[n++] = op;
 	}
 	return n;
@@ -334,6 +371,11 @@ static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	(void)deadline;
 	op->kind = FC_OP_SEND;
 	op->xport_ctx[0] = 0;
+	op->xport_ctx[1] = (uint64_t)(uintptr_t)host_side(x, op);
+	/* staged GPU send: out of device memory first */
+	if ((char *)op->xport_ctx[1] != (char *)op->buf &&
+	    fc_cuda_d2h((char *)op->xport_ctx[1], op->buf, op->len))
+		return -FC_EXIT_FABRIC;
 	return opq_push(&stream_of(x, op)->sendq, op);
 }
 
@@ -342,6 +384,7 @@ static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	(void)deadline;
 	op->kind = FC_OP_RECV;
 	op->xport_ctx[0] = 0;
+	op->xport_ctx[1] = (uint64_t)(uintptr_t)host_side(x, op);
 	return opq_push(&stream_of(x, op)->recvq, op);
 }
 
@@ -393,6 +436,8 @@ static void sock_close(struct fc_xport *x)
 	for (int i = 0; i < MAX_STREAMS; i++)
 		if (x->st[i].fd >= 0)
 			close(x->st[i].fd);
+	for (int i = 0; i < x->nstages; i++)
+		fc_cuda_host_free(x->stages[i].host);
 	if (x->lfd >= 0)
 		close(x->lfd);
 	free(x);
