@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# GPU memory on a machine without a GPU: a stand-in CUDA runtime over host
+# memory (ci/standin) is loaded through FABCHECK_CUDART, so allocation,
+# staging, verification, and libfabric's answer to iface CUDA run for real.
+
+load helpers
+
+setup() {
+	PORT=$(test_port)
+	OUT="$BATS_TEST_TMPDIR"
+	SERVER_PID=
+	export FABCHECK_CUDART="$(dirname "$FABCHECK_BIN")/standin/libcudart-standin.so"
+	[ -f "$FABCHECK_CUDART" ] || FABCHECK_CUDART="$(cd "$FABCHECK_BIN/../.." && pwd)/build/standin/libcudart-standin.so"
+	export FABCHECK_STANDIN_LOG="$OUT/standin.log"
+}
+
+# copied BYTES-KEY: sum over both processes of a stand-in counter
+copied() {
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) s += $(i + 1) } END { print s + 0 }' "$FABCHECK_STANDIN_LOG"
+}
+
+@test "gpu_no_cuda_runtime_exits_3_naming_what_was_tried" {
+	FABCHECK_CUDART=/nonexistent/libcudart.so.12 run "$PP" -x socket -D cuda -B "$PORT"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"no CUDA runtime found (tried /nonexistent/libcudart.so.12"* ]]
+	[[ "$output" == *"-D host"* ]]
+}
+
+@test "gpu_runtime_without_device_exits_3" {
+	FABCHECK_STANDIN_GPUS=0 run "$PP" -x socket -D cuda -B "$PORT"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"sees no GPU (no CUDA-capable device is detected)"* ]]
+}
+
+@test "gpu_missing_device_ordinal_exits_3" {
+	FABCHECK_STANDIN_GPUS=2 run "$PP" -x socket -D cuda:2 -B "$PORT"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"CUDA device 2 does not exist: this node has 2 (cuda:0..cuda:1)"* ]]
+}
+
+@test "gpu_invalid_memory_value_exits_2" {
+	run "$PP" -D gpu0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid memory 'gpu0'"* ]]
+}
+
+@test "gpu_socket_pingpong_cuda_to_cuda_verified_and_staged" {
+	start_server "$PP" -x socket -D cuda -S 8,64K -I 20 -v --json "$OUT/server.jsonl"
+	run_client "$PP" -x socket -D cuda:0 -S 8,64K -I 20 -v --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "pingpong")) | length == 2 and all(.[]; .memory == "cuda:0"
+		and .peer_memory == "cuda:0" and .gpu_path == "staged" and .verified == true)' "$OUT/client.jsonl"
+	# every byte on the wire went device -> pinned host -> socket -> host -> device
+	cat "$FABCHECK_STANDIN_LOG"
+	sent=$(jq -s 'map(select(.test == "coverage"))[0].sent_bytes' "$OUT/client.jsonl")
+	[ "$(copied d2h_bytes)" -ge $((2 * sent)) ]
+	[ "$(copied h2d_bytes)" -ge $((2 * sent)) ]
+}
+
+@test "gpu_socket_bw_host_to_cuda_each_side_its_own_memory" {
+	start_server "$BW" -x socket -D host -S 4K,1M -I 3 -v --json "$OUT/server.jsonl"
+	run_client "$BW" -x socket -D cuda -S 4K,1M -I 3 -v --bidir --json "$OUT/client.jsonl"
+	wait_server
+	show
+	# --bidir differs: a mismatch, not a number
+	[ "$CLIENT_RC" -eq 2 ]
+	start_server "$BW" -x socket -D host -S 4K,1M -I 3 -v --bidir --json "$OUT/server.jsonl"
+	run_client "$BW" -x socket -D cuda -S 4K,1M -I 3 -v --bidir --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "bw")) | length == 2 and all(.[]; .memory == "cuda:0"
+		and .peer_memory == "host" and .verified == true)' "$OUT/client.jsonl"
+}
+
+@test "gpu_tcp_provider_offers_no_hmem_exits_3_with_remedy" {
+	run "$PP" -p tcp -D cuda -B "$PORT" 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"offers no FI_HMEM for provider tcp: it was built without CUDA support"* ]]
+	[[ "$output" == *"/opt/amazon/efa"* ]]
+}
+
+@test "gpu_shm_refuses_to_register_cuda_memory_exit_3_on_both_sides" {
+	# shm offers FI_HMEM here for host memory only: the registration with
+	# iface CUDA is made, and refused
+	start_server "$PP" -p shm -D cuda -S 8
+	run_client "$PP" -p shm -D cuda -S 8
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 3 ]
+	[ "$SERVER_RC" -eq 3 ]
+	grep -q "registering [0-9]* bytes of CUDA memory on device 0 with provider shm failed" "$OUT/client.err"
+}
+
+@test "gpu_corrupted_staged_data_exits_5" {
+	# a bit flipped on the wire lands in "GPU" memory and is found after the copy back
+	start_server "$PP" -x socket -D cuda -S 4K -I 5 -w 0 -v
+	FABCHECK_CORRUPT_AFTER=4196 LD_PRELOAD="$FAULT_DIR/corrupt_recv.so" \
+		run_client "$PP" -x socket -D cuda -S 4K -I 5 -w 0 -v
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 5 ]
+	[ "$SERVER_RC" -eq 5 ]
+	grep -q "size 4K, iteration 1, byte offset 100, server to client" "$OUT/client.err"
+}
