@@ -241,7 +241,7 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 	}
 	/* Validate the size list now, so a typo fails before any connection;
 	 * "all" is expanded again once the provider's switch points are known. */
-	rc = fc_sizes_expand(o->sizes, NULL, 0, &check);
+	rc = fc_sizes_expand_max(o->sizes, NULL, 0, prog->max_size ? prog->max_size : FC_SIZE_MAX_MSG, &check);
 	fc_sizes_free(&check);
 	return rc;
 }

@@ -78,13 +78,13 @@ static int push(struct fc_sizes *s, size_t *cap, size_t v)
 	return 0;
 }
 
-static int check_bounds(const char *item, uint64_t v)
+static int check_bounds(const char *item, uint64_t v, uint64_t max)
 {
 	char lim[32];
 
-	if (v == 0 || v > FC_SIZE_MAX_MSG) {
+	if (v == 0 || v > max) {
 		fc_err("invalid size '%s': sizes must be between 1 and %s bytes", item,
-		       fc_size_format(FC_SIZE_MAX_MSG, lim, sizeof(lim)));
+		       fc_size_format(max, lim, sizeof(lim)));
 		return -FC_EXIT_USAGE;
 	}
 	return 0;
@@ -96,7 +96,7 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int expand_item(char *item, const size_t *sw, size_t nsw, struct fc_sizes *out,
+static int expand_item(char *item, const size_t *sw, size_t nsw, uint64_t max, struct fc_sizes *out,
 		       size_t *cap)
 {
 	char *colon = strchr(item, ':');
@@ -116,7 +116,7 @@ static int expand_item(char *item, const size_t *sw, size_t nsw, struct fc_sizes
 		return 0;
 	}
 	if (!colon) {
-		if ((rc = fc_size_parse(item, &lo)) || (rc = check_bounds(item, lo)))
+		if ((rc = fc_size_parse(item, &lo)) || (rc = check_bounds(item, lo, max)))
 			return rc;
 		return push(out, cap, lo);
 	}
@@ -127,7 +127,7 @@ static int expand_item(char *item, const size_t *sw, size_t nsw, struct fc_sizes
 	*colon = ':';
 	if (rc)
 		return rc;
-	if ((rc = check_bounds(item, lo)) || (rc = check_bounds(item, hi)))
+	if ((rc = check_bounds(item, lo, max)) || (rc = check_bounds(item, hi, max)))
 		return rc;
 	if (lo > hi) {
 		fc_err("invalid size range '%s': the first size is larger than the last", item);
@@ -140,6 +140,11 @@ static int expand_item(char *item, const size_t *sw, size_t nsw, struct fc_sizes
 }
 
 int fc_sizes_expand(const char *spec, const size_t *sw, size_t nsw, struct fc_sizes *out)
+{
+	return fc_sizes_expand_max(spec, sw, nsw, FC_SIZE_MAX_MSG, out);
+}
+
+int fc_sizes_expand_max(const char *spec, const size_t *sw, size_t nsw, uint64_t max, struct fc_sizes *out)
 {
 	char *copy, *save = NULL, *item;
 	size_t cap = 0, w = 0;
@@ -155,7 +160,7 @@ int fc_sizes_expand(const char *spec, const size_t *sw, size_t nsw, struct fc_si
 	if (!copy)
 		return -FC_EXIT_FABRIC;
 	for (item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save))
-		rc = expand_item(item, sw, nsw, out, &cap);
+		rc = expand_item(item, sw, nsw, max, out, &cap);
 	free(copy);
 	if (!rc && out->n == 0) {
 		fc_err("invalid size list '%s': it names no size", spec);

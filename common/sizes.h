@@ -28,6 +28,9 @@ struct fc_sizes {
  * returns -FC_EXIT_USAGE. */
 int fc_sizes_expand(const char *spec, const size_t *switch_pts, size_t nswitch,
 		    struct fc_sizes *out);
+/* Same, with another largest size than FC_SIZE_MAX_MSG (fabcheck-mr: 4G). */
+int fc_sizes_expand_max(const char *spec, const size_t *switch_pts, size_t nswitch, uint64_t max,
+			struct fc_sizes *out);
 void fc_sizes_free(struct fc_sizes *s);
 size_t fc_sizes_max(const struct fc_sizes *s);
 

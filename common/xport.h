@@ -89,6 +89,11 @@ struct fc_xport_ops {
 	int (*rma_target)(struct fc_xport *x, void *buf, uint64_t *key, uint64_t *addr);
 	/* completions of the peer's writes with immediate data, so far */
 	uint64_t (*remote_events)(struct fc_xport *x);
+	/* Registers buf and deregisters it at once, timing each (fabcheck-mr);
+	 * dmabuf: through a dmabuf fd of the GPU range instead of its address.
+	 * -FC_EXIT_USAGE when that path is not built in (libfabric < 1.20). */
+	int (*mr_time)(struct fc_xport *x, void *buf, size_t len, bool dmabuf, uint64_t *reg_ns,
+		       uint64_t *dereg_ns);
 	void (*close)(struct fc_xport *x);
 };
 

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cuda.h"
 #include "errors.h"
 #include "log.h"
 #include "timing.h"
@@ -650,6 +652,67 @@ static int ofi_post_rma(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 	return post_retry(x, op, deadline);
 }
 
+static int ofi_mr_time(struct fc_xport *x, void *buf, size_t len, bool dmabuf, uint64_t *reg_ns,
+		       uint64_t *dereg_ns)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct fi_mr_attr attr = {
+		.mr_iov = &iov,
+		.iov_count = 1,
+		.access = FI_SEND | FI_RECV | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE,
+		.requested_key = 0x4d52,
+		.iface = x->cfg->mem.kind == FC_MEM_CUDA ? FI_HMEM_CUDA : FI_HMEM_SYSTEM,
+		.device.cuda = x->cfg->mem.device,
+	};
+	uint64_t flags = 0, t0;
+	struct fid_mr *mr = NULL;
+	int ret;
+
+	if (dmabuf) {
+#ifdef FI_MR_DMABUF
+		/* the fd is exported outside the timed call: the registration is measured */
+		struct fi_mr_dmabuf db = {0};
+		int fd;
+		uint64_t off;
+		if (fc_cuda_dmabuf(buf, len, &fd, &off))
+			return -FC_EXIT_FABRIC;
+		db = (struct fi_mr_dmabuf){.fd = fd, .offset = off, .len = len, .base_addr = (char *)buf - off};
+		attr.dmabuf = &db;
+		flags = FI_MR_DMABUF;
+		t0 = fc_now_ns();
+		ret = fi_mr_regattr(x->domain, &attr, flags, &mr);
+		*reg_ns = fc_now_ns() - t0;
+		close(fd);
+		goto registered;
+#else
+		fc_err("the dmabuf registration path needs libfabric headers >= 1.20 (FI_MR_DMABUF); this "
+		       "build has %d.%d: rebuild with the EFA installer's libfabric", FI_MAJOR_VERSION,
+		       FI_MINOR_VERSION);
+		return -FC_EXIT_USAGE;
+#endif
+	}
+	t0 = fc_now_ns();
+	ret = fi_mr_regattr(x->domain, &attr, flags, &mr);
+	*reg_ns = fc_now_ns() - t0;
+#ifdef FI_MR_DMABUF
+registered:
+#endif
+	if (ret) {
+		fc_err("registering %zu bytes of %s memory with provider %s failed: %s%s", len,
+		       x->cfg->mem.kind == FC_MEM_CUDA ? "CUDA" : "host", x->info->fabric_attr->prov_name,
+		       fi_strerror(-ret),
+		       x->cfg->mem.kind == FC_MEM_CUDA
+			       ? "; this libfabric cannot register GPU memory (built without CUDA support, or "
+				 "no GPUDirect path); on AWS use /opt/amazon/efa"
+			       : ret == -FI_ENOMEM ? "; raise the locked-memory limit (ulimit -l unlimited)" : "");
+		return -FC_EXIT_FABRIC;
+	}
+	t0 = fc_now_ns();
+	ret = fi_close(&mr->fid);
+	*dereg_ns = fc_now_ns() - t0;
+	return ret ? fi_fail("fi_close(mr)", ret) : 0;
+}
+
 static uint64_t ofi_remote_events(struct fc_xport *x)
 {
 	return x->remote_events;
@@ -761,5 +824,6 @@ const struct fc_xport_ops fc_xport_ofi = {
 	.post_rma = ofi_post_rma,
 	.rma_target = ofi_rma_target,
 	.remote_events = ofi_remote_events,
+	.mr_time = ofi_mr_time,
 	.close = ofi_close,
 };

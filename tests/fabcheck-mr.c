@@ -1,0 +1,60 @@
+/* fabcheck-mr: how long registering memory takes, host and GPU, cold and
+ * repeated, by address and by dmabuf. Runs on one node, no peer. */
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_mr.h"
+#include "errors.h"
+#include "log.h"
+#include "options.h"
+#include "timing.h"
+
+static const struct fc_prog prog = {
+	.name = "fabcheck-mr",
+	.summary = "Memory registration cost (fi_mr_regattr and close), size by size: -D host or\n"
+		   "cuda[:N], cold (fresh buffers) and repeat (same buffer: the MR cache), VA and\n"
+		   "dmabuf paths. One node, no peer: run it without HOST. -I defaults to 20.",
+	.default_sizes = "4K:4G",
+	.max_size = 4ull << 30,
+};
+
+int main(int argc, char **argv)
+{
+	struct fc_opts opts;
+	struct fc_mr_run b = {0};
+	int rc = fc_opts_parse(&opts, &prog, argc, argv);
+
+	if (rc)
+		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
+	if (opts.peer) {
+		fc_err("fabcheck-mr measures this node only: give no peer host ('%s')", opts.peer);
+		return FC_EXIT_USAGE;
+	}
+	if (strcmp(opts.transport, "ofi")) {
+		fc_err("the socket transport registers no memory: fabcheck-mr needs -x ofi");
+		return FC_EXIT_USAGE;
+	}
+	b.opts = &opts;
+	b.ops = &fc_xport_ofi;
+	b.deadline = fc_deadline_in(opts.deadline_s);
+	fc_mem_name(&opts.mem, b.memory, sizeof(b.memory));
+	if (gethostname(b.host, sizeof(b.host)))
+		strcpy(b.host, "unknown");
+	b.cfg = (struct fc_xport_cfg){.provider = opts.provider, .domain = opts.domain, .mem = opts.mem};
+	b.info.rma_emulated = -1;
+	if (!(rc = fc_sizes_expand_max(opts.sizes, NULL, 0, prog.max_size, &b.sizes)) &&
+	    !(rc = fc_mem_use(&opts.mem)) && !(rc = fc_out_open(&b.out, &opts, fc_mr_columns)) &&
+	    !(rc = b.ops->open(&b.x, &b.cfg, &b.info))) {
+		fc_out_banner(&b.out, "fabcheck-mr: provider %s, domain %s, libfabric %s, %s memory", b.info.provider,
+			      b.info.domain, b.info.libfabric, b.memory);
+		rc = fc_bench_mr(&b);
+	}
+	if (b.x)
+		b.ops->close(b.x);
+	fc_sizes_free(&b.sizes);
+	if (b.out.table) {
+		int orc = fc_out_close(&b.out);
+		rc = rc ? rc : orc;
+	}
+	return fc_exit_status(rc);
+}
