@@ -56,7 +56,25 @@ int fc_size_finish(struct fc_run *r, size_t size, const struct fc_mismatch *bad,
 		   const char *direction);
 /* The client sends its records (already printed) and the server prints them. */
 int fc_size_results(struct fc_run *r, json_t *records);
-/* Runs one_size for every size (client) or as the client asks (server). */
-int fc_bench_sizes(struct fc_run *r, int (*one_size)(struct fc_run *, size_t idx, size_t size));
+/* Every benchmark's per-lane state for a size starts with this. */
+struct fc_lane_state {
+	struct fc_mismatch bad;
+	uint64_t *samples; /* one per timed iteration, the driver allocates them */
+};
+
+/* What a benchmark plugs into the per-size driver. */
+struct fc_bench {
+	int (*loop)(struct fc_lane *l, void *phase); /* warmup and timed phases */
+	/* this size's state for a lane (NULL: out of memory), and its end */
+	struct fc_lane_state *(*lane_begin)(struct fc_lane *l, size_t size);
+	void (*lane_end)(struct fc_lane *l);
+	/* client: build, print and append this size's records */
+	int (*records)(struct fc_run *r, size_t size, long iters, long warm, json_t *out);
+	const char *client_dir, *server_dir; /* the data each side checks, for mismatch messages */
+};
+
+/* Every size: sync, warmup, timed phase on all lanes, verification
+ * verdicts, records to both sides (client), or as the client asks (server). */
+int fc_bench_run(struct fc_run *r, const struct fc_bench *b);
 
 #endif

@@ -46,12 +46,11 @@ size_t fc_bw_buffer_bytes(const struct fc_opts *o, size_t size)
 
 /* Per-lane state for one size. */
 struct bw {
+	struct fc_lane_state h;
 	size_t size;
 	long w;
 	bool sends, recvs; /* this side's roles */
 	struct fc_op *sendop, *recvop, ack_send, ack_recv;
-	struct fc_mismatch bad;
-	uint64_t *samples;
 	uint64_t busy_ns; /* sum of timed windows */
 };
 
@@ -149,13 +148,13 @@ static int window_loop(struct fc_lane *l, void *arg)
 			return rc;
 		if (ph->timed) {
 			uint64_t t1 = fc_now_ns();
-			b->samples[k] = t1 - t0;
+			b->h.samples[k] = t1 - t0;
 			b->busy_ns += t1 - t0;
 			l->t_end = t1;
 		}
 		if (b->recvs && verify)
 			for (long i = 0; i < b->w; i++)
-				fc_mismatch_check(&b->bad, l, slot(l, true, set, i), b->size, seed(l, win, i, !client),
+				fc_mismatch_check(&b->h.bad, l, slot(l, true, set, i), b->size, seed(l, win, i, !client),
 						  k, i);
 	}
 	return 0;
@@ -208,58 +207,46 @@ static int records(struct fc_run *r, size_t size, long iters, long warm, json_t 
 	return rc;
 }
 
-static int one_size(struct fc_run *r, size_t idx, size_t size)
+static struct fc_lane_state *lane_begin(struct fc_lane *l, size_t size)
 {
-	struct bw *bws = calloc((size_t)r->nlanes, sizeof(*bws));
-	long warm = fc_warmup_count(r->opts), iters = 0, w = fc_bw_window(r->opts, size);
-	const struct fc_mismatch *bad = NULL;
-	json_t *recs = json_array();
-	int rc = bws ? 0 : -FC_EXIT_FABRIC, lane = 0;
+	struct fc_run *r = l->r;
+	struct bw *b = calloc(1, sizeof(*b));
 
-	for (int i = 0; !rc && i < r->nlanes; i++) {
-		struct bw *b = &bws[i];
-		b->size = size;
-		b->w = w;
-		b->sends = r->is_client || r->opts->bidir;
-		b->recvs = !r->is_client || r->opts->bidir;
-		b->sendop = calloc((size_t)w, sizeof(struct fc_op));
-		b->recvop = calloc((size_t)w, sizeof(struct fc_op));
-		if (!b->sendop || !b->recvop)
-			rc = -FC_EXIT_FABRIC;
-		r->lanes[i].bench = b;
+	if (!b)
+		return NULL;
+	b->size = size;
+	b->w = fc_bw_window(r->opts, size);
+	b->sends = r->is_client || r->opts->bidir;
+	b->recvs = !r->is_client || r->opts->bidir;
+	b->sendop = calloc((size_t)b->w, sizeof(struct fc_op));
+	b->recvop = calloc((size_t)b->w, sizeof(struct fc_op));
+	if (!b->sendop || !b->recvop) {
+		free(b->sendop);
+		free(b->recvop);
+		free(b);
+		return NULL;
 	}
-	if (!rc)
-		rc = fc_size_sync(r, idx, size, warm, window_loop, &iters);
-	for (int i = 0; !rc && i < r->nlanes; i++)
-		if (!(bws[i].samples = calloc((size_t)iters, sizeof(uint64_t))))
-			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
-	if (!rc) {
-		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
-		rc = fc_run_lanes(r, window_loop, &timed);
-	}
-	for (int i = 0; !rc && i < r->nlanes && !bad; i++)
-		if (bws[i].bad.seen) {
-			bad = &bws[i].bad;
-			lane = i;
-		}
-	if (!rc)
-		rc = fc_size_finish(r, size, bad, lane, r->is_client ? "server to client" : "client to server");
-	if (!rc && r->is_client)
-		rc = records(r, size, iters, warm, recs);
-	if (!rc)
-		rc = fc_size_results(r, recs);
-	json_decref(recs);
-	for (int i = 0; bws && i < r->nlanes; i++) {
-		free(bws[i].sendop);
-		free(bws[i].recvop);
-		free(bws[i].samples);
-		r->lanes[i].bench = NULL;
-	}
-	free(bws);
-	return rc;
+	return &b->h;
+}
+
+static void lane_end(struct fc_lane *l)
+{
+	struct bw *b = l->bench;
+
+	free(b->sendop);
+	free(b->recvop);
+	free(b);
 }
 
 int fc_bench_bw(struct fc_run *r)
 {
-	return fc_bench_sizes(r, one_size);
+	static const struct fc_bench b = {
+		.loop = window_loop,
+		.lane_begin = lane_begin,
+		.lane_end = lane_end,
+		.records = records,
+		.client_dir = "server to client",
+		.server_dir = "client to server",
+	};
+	return fc_bench_run(r, &b);
 }

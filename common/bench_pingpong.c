@@ -25,10 +25,9 @@ enum { TO_SERVER = 0, TO_CLIENT = 1 };
 
 /* Per-lane state for one size. */
 struct pp {
+	struct fc_lane_state h;
 	size_t size;
 	struct fc_op send, recv;
-	struct fc_mismatch bad;
-	uint64_t *samples;
 };
 
 static int post(struct fc_lane *l, struct fc_op *op, bool is_send)
@@ -46,7 +45,7 @@ static int post(struct fc_lane *l, struct fc_op *op, bool is_send)
 static void check(struct fc_lane *l, uint64_t iter, int dir, long shown_iter)
 {
 	struct pp *p = l->bench;
-	fc_mismatch_check(&p->bad, l, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter, -1);
+	fc_mismatch_check(&p->h.bad, l, l->rbuf, p->size, fc_pattern_seed(p->size, iter, dir), shown_iter, -1);
 }
 
 /* Client side: count round trips, timing each into samples when timed. */
@@ -73,7 +72,7 @@ static int client_loop(struct fc_lane *l, void *arg)
 			return rc;
 		t1 = fc_now_ns();
 		if (ph->timed)
-			p->samples[i] = (t1 - t0) / 2;
+			p->h.samples[i] = (t1 - t0) / 2;
 		if (verify)
 			check(l, it, TO_CLIENT, i);
 		if (i + 1 < ph->count && (rc = post(l, &p->recv, false)))
@@ -114,24 +113,12 @@ static int server_loop(struct fc_lane *l, void *arg)
 	return 0;
 }
 
-static const struct fc_mismatch *first_mismatch(struct fc_run *r, int *lane)
-{
-	for (int i = 0; i < r->nlanes; i++) {
-		struct pp *p = r->lanes[i].bench;
-		if (p->bad.seen) {
-			*lane = i;
-			return &p->bad;
-		}
-	}
-	return NULL;
-}
-
 static int record_lane(struct fc_run *r, struct fc_lane *l, long iters, long warm, json_t *out)
 {
 	struct pp *p = l->bench;
 	struct fc_stats st;
 	json_t *rec;
-	int rc = fc_stats_compute(p->samples, (size_t)iters, &st);
+	int rc = fc_stats_compute(p->h.samples, (size_t)iters, &st);
 
 	if (rc)
 		return rc;
@@ -148,45 +135,40 @@ static int record_lane(struct fc_run *r, struct fc_lane *l, long iters, long war
 	return rc;
 }
 
-static int one_size(struct fc_run *r, size_t idx, size_t size)
+static int records(struct fc_run *r, size_t size, long iters, long warm, json_t *out)
 {
-	struct pp *pps = calloc((size_t)r->nlanes, sizeof(*pps));
-	long warm = fc_warmup_count(r->opts), iters = 0;
-	const struct fc_mismatch *bad;
-	json_t *records = json_array();
-	int rc, lane = 0;
+	int rc = 0;
 
-	if (!pps)
-		return -FC_EXIT_FABRIC;
-	for (int i = 0; i < r->nlanes; i++) {
-		pps[i].size = size;
-		r->lanes[i].bench = &pps[i];
-	}
-	rc = fc_size_sync(r, idx, size, warm, r->is_client ? client_loop : server_loop, &iters);
+	(void)size;
 	for (int i = 0; !rc && i < r->nlanes; i++)
-		if (!(pps[i].samples = malloc((size_t)iters * sizeof(uint64_t))))
-			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
-	if (!rc) {
-		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
-		rc = fc_run_lanes(r, r->is_client ? client_loop : server_loop, &timed);
-	}
-	bad = rc ? NULL : first_mismatch(r, &lane);
-	if (!rc)
-		rc = fc_size_finish(r, size, bad, lane, r->is_client ? "server to client" : "client to server");
-	for (int i = 0; !rc && r->is_client && i < r->nlanes; i++)
-		rc = record_lane(r, &r->lanes[i], iters, warm, records);
-	if (!rc)
-		rc = fc_size_results(r, records);
-	json_decref(records);
-	for (int i = 0; i < r->nlanes; i++) {
-		free(pps[i].samples);
-		r->lanes[i].bench = NULL;
-	}
-	free(pps);
+		rc = record_lane(r, &r->lanes[i], iters, warm, out);
 	return rc;
+}
+
+static struct fc_lane_state *lane_begin(struct fc_lane *l, size_t size)
+{
+	struct pp *p = calloc(1, sizeof(*p));
+
+	(void)l;
+	if (p)
+		p->size = size;
+	return p ? &p->h : NULL;
+}
+
+static void lane_end(struct fc_lane *l)
+{
+	free(l->bench);
 }
 
 int fc_bench_pingpong(struct fc_run *r)
 {
-	return fc_bench_sizes(r, one_size);
+	const struct fc_bench b = {
+		.loop = r->is_client ? client_loop : server_loop,
+		.lane_begin = lane_begin,
+		.lane_end = lane_end,
+		.records = records,
+		.client_dir = "server to client",
+		.server_dir = "client to server",
+	};
+	return fc_bench_run(r, &b);
 }

@@ -38,15 +38,19 @@ size_t fc_rma_buffer_bytes(const struct fc_opts *o, size_t size)
 }
 
 struct rma {
+	struct fc_lane_state h;
 	size_t size;
 	long w;
 	enum fc_op_kind kind;
-	uint64_t key, addr;     /* the server's target buffer */
-	uint64_t events_seen;   /* server: remote events consumed so far */
+	struct target *t;       /* across sizes: the server's buffer, events seen */
 	struct fc_op *ops, end, ack;
-	struct fc_mismatch bad;
-	uint64_t *lat;          /* single-op latencies, ns */
-	uint64_t busy_ns;
+	uint64_t busy_ns;       /* h.samples: single-operation latencies, ns */
+};
+
+/* Per lane, for the whole run. */
+struct target {
+	uint64_t key, addr;   /* the server's target buffer */
+	uint64_t events_seen; /* server: the client's writes with data counted so far */
 };
 
 static void *slot(struct fc_lane *l, bool target, long i)
@@ -98,8 +102,8 @@ static int rma_op(struct fc_lane *l, struct fc_op *op, uint64_t win, long i)
 	op->buf = m->kind == FC_OP_READ ? slot(l, true, t) : slot(l, false, i);
 	op->len = m->size;
 	op->slot = (int)i;
-	op->raddr = m->addr + (uint64_t)t * m->size;
-	op->rkey = m->key;
+	op->raddr = m->t->addr + (uint64_t)t * m->size;
+	op->rkey = m->t->key;
 	return l->r->ops->post_rma(l->x, op, fc_run_op_deadline(l->r));
 }
 
@@ -129,8 +133,8 @@ static int wait_events(struct fc_lane *l, uint64_t target, long k)
 			return -FC_EXIT_PEER;
 		}
 	}
-	l->rx_bytes += (target - m->events_seen) * m->size;
-	m->events_seen = target;
+	l->rx_bytes += (target - m->t->events_seen) * m->size;
+	m->t->events_seen = target;
 	return 0;
 }
 
@@ -163,7 +167,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 	}
 	if (verify && m->kind == FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
+			fc_mismatch_check(&m->h.bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
 	return 0;
 }
 
@@ -173,7 +177,7 @@ static int server_window(struct fc_lane *l, long k, uint64_t win)
 	int rc;
 
 	if (m->kind == FC_OP_WRITEDATA)
-		rc = wait_events(l, m->events_seen + (uint64_t)m->w, k);
+		rc = wait_events(l, m->t->events_seen + (uint64_t)m->w, k);
 	else
 		rc = fc_lane_wait(l, &m->end, "end of window", m->size, k);
 	if (!rc && (rc = ctl_op(l, &m->ack, true)) == 0)
@@ -182,7 +186,7 @@ static int server_window(struct fc_lane *l, long k, uint64_t win)
 		return rc;
 	if (l->r->opts->verify && m->kind != FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, win, i), k, i);
+			fc_mismatch_check(&m->h.bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, win, i), k, i);
 	return 0;
 }
 
@@ -197,7 +201,7 @@ static int latency_phase(struct fc_lane *l, long count)
 			uint64_t t0 = fc_now_ns();
 			if (!(rc = rma_op(l, &m->ops[0], LATENCY_WINDOW, 0)))
 				rc = fc_lane_wait(l, &m->ops[0], "RMA completion", m->size, i);
-			m->lat[i] = fc_now_ns() - t0;
+			m->h.samples[i] = fc_now_ns() - t0;
 		}
 		if (!rc && !(rc = ctl_op(l, &m->ack, false)) && !(rc = ctl_op(l, &m->end, true)))
 			rc = fc_lane_wait(l, &m->end, "end of latency phase", m->size, count);
@@ -205,7 +209,7 @@ static int latency_phase(struct fc_lane *l, long count)
 			rc = fc_lane_wait(l, &m->ack, "server's ack", m->size, count);
 		return rc;
 	}
-	if (m->kind == FC_OP_WRITEDATA && (rc = wait_events(l, m->events_seen + (uint64_t)count, count)))
+	if (m->kind == FC_OP_WRITEDATA && (rc = wait_events(l, m->t->events_seen + (uint64_t)count, count)))
 		return rc;
 	if ((rc = ctl_op(l, &m->end, false)) || (rc = fc_lane_wait(l, &m->end, "end of latency phase", m->size, count)))
 		return rc;
@@ -248,7 +252,7 @@ static int records(struct fc_run *r, size_t size, long iters, long warm, json_t 
 		struct fc_stats st;
 		json_t *rec;
 
-		if ((rc = fc_stats_compute(m->lat, (size_t)iters, &st)))
+		if ((rc = fc_stats_compute(m->h.samples, (size_t)iters, &st)))
 			break;
 		rec = fc_run_record(r, l, size);
 		json_object_set_new(rec, "iters", json_integer(iters));
@@ -275,69 +279,35 @@ static enum fc_op_kind op_kind(const char *op)
 	return !strcmp(op, "read") ? FC_OP_READ : !strcmp(op, "writedata") ? FC_OP_WRITEDATA : FC_OP_WRITE;
 }
 
-static int one_size(struct fc_run *r, size_t idx, size_t size)
+static struct fc_lane_state *lane_begin(struct fc_lane *l, size_t size)
 {
-	struct rma *ms = calloc((size_t)r->nlanes, sizeof(*ms));
-	long warm = fc_warmup_count(r->opts), iters = 0, w = fc_bw_window(r->opts, size);
-	const struct fc_mismatch *bad = NULL;
-	json_t *recs = json_array();
-	int rc = ms ? 0 : -FC_EXIT_FABRIC, lane = 0;
+	struct fc_run *r = l->r;
+	struct rma *m = calloc(1, sizeof(*m));
 
-	for (int i = 0; !rc && i < r->nlanes; i++) {
-		struct fc_lane *l = &r->lanes[i];
-		struct rma *m = &ms[i];
-		struct rma *prev = l->bench; /* the targets fetched once per run */
-		m->size = size;
-		m->w = w;
-		m->kind = op_kind(r->opts->rma_op);
-		m->key = prev ? prev->key : 0;
-		m->addr = prev ? prev->addr : 0;
-		m->events_seen = prev ? prev->events_seen : 0;
-		free(prev);
-		if (!(m->ops = calloc((size_t)w, sizeof(struct fc_op))))
-			rc = -FC_EXIT_FABRIC;
-		l->bench = m;
-		/* reads fetch a known pattern from every target slot */
-		if (!r->is_client)
-			for (long s = 0; s < 2 * w; s++)
-				fc_lane_fill(l, slot(l, true, s), size, seed(l, 0, s % w));
+	if (!m)
+		return NULL;
+	m->size = size;
+	m->w = fc_bw_window(r->opts, size);
+	m->kind = op_kind(r->opts->rma_op);
+	m->t = l->keep;
+	if (!(m->ops = calloc((size_t)m->w, sizeof(struct fc_op)))) {
+		free(m);
+		return NULL;
 	}
-	if (!rc)
-		rc = fc_size_sync(r, idx, size, warm, rma_loop, &iters);
-	for (int i = 0; !rc && i < r->nlanes; i++)
-		if (!(ms[i].lat = calloc((size_t)iters, sizeof(uint64_t))))
-			rc = -FC_EXIT_FABRIC;
-	if (!rc) {
-		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
-		rc = fc_run_lanes(r, rma_loop, &timed);
-	}
-	for (int i = 0; !rc && i < r->nlanes && !bad; i++)
-		if (ms[i].bad.seen) {
-			bad = &ms[i].bad;
-			lane = i;
-		}
-	if (!rc)
-		rc = fc_size_finish(r, size, bad, lane, r->is_client ? "read from the server" : "written by the client");
-	if (!rc && r->is_client)
-		rc = records(r, size, iters, warm, recs);
-	if (!rc)
-		rc = fc_size_results(r, recs);
-	json_decref(recs);
-	for (int i = 0; ms && i < r->nlanes; i++) {
-		free(ms[i].ops);
-		free(ms[i].lat);
-		ms[i].ops = NULL;
-		ms[i].lat = NULL;
-	}
-	/* keep this size's state (targets, event count) for the next size */
-	for (int i = 0; ms && i < r->nlanes; i++) {
-		struct rma *keep = malloc(sizeof(*keep));
-		if (keep)
-			*keep = ms[i];
-		r->lanes[i].bench = keep;
-	}
-	free(ms);
-	return rc;
+	l->bench = m;
+	/* reads fetch a known pattern from every target slot */
+	if (!r->is_client)
+		for (long s = 0; s < 2 * m->w; s++)
+			fc_lane_fill(l, slot(l, true, s), size, seed(l, 0, s % m->w));
+	return &m->h;
+}
+
+static void lane_end(struct fc_lane *l)
+{
+	struct rma *m = l->bench;
+
+	free(m->ops);
+	free(m);
 }
 
 /* The server's target keys and addresses, once per run. */
@@ -358,22 +328,29 @@ static int exchange_targets(struct fc_run *r)
 			json_decref(arr);
 			return fc_boot_forward(&r->boot, rc);
 		}
+		for (int i = 0; i < r->nlanes; i++)
+			if (!(r->lanes[i].keep = calloc(1, sizeof(struct target))))
+				rc = -FC_EXIT_FABRIC;
+		if (rc) {
+			json_decref(arr);
+			return fc_boot_forward(&r->boot, rc);
+		}
 		return fc_boot_send(&r->boot, FC_MSG_TARGET, json_pack("{s:o}", "targets", arr));
 	}
 	if ((rc = fc_boot_expect(&r->boot, FC_MSG_TARGET, r->deadline, "receiving the RMA targets", &msg)))
 		return rc;
 	arr = json_object_get(msg, "targets");
 	for (int i = 0; i < r->nlanes; i++) {
-		struct rma *m = calloc(1, sizeof(*m));
+		struct target *tg = calloc(1, sizeof(*tg));
 		json_t *t = json_array_get(arr, (size_t)i);
-		if (!m || !t) {
-			free(m);
+		if (!tg || !t) {
+			free(tg);
 			json_decref(msg);
 			return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the server sent no RMA target for lane %d", i);
 		}
-		m->key = (uint64_t)json_integer_value(json_object_get(t, "key"));
-		m->addr = (uint64_t)json_integer_value(json_object_get(t, "addr"));
-		r->lanes[i].bench = m;
+		tg->key = (uint64_t)json_integer_value(json_object_get(t, "key"));
+		tg->addr = (uint64_t)json_integer_value(json_object_get(t, "addr"));
+		r->lanes[i].keep = tg;
 	}
 	json_decref(msg);
 	return 0;
@@ -381,6 +358,14 @@ static int exchange_targets(struct fc_run *r)
 
 int fc_bench_rma(struct fc_run *r)
 {
+	static const struct fc_bench bench = {
+		.loop = rma_loop,
+		.lane_begin = lane_begin,
+		.lane_end = lane_end,
+		.records = records,
+		.client_dir = "read from the server",
+		.server_dir = "written by the client",
+	};
 	int rc = exchange_targets(r);
 
 	if (!rc) {
@@ -390,11 +375,11 @@ int fc_bench_rma(struct fc_run *r)
 					       "(aws-ofi-nccl's RDMA protocol needs device RDMA write)", i->domain);
 		else if (i->rma_emulated == 0)
 			fc_out_banner(&r->out, "RMA on %s uses device RDMA", i->domain);
-		rc = fc_bench_sizes(r, one_size);
+		rc = fc_bench_run(r, &bench);
 	}
 	for (int i = 0; i < r->nlanes; i++) {
-		free(r->lanes[i].bench);
-		r->lanes[i].bench = NULL;
+		free(r->lanes[i].keep);
+		r->lanes[i].keep = NULL;
 	}
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* The per-size protocol shared by every benchmark: start, warmup, adaptive
  * iteration count, verification verdicts, records to both sides. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
@@ -135,7 +136,53 @@ int fc_size_results(struct fc_run *r, json_t *records)
 	return rc;
 }
 
-int fc_bench_sizes(struct fc_run *r, int (*one_size)(struct fc_run *, size_t idx, size_t size))
+static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size_t size)
+{
+	long warm = fc_warmup_count(r->opts), iters = 0;
+	const struct fc_mismatch *bad = NULL;
+	json_t *recs = json_array();
+	int rc = 0, lane = 0;
+
+	for (int i = 0; i < r->nlanes && !rc; i++)
+		if (!(r->lanes[i].bench = b->lane_begin(&r->lanes[i], size)))
+			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "out of memory for size %zu", size);
+	if (!rc)
+		rc = fc_size_sync(r, idx, size, warm, b->loop, &iters);
+	for (int i = 0; !rc && i < r->nlanes; i++) {
+		struct fc_lane_state *st = r->lanes[i].bench;
+		if (!(st->samples = calloc((size_t)iters, sizeof(uint64_t))))
+			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
+	}
+	if (!rc) {
+		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
+		rc = fc_run_lanes(r, b->loop, &timed);
+	}
+	for (int i = 0; !rc && i < r->nlanes && !bad; i++) {
+		struct fc_lane_state *st = r->lanes[i].bench;
+		if (st->bad.seen) {
+			bad = &st->bad;
+			lane = i;
+		}
+	}
+	if (!rc)
+		rc = fc_size_finish(r, size, bad, lane, r->is_client ? b->client_dir : b->server_dir);
+	if (!rc && r->is_client)
+		rc = b->records(r, size, iters, warm, recs);
+	if (!rc)
+		rc = fc_size_results(r, recs);
+	json_decref(recs);
+	for (int i = 0; i < r->nlanes; i++) {
+		struct fc_lane_state *st = r->lanes[i].bench;
+		if (!st)
+			continue;
+		free(st->samples);
+		b->lane_end(&r->lanes[i]);
+		r->lanes[i].bench = NULL;
+	}
+	return rc;
+}
+
+int fc_bench_run(struct fc_run *r, const struct fc_bench *b)
 {
 	json_t *msg = NULL;
 	int rc = 0;
@@ -143,7 +190,7 @@ int fc_bench_sizes(struct fc_run *r, int (*one_size)(struct fc_run *, size_t idx
 	if (r->is_client) {
 		for (size_t i = 0; i < r->sizes.n && !rc; i++)
 			if (!(rc = fc_run_check_deadline(r, i)))
-				rc = one_size(r, i, r->sizes.v[i]);
+				rc = one_size(r, b, i, r->sizes.v[i]);
 		if (!rc)
 			rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:i}", "size", 0));
 		fc_progress_done();
@@ -161,7 +208,7 @@ int fc_bench_sizes(struct fc_run *r, int (*one_size)(struct fc_run *, size_t idx
 		if (size < 0 || (size_t)size > fc_sizes_max(&r->sizes))
 			return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the client asked for size %lld outside the agreed list",
 					    (long long)size);
-		if ((rc = one_size(r, i, (size_t)size)))
+		if ((rc = one_size(r, b, i, (size_t)size)))
 			return rc;
 	}
 }

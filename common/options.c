@@ -228,6 +228,10 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 		fc_err("--json - and --csv - both want stdout: send one of them to a file");
 		return -FC_EXIT_USAGE;
 	}
+	if (prog->ofi_only && strcmp(o->transport, "ofi")) {
+		fc_err("%s", prog->ofi_only);
+		return -FC_EXIT_USAGE;
+	}
 	if (o->streams > 1 && strcmp(o->transport, "socket")) {
 		fc_err("-n %ld: parallel streams are for the socket transport (-x socket); "
 		       "for libfabric use -E endpoints per NIC", o->streams);

@@ -54,6 +54,7 @@ struct fc_prog {
 	const char *default_sizes;
 	unsigned groups; /* FC_OPTS_* */
 	uint64_t max_size; /* largest -S size, 0 = FC_SIZE_MAX_MSG */
+	const char *ofi_only; /* set: -x socket is refused with this reason */
 };
 
 /* Returns 0 to run, 1 when --help was printed (exit 0), or -FC_EXIT_USAGE

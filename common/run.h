@@ -32,7 +32,8 @@ struct fc_lane {
 	void *scratch;     /* host, buflen: verification of GPU buffers */
 	uint64_t tx_bytes, rx_bytes; /* payload this side moved through the lane */
 	uint64_t t_start, t_end;     /* timed phase, CLOCK_MONOTONIC ns */
-	void *bench;                 /* the benchmark's per-lane state */
+	void *bench;                 /* the benchmark's per-lane state for a size */
+	void *keep;                  /* a benchmark's per-lane state across sizes */
 };
 
 struct fc_run {

@@ -1,9 +1,7 @@
 /* fabcheck-bw: streaming bandwidth and message rate, uni- or bidirectional,
  * on one NIC or every NIC at once. */
 #include "bench.h"
-#include "errors.h"
-#include "options.h"
-#include "run.h"
+#include "program.h"
 
 static const struct fc_prog prog = {
 	.name = "fabcheck-bw",
@@ -14,20 +12,16 @@ static const struct fc_prog prog = {
 	.groups = FC_OPTS_STREAM,
 };
 
+static void spec(const struct fc_opts *o, struct fc_run_spec *s)
+{
+	s->test = "bw";
+	s->table = fc_bw_columns;
+	s->buffer_bytes = fc_bw_buffer_bytes;
+	s->params = json_pack("{s:I, s:b, s:I}", "window", (json_int_t)o->window, "bidir", o->bidir,
+			      "streams", (json_int_t)o->streams);
+}
+
 int main(int argc, char **argv)
 {
-	struct fc_opts opts;
-	struct fc_run run;
-	int rc = fc_opts_parse(&opts, &prog, argc, argv);
-
-	if (rc)
-		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
-	rc = fc_run_setup(&run, &opts, &(struct fc_run_spec){
-		.tool = prog.name, .test = "bw", .table = fc_bw_columns,
-		.buffer_bytes = fc_bw_buffer_bytes,
-		.params = json_pack("{s:I, s:b, s:I}", "window", (json_int_t)opts.window, "bidir",
-				    opts.bidir, "streams", (json_int_t)opts.streams)});
-	if (!rc)
-		rc = fc_bench_bw(&run);
-	return fc_exit_status(fc_run_finish(&run, rc));
+	return fc_program_main(&prog, argc, argv, spec, fc_bench_bw);
 }

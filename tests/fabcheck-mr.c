@@ -16,6 +16,7 @@ static const struct fc_prog prog = {
 		   "dmabuf paths. One node, no peer: run it without HOST. -I defaults to 20.",
 	.default_sizes = "4K:4G",
 	.max_size = 4ull << 30,
+	.ofi_only = "the socket transport registers no memory: fabcheck-mr needs -x ofi",
 };
 
 int main(int argc, char **argv)
@@ -28,10 +29,6 @@ int main(int argc, char **argv)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
 	if (opts.peer) {
 		fc_err("fabcheck-mr measures this node only: give no peer host ('%s')", opts.peer);
-		return FC_EXIT_USAGE;
-	}
-	if (strcmp(opts.transport, "ofi")) {
-		fc_err("the socket transport registers no memory: fabcheck-mr needs -x ofi");
 		return FC_EXIT_USAGE;
 	}
 	b.opts = &opts;

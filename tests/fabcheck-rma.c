@@ -1,11 +1,6 @@
 /* fabcheck-rma: RMA write, read and write-with-data bandwidth and latency. */
-#include <string.h>
-
 #include "bench.h"
-#include "errors.h"
-#include "log.h"
-#include "options.h"
-#include "run.h"
+#include "program.h"
 
 static const struct fc_prog prog = {
 	.name = "fabcheck-rma",
@@ -14,26 +9,20 @@ static const struct fc_prog prog = {
 		   "has no RMA, and when EFA emulates it in software instead of device RDMA.",
 	.default_sizes = "8:4M",
 	.groups = FC_OPTS_RMA,
+	.ofi_only = "the socket transport has no RMA: kernel TCP cannot write into the peer's memory; "
+		    "use -x ofi (fabcheck-bw measures the socket baseline)",
 };
+
+static void spec(const struct fc_opts *o, struct fc_run_spec *s)
+{
+	s->test = "rma";
+	s->table = fc_rma_columns;
+	s->rma = true;
+	s->buffer_bytes = fc_rma_buffer_bytes;
+	s->params = json_pack("{s:I, s:s}", "window", (json_int_t)o->window, "op", o->rma_op);
+}
 
 int main(int argc, char **argv)
 {
-	struct fc_opts opts;
-	struct fc_run run;
-	int rc = fc_opts_parse(&opts, &prog, argc, argv);
-
-	if (rc)
-		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
-	if (strcmp(opts.transport, "ofi")) {
-		fc_err("the socket transport has no RMA: kernel TCP cannot write into the peer's memory; "
-		       "use -x ofi (fabcheck-bw measures the socket baseline)");
-		return FC_EXIT_USAGE;
-	}
-	rc = fc_run_setup(&run, &opts, &(struct fc_run_spec){
-		.tool = prog.name, .test = "rma", .table = fc_rma_columns, .rma = true,
-		.buffer_bytes = fc_rma_buffer_bytes,
-		.params = json_pack("{s:I, s:s}", "window", (json_int_t)opts.window, "op", opts.rma_op)});
-	if (!rc)
-		rc = fc_bench_rma(&run);
-	return fc_exit_status(fc_run_finish(&run, rc));
+	return fc_program_main(&prog, argc, argv, spec, fc_bench_rma);
 }
