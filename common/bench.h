@@ -32,6 +32,11 @@ struct fc_phase {
 
 #define FC_WARMUP_ITER (1ull << 62) /* warmup iterations get their own patterns */
 
+/* The pattern number of message i of window `window` (FC_WARMUP_ITER set
+ * for warmup) on a lane: distinct for every message, window, lane and
+ * phase, so a stale or misplaced buffer never passes for a fresh one. */
+uint64_t fc_window_msg_iter(uint64_t window, long w, long i, int lane);
+
 /* First data mismatch one side saw, reported after the size ends so the
  * peer is never left waiting on a message that will not come. */
 struct fc_mismatch {

@@ -94,7 +94,7 @@ static uint64_t seed(const struct fc_lane *l, uint64_t window, long i, bool from
 {
 	const struct bw *b = l->bench;
 	/* every message of every window and lane has its own pattern */
-	return fc_pattern_seed(b->size, (window * (uint64_t)b->w + (uint64_t)i) * 64 + (uint64_t)l->index,
+	return fc_pattern_seed(b->size, fc_window_msg_iter(window, b->w, i, l->index),
 			       from_client ? TO_SERVER : TO_CLIENT);
 }
 

@@ -73,10 +73,18 @@ static long target_index(const struct rma *m, uint64_t win, long i)
 	return win == LATENCY_WINDOW ? 2 * m->w : (long)(win % 2) * m->w + i;
 }
 
+/* Writes carry direction 0; the server's targets are filled for reads with
+ * direction 1, a pattern no write uses, so a write that never lands fails. */
 static uint64_t seed(const struct fc_lane *l, uint64_t window, long i)
 {
 	const struct rma *m = l->bench;
-	return fc_pattern_seed(m->size, (window * (uint64_t)m->w + (uint64_t)i) * 64 + (uint64_t)l->index, 0);
+	return fc_pattern_seed(m->size, fc_window_msg_iter(window, m->w, i, l->index), 0);
+}
+
+static uint64_t read_seed(const struct fc_lane *l, long i)
+{
+	const struct rma *m = l->bench;
+	return fc_pattern_seed(m->size, fc_window_msg_iter(0, m->w, i, l->index), 1);
 }
 
 static int ctl_op(struct fc_lane *l, struct fc_op *op, bool send)
@@ -167,7 +175,7 @@ static int client_window(struct fc_lane *l, long k, uint64_t win, bool timed)
 	}
 	if (verify && m->kind == FC_OP_READ)
 		for (long i = 0; i < m->w; i++)
-			fc_mismatch_check(&m->h.bad, l, slot(l, true, target_index(m, win, i)), m->size, seed(l, 0, i), k, i);
+			fc_mismatch_check(&m->h.bad, l, slot(l, true, target_index(m, win, i)), m->size, read_seed(l, i), k, i);
 	return 0;
 }
 
@@ -298,7 +306,7 @@ static struct fc_lane_state *lane_begin(struct fc_lane *l, size_t size)
 	/* reads fetch a known pattern from every target slot */
 	if (!r->is_client)
 		for (long s = 0; s < 2 * m->w; s++)
-			fc_lane_fill(l, slot(l, true, s), size, seed(l, 0, s % m->w));
+			fc_lane_fill(l, slot(l, true, s), size, read_seed(l, s % m->w));
 	return &m->h;
 }
 

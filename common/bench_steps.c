@@ -24,6 +24,13 @@ void fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf
 		*m = (struct fc_mismatch){true, iter, msg, off};
 }
 
+uint64_t fc_window_msg_iter(uint64_t window, long w, long i, int lane)
+{
+	uint64_t n = ((window & ~FC_WARMUP_ITER) * (uint64_t)w + (uint64_t)i) << 8 | (uint64_t)(lane & 0xff);
+	/* bit 62 (bit 63 once fc_pattern_seed shifts it) marks the warmup */
+	return (n & ~FC_WARMUP_ITER) | (window & FC_WARMUP_ITER);
+}
+
 long fc_warmup_count(const struct fc_opts *o)
 {
 	/* adaptive iterations need at least one iteration to size from */
@@ -171,6 +178,13 @@ static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size
 	if (!rc)
 		rc = fc_size_results(r, recs);
 	json_decref(recs);
+	/* after a failure operations may still be posted, their contexts inside
+	 * the state freed below: close the endpoints first */
+	for (int i = 0; rc && i < r->nlanes; i++) {
+		if (r->lanes[i].x)
+			r->ops->close(r->lanes[i].x);
+		r->lanes[i].x = NULL;
+	}
 	for (int i = 0; i < r->nlanes; i++) {
 		struct fc_lane_state *st = r->lanes[i].bench;
 		if (!st)

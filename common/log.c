@@ -1,7 +1,9 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char *prog_name = "fabcheck";
@@ -26,14 +28,28 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* Lane threads can fail together (a peer dies under every NIC at once):
+ * the lock keeps each message whole, and the first one is what the peer
+ * is told. */
+static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool error_kept;
+
 void fc_err(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&err_lock);
+	if (!error_kept) {
+		memcpy(last_error, msg, sizeof(last_error));
+		error_kept = true;
+	}
 	fc_progress_done();
-	fprintf(stderr, "%s: error: %s\n", prog_name, last_error);
+	fprintf(stderr, "%s: error: %s\n", prog_name, msg);
+	pthread_mutex_unlock(&err_lock);
 }
 
 const char *fc_last_error(void)

@@ -79,8 +79,8 @@ void fc_opts_usage(const struct fc_prog *p, FILE *f)
 		p->name, p->name, p->summary, p->default_sizes, FC_DEFAULT_WARMUP,
 		FC_DEFAULT_DEADLINE_S, FC_DEFAULT_OP_TIMEOUT_S, FC_DEFAULT_PORT,
 		p->groups & (FC_OPTS_STREAM | FC_OPTS_RMA)
-			? "  -W, --window N         messages in flight per window (default: 64, fewer\n"
-			  "                         above 512K so a window stays near 32 MiB)\n" : "",
+			? "  -W, --window N         messages in flight per window, up to 1024 (default 64,\n"
+			  "                         fewer above 512K so a window stays near 32 MiB)\n" : "",
 		p->groups & FC_OPTS_STREAM
 			? "      --bidir            both sides send at once (aggregate bandwidth)\n"
 			  "  -n, --streams N        socket transport: parallel TCP connections (default 1)\n"
@@ -184,7 +184,7 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 		case 'W':
 			if (!(prog->groups & (FC_OPTS_STREAM | FC_OPTS_RMA)))
 				goto unknown;
-			rc = parse_long("window", optarg, 1, 4096, &o->window);
+			rc = parse_long("window", optarg, 1, 1024, &o->window);
 			break;
 		case OPT_BIDIR:
 			if (!(prog->groups & FC_OPTS_STREAM))

@@ -28,6 +28,10 @@ static int sink_open(struct fc_sink *s, const char *path)
 	fd = mkstemp(s->tmp);
 	if (fd < 0 || !(s->f = fdopen(fd, "w"))) {
 		fc_err("cannot write results to '%s': %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(s->tmp);
+		}
 		free(s->tmp);
 		s->tmp = NULL;
 		return -FC_EXIT_USAGE;
@@ -36,7 +40,10 @@ static int sink_open(struct fc_sink *s, const char *path)
 	return 0;
 }
 
-static int sink_close(struct fc_sink *s)
+/* A run that succeeded renames its file into place; one that failed keeps
+ * the records it completed as FILE.partial (never touching an older FILE),
+ * or nothing when it completed none. */
+static int sink_close(struct fc_sink *s, int run_rc)
 {
 	int rc = 0;
 
@@ -45,11 +52,25 @@ static int sink_close(struct fc_sink *s)
 	if (s->f == stdout) {
 		fflush(stdout);
 	} else {
-		if (fflush(s->f) || fsync(fileno(s->f)) || fclose(s->f) || rename(s->tmp, s->path)) {
-			fc_err("cannot finish writing '%s': %s", s->path, strerror(errno));
+		bool bad = fflush(s->f) != 0 || ferror(s->f) || fsync(fileno(s->f)) != 0;
+		char *partial = NULL;
+		bad |= fclose(s->f) != 0;
+		if (bad) {
+			fc_err("cannot finish writing '%s': %s (disk full?); nothing kept", s->path, strerror(errno));
 			unlink(s->tmp);
 			rc = -FC_EXIT_FABRIC;
+		} else if (run_rc == 0) {
+			if (rename(s->tmp, s->path)) {
+				fc_err("cannot move the results into '%s': %s", s->path, strerror(errno));
+				unlink(s->tmp);
+				rc = -FC_EXIT_FABRIC;
+			}
+		} else if (s->records && asprintf(&partial, "%s.partial", s->path) > 0 && !rename(s->tmp, partial)) {
+			fc_note("the run failed: the %zu record(s) it completed are in %s", s->records, partial);
+		} else {
+			unlink(s->tmp);
 		}
+		free(partial);
 	}
 	free(s->tmp);
 	free(s->path);
@@ -64,7 +85,7 @@ int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_co
 	memset(o, 0, sizeof(*o));
 	o->cols = cols;
 	if ((rc = sink_open(&o->json, opts->json_path)) || (rc = sink_open(&o->csv, opts->csv_path))) {
-		fc_out_close(o);
+		fc_out_close(o, rc);
 		return rc;
 	}
 	/* Records own stdout when asked for there; the table then goes to stderr. */
@@ -147,9 +168,13 @@ int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 		if (!line)
 			return -FC_EXIT_FABRIC;
 		/* one complete line per record, flushed: a reader never sees half */
-		fprintf(o->json.f, "%s\n", line);
-		fflush(o->json.f);
+		int bad = fprintf(o->json.f, "%s\n", line) < 0 || fflush(o->json.f);
 		free(line);
+		if (bad) {
+			fc_err("cannot write a record to '%s': %s", o->json.path ? o->json.path : "stdout", strerror(errno));
+			return -FC_EXIT_FABRIC;
+		}
+		o->json.records++;
 	}
 	if (o->csv.f) {
 		if (!o->csv_header_done) {
@@ -163,16 +188,19 @@ int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 				fputc(',', o->csv.f);
 			csv_value(o->csv.f, json_object_get(rec, fc_schema_fields[i]));
 		}
-		fputc('\n', o->csv.f);
-		fflush(o->csv.f);
+		if (fputc('\n', o->csv.f) == EOF || fflush(o->csv.f)) {
+			fc_err("cannot write a record to '%s': %s", o->csv.path ? o->csv.path : "stdout", strerror(errno));
+			return -FC_EXIT_FABRIC;
+		}
+		o->csv.records++;
 	}
 	if (with_row)
 		table_row(o, rec);
 	return 0;
 }
 
-int fc_out_close(struct fc_out *o)
+int fc_out_close(struct fc_out *o, int run_rc)
 {
-	int a = sink_close(&o->json), b = sink_close(&o->csv);
+	int a = sink_close(&o->json, run_rc), b = sink_close(&o->csv, run_rc);
 	return a ? a : b;
 }

@@ -21,6 +21,7 @@ struct fc_column {
 struct fc_sink {
 	FILE *f;
 	char *path, *tmp; /* NULL for stdout */
+	size_t records;
 };
 
 struct fc_out {
@@ -37,7 +38,9 @@ void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format
 int fc_out_record(struct fc_out *o, json_t *rec);
 /* Same, with or without a row in the human table. */
 int fc_out_write(struct fc_out *o, json_t *rec, bool table_row);
-/* Flushes and renames files into place. Returns 0 or -FC_EXIT_FABRIC. */
-int fc_out_close(struct fc_out *o);
+/* Flushes and renames files into place when the run succeeded (run_rc 0);
+ * after a failure keeps completed records as FILE.partial. Returns 0 or
+ * -FC_EXIT_FABRIC. */
+int fc_out_close(struct fc_out *o, int run_rc);
 
 #endif

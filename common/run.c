@@ -115,9 +115,15 @@ static int plan_lanes(struct fc_run *r, const struct fc_xport_cfg *tmpl)
 		}
 	} else {
 		char *copy = strdup(o->domain), *save = NULL;
+		if (!copy)
+			return -FC_EXIT_FABRIC;
 		for (char *t = strtok_r(copy, ",", &save); t && n < FC_MAX_LANES; t = strtok_r(NULL, ",", &save))
 			snprintf(names[n++], sizeof(names[0]), "%s", t);
 		free(copy);
+	}
+	if (n == 0) {
+		fc_err("-d '%s' names no domain: give a name, a comma list, or all", o->domain);
+		return -FC_EXIT_USAGE;
 	}
 	if (n * o->endpoints > FC_MAX_LANES) {
 		fc_err("%d NICs x %ld endpoints is more than %d lanes", n, o->endpoints, FC_MAX_LANES);
@@ -268,6 +274,17 @@ static int setup_buffers(struct fc_run *r, const struct fc_run_spec *spec)
 			need = b;
 	}
 	need = page_round(need);
+	/* a window deeper than the provider's queues would stall on -FI_EAGAIN
+	 * and be blamed on the peer: refuse it up front, on both sides */
+	for (size_t i = 0; spec->window && i < r->sizes.n; i++) {
+		long w = spec->window(r->opts, r->sizes.v[i]);
+		size_t depth = r->lanes[0].info.queue_depth;
+		if (depth && (size_t)w + 2 > depth)
+			return fc_boot_fail(&r->boot, FC_EXIT_USAGE,
+					    "a window of %ld messages exceeds provider %s's queue depth (%zu) on %s: "
+					    "use -W %zu or less",
+					    w, r->lanes[0].info.provider, depth, r->local_host, depth - 2);
+	}
 	for (int i = 0; i < r->nlanes; i++) {
 		struct fc_lane *l = &r->lanes[i];
 		l->buflen = need;
@@ -471,7 +488,8 @@ int fc_run_finish(struct fc_run *r, int rc)
 	free(r->nic_before);
 	fc_sizes_free(&r->sizes);
 	fc_boot_close(&r->boot);
-	orc = fc_out_close(&r->out);
+	/* exit 1 is a verdict on a complete run: its records are whole */
+	orc = fc_out_close(&r->out, rc == -FC_EXIT_BELOW ? 0 : rc);
 	return rc ? rc : orc;
 }
 
@@ -589,8 +607,10 @@ int fc_run_lanes(struct fc_run *r, int (*fn)(struct fc_lane *l, void *arg), void
 	for (int i = 0; i < r->nlanes; i++) {
 		jobs[i] = (struct lane_job){&r->lanes[i], fn, arg, 0};
 		if (pthread_create(&tids[i], NULL, lane_thread, &jobs[i])) {
+			fc_err("cannot start the thread for lane %d", i);
 			jobs[i].rc = -FC_EXIT_FABRIC;
 			tids[i] = 0;
+			atomic_store(&r->abort, true); /* the others stop at their next wait */
 		}
 	}
 	for (int i = 0; i < r->nlanes; i++) {

@@ -63,6 +63,8 @@ struct fc_run_spec {
 	/* bytes each lane needs per buffer for a given message size */
 	size_t (*buffer_bytes)(const struct fc_opts *o, size_t size);
 	bool rma;
+	/* messages a lane keeps posted at once for a size (NULL: one each way) */
+	long (*window)(const struct fc_opts *o, size_t size);
 	/* extra parameters both sides must agree on (may be NULL); stolen */
 	json_t *params;
 };

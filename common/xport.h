@@ -55,6 +55,7 @@ struct fc_xport_info {
 	char peer_addr[160];
 	int sndbuf, rcvbuf; /* socket transport, -1 elsewhere */
 	int rma_emulated;   /* EFA: 1 software RMA, 0 device RDMA; -1 not known */
+	size_t queue_depth; /* operations one direction can hold posted; 0 = no limit known */
 	const char *gpu_path; /* GPU memory: "gpudirect", "staged", or NULL (host / unknown) */
 	size_t nswitch;     /* protocol switch points, for -S all */
 	size_t switch_pts[FC_MAX_SWITCH];

@@ -391,6 +391,8 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	snprintf(info->fabric, sizeof(info->fabric), "%s", x->info->fabric_attr->name);
 	snprintf(info->domain, sizeof(info->domain), "%s", x->info->domain_attr->name);
 	find_switch_points(x->info, info);
+	info->queue_depth = x->info->rx_attr->size < x->info->tx_attr->size ? x->info->rx_attr->size
+									     : x->info->tx_attr->size;
 
 	if ((ret = fi_fabric(x->info->fabric_attr, &x->fabric, NULL)))
 		return fi_fail("fi_fabric", ret);
@@ -531,6 +533,8 @@ static int ofi_rma_target(struct fc_xport *x, void *buf, uint64_t *key, uint64_t
 	return 0;
 }
 
+static const char *const op_names[] = {"fi_send", "fi_recv", "fi_write", "fi_read", "fi_writedata"};
+
 static bool peer_gone(int err)
 {
 	return err == FI_ECONNRESET || err == FI_ECONNREFUSED || err == FI_ETIMEDOUT ||
@@ -549,10 +553,11 @@ static int cq_error(struct fc_xport *x)
 		fc_err("completion queue reported an error that could not be read");
 		return -FC_EXIT_FABRIC;
 	}
-	op = e.op_context;
+	/* the peer's writes with data fail here with a context that is not ours */
+	op = e.flags & (FI_REMOTE_WRITE | FI_REMOTE_CQ_DATA) ? NULL : e.op_context;
 	pstr = e.prov_errno ? fi_cq_strerror(x->cq, e.prov_errno, e.err_data, pbuf, sizeof(pbuf)) : NULL;
 	fc_err("%s of %zu bytes failed: %s (provider %s: %s)%s",
-	       op ? (op->kind == FC_OP_SEND ? "send" : "receive") : "operation", op ? op->len : 0,
+	       op ? op_names[op->kind] : "the peer's RMA write", op ? op->len : 0,
 	       fi_strerror(e.err), x->info->fabric_attr->prov_name, pstr ? pstr : "no detail",
 	       peer_gone(e.err) ? "; the peer went away or is unreachable" : "");
 	return peer_gone(e.err) ? -FC_EXIT_PEER : -FC_EXIT_FABRIC;
@@ -595,7 +600,6 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 {
 	unsigned spins = 0;
 
-	static const char *const names[] = {"fi_send", "fi_recv", "fi_write", "fi_read", "fi_writedata"};
 
 	for (;;) {
 		void *d = desc_of(x, op->buf);
@@ -618,7 +622,7 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 		if (ret == 0)
 			return 0;
 		if (ret != -FI_EAGAIN)
-			return fi_fail(names[op->kind], (int)ret);
+			return fi_fail(op_names[op->kind], (int)ret);
 		if (x->npending == PENDING_MAX) {
 			fc_err("more completions outstanding than fabcheck can hold (%d)", PENDING_MAX);
 			return -FC_EXIT_FABRIC;
@@ -629,7 +633,7 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 		x->npending += n;
 		if ((++spins & 1023) == 0 && fc_now_ns() >= deadline) {
 			fc_err("%s of %zu bytes could not be posted before the deadline: the provider's "
-			       "queue stayed full (peer not receiving?)", names[op->kind], op->len);
+			       "queue stayed full (peer not receiving?)", op_names[op->kind], op->len);
 			return -FC_EXIT_PEER;
 		}
 	}

@@ -61,8 +61,15 @@ struct itype *diag_load_table(const char *path, int *n)
 		it.gdr_required = !strcmp(gdr, "yes");
 		it.nics_per_gpu = strcmp(npg, "-") ? atof(npg) : 0;
 		if (*n == cap) {
+			struct itype *nt;
 			cap = cap ? cap * 2 : 32;
-			t = realloc(t, (size_t)cap * sizeof(*t));
+			if (!(nt = realloc(t, (size_t)cap * sizeof(*t)))) {
+				free(t);
+				fclose(fp);
+				*n = 0;
+				return NULL;
+			}
+			t = nt;
 		}
 		t[(*n)++] = it;
 	}

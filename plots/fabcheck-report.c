@@ -401,7 +401,8 @@ static int chart_nics(struct out *o, json_t *records)
 	if (!(f = create(o, "nics.dat")))
 		return -FC_EXIT_FABRIC;
 	json_array_foreach(records, i, rec) {
-		series_label(rec, key, sizeof(key), label, sizeof(label));
+		char other[128];
+		series_label(rec, key, sizeof(key), other, sizeof(other));
 		if (json_is_integer(json_object_get(rec, "lane")) && num(rec, "size") == best && !strcmp(key, first_key)) {
 			fprintf(f, "\"%s#%lld\" %.6g\n", str(rec, "domain"), (long long)json_integer_value(json_object_get(rec, "lane")),
 				num(rec, "bw_gbps"));

@@ -17,6 +17,7 @@ static void spec(const struct fc_opts *o, struct fc_run_spec *s)
 	s->test = "bw";
 	s->table = fc_bw_columns;
 	s->buffer_bytes = fc_bw_buffer_bytes;
+	s->window = fc_bw_window;
 	s->params = json_pack("{s:I, s:b, s:I}", "window", (json_int_t)o->window, "bidir", o->bidir,
 			      "streams", (json_int_t)o->streams);
 }

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		b.ops->close(b.x);
 	fc_sizes_free(&b.sizes);
 	if (b.out.table) {
-		int orc = fc_out_close(&b.out);
+		int orc = fc_out_close(&b.out, rc);
 		rc = rc ? rc : orc;
 	}
 	return fc_exit_status(rc);

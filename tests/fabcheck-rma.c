@@ -19,6 +19,7 @@ static void spec(const struct fc_opts *o, struct fc_run_spec *s)
 	s->table = fc_rma_columns;
 	s->rma = true;
 	s->buffer_bytes = fc_rma_buffer_bytes;
+	s->window = fc_bw_window;
 	s->params = json_pack("{s:I, s:s}", "window", (json_int_t)o->window, "op", o->rma_op);
 }
 

@@ -102,3 +102,21 @@ bw_pair() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--bidir"* && "$output" == *"--streams"* ]]
 }
+
+@test "bw_window_deeper_than_provider_queue_exits_2_on_both_sides" {
+	# the sockets provider holds 256 operations per queue
+	start_server "$BW" -p sockets -b -S 4K -W 512
+	run_client "$BW" -p sockets -b -S 4K -W 512
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 2 ]
+	[ "$SERVER_RC" -eq 2 ]
+	grep -q "a window of 512 messages exceeds provider sockets's queue depth (256)" "$OUT/server.err"
+	grep -q "use -W 254 or less" "$OUT/client.err"
+}
+
+@test "bw_empty_domain_list_exits_2" {
+	run "$BW" -p tcp -d , -B "$PORT" 127.0.0.1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"names no domain"* ]]
+}

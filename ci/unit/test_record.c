@@ -71,7 +71,7 @@ static void files_appear_only_on_close_and_parse(void **st)
 	assert_int_equal(fc_out_record(&out, r), 0);
 	assert_int_equal(fc_out_record(&out, r), 0);
 	assert_int_not_equal(access(jpath, F_OK), 0); /* still under its temporary name */
-	assert_int_equal(fc_out_close(&out), 0);
+	assert_int_equal(fc_out_close(&out, 0), 0);
 
 	text = slurp(jpath);
 	line2 = strchr(text, '\n');
@@ -93,6 +93,38 @@ static void files_appear_only_on_close_and_parse(void **st)
 	rmdir(dir);
 }
 
+static void failed_run_keeps_old_file_and_completed_records_as_partial(void **st)
+{
+	char dir[] = "/tmp/fc-record-XXXXXX", jpath[128], partial[160];
+	struct fc_opts o = {0};
+	struct fc_out out;
+	json_t *r = sample_record();
+	FILE *f;
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof(jpath), "%s/r.jsonl", dir);
+	snprintf(partial, sizeof(partial), "%s.partial", jpath);
+	f = fopen(jpath, "w");
+	fputs("old results\n", f);
+	fclose(f);
+	o.json_path = jpath;
+	/* failed before any record: nothing written, the old file untouched */
+	assert_int_equal(fc_out_open(&out, &o, cols), 0);
+	assert_int_equal(fc_out_close(&out, -4), 0);
+	assert_string_equal(slurp(jpath), "old results\n");
+	assert_int_not_equal(access(partial, F_OK), 0);
+	/* failed after one record: it is kept as .partial, the old file still untouched */
+	assert_int_equal(fc_out_open(&out, &o, cols), 0);
+	assert_int_equal(fc_out_record(&out, r), 0);
+	assert_int_equal(fc_out_close(&out, -4), 0);
+	assert_string_equal(slurp(jpath), "old results\n");
+	assert_int_equal(access(partial, F_OK), 0);
+	json_decref(r);
+	unlink(jpath);
+	unlink(partial);
+	rmdir(dir);
+}
+
 static void table_moves_to_stderr_when_records_use_stdout(void **st)
 {
 	struct fc_opts o = {.json_path = "-"};
@@ -100,7 +132,7 @@ static void table_moves_to_stderr_when_records_use_stdout(void **st)
 	(void)st;
 	assert_int_equal(fc_out_open(&out, &o, cols), 0);
 	assert_ptr_equal(out.table, stderr);
-	assert_int_equal(fc_out_close(&out), 0);
+	assert_int_equal(fc_out_close(&out, 0), 0);
 }
 
 static void unwritable_path_is_an_error(void **st)
@@ -116,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(normalized_record_has_every_field_in_order),
 		cmocka_unit_test(files_appear_only_on_close_and_parse),
+		cmocka_unit_test(failed_run_keeps_old_file_and_completed_records_as_partial),
 		cmocka_unit_test(table_moves_to_stderr_when_records_use_stdout),
 		cmocka_unit_test(unwritable_path_is_an_error),
 	};

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bench.h"
 #include "pattern.h"
 #include "stats.h"
 
@@ -85,6 +86,23 @@ static void patterns_differ_by_iteration_and_direction(void **st)
 	assert_int_equal(fc_pattern_check(a, 64, fc_pattern_seed(64, 2, 0)), 0);
 }
 
+static void window_patterns_differ_by_phase_window_message_and_lane(void **st)
+{
+	uint64_t seen[4 * 3 * 5 * 2];
+	size_t n = 0;
+	(void)st;
+	for (uint64_t phase = 0; phase < 2; phase++)
+		for (uint64_t win = 0; win < 3; win++)
+			for (long i = 0; i < 5; i++)
+				for (int lane = 0; lane < 4; lane++) {
+					uint64_t it = fc_window_msg_iter(win | (phase ? FC_WARMUP_ITER : 0), 5, i, lane);
+					uint64_t seed = fc_pattern_seed(4096, it, 0);
+					for (size_t k = 0; k < n; k++)
+						assert_true(seen[k] != seed);
+					seen[n++] = seed;
+				}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +112,7 @@ int main(void)
 		cmocka_unit_test(p99_sees_the_tail),
 		cmocka_unit_test(pattern_roundtrip_and_first_bad_offset),
 		cmocka_unit_test(patterns_differ_by_iteration_and_direction),
+		cmocka_unit_test(window_patterns_differ_by_phase_window_message_and_lane),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
