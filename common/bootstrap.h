@@ -19,11 +19,10 @@ enum fc_boot_type {
 	FC_MSG_ERROR,  /* {"message":..., "exit":N}; readable across versions */
 	FC_MSG_ADDR,   /* fabric address and what libfabric chose */
 	FC_MSG_SIZES,  /* the client's expanded size list */
-	FC_MSG_BEGIN,  /* client: start size S */
+	FC_MSG_BEGIN,  /* client: start size S; size 0 ends the run */
 	FC_MSG_READY,  /* server: buffers posted for size S */
 	FC_MSG_ITERS,  /* client: timed iterations for this size */
-	FC_MSG_RESULT, /* client: the record for this size */
-	FC_MSG_DONE,
+	FC_MSG_RESULT, /* verification verdict (server), records (client) */
 	FC_MSG_TARGET, /* server: RMA keys and addresses of its target buffers */
 };
 
