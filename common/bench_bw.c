@@ -160,17 +160,25 @@ static int window_loop(struct fc_lane *l, void *arg)
 	return 0;
 }
 
-static json_t *base_record(struct fc_run *r, struct fc_lane *l, size_t size, long iters, long warm, long w)
+static void base_record(struct fc_run *r, struct fc_lane *l, size_t size, long iters, long warm, long w,
+			struct fc_rec *rec)
 {
-	json_t *rec = fc_run_record(r, l, size);
+	fc_run_rec(r, l, size, rec);
+	rec->iters = FC_I(iters);
+	rec->warmup = FC_I(warm);
+	rec->window = FC_I(w);
+	rec->direction = r->opts->bidir ? "bidir" : "uni";
+	rec->streams = FC_I(r->opts->streams);
+	rec->verified = FC_B(r->opts->verify);
+}
 
-	json_object_set_new(rec, "iters", json_integer(iters));
-	json_object_set_new(rec, "warmup", json_integer(warm));
-	json_object_set_new(rec, "window", json_integer(w));
-	json_object_set_new(rec, "direction", json_string(r->opts->bidir ? "bidir" : "uni"));
-	json_object_set_new(rec, "streams", json_integer(r->opts->streams));
-	json_object_set_new(rec, "verified", json_boolean(r->opts->verify));
-	return rec;
+static int emit(struct fc_run *r, struct fc_rec *rec, json_t *out)
+{
+	json_t *j = fc_rec_json(rec);
+	int rc = fc_out_record(&r->out, j);
+
+	json_array_append_new(out, j);
+	return rc;
 }
 
 static int records(struct fc_run *r, size_t size, long iters, long warm, json_t *out)
@@ -178,31 +186,28 @@ static int records(struct fc_run *r, size_t size, long iters, long warm, json_t 
 	double dirs = r->opts->bidir ? 2 : 1;
 	uint64_t first = UINT64_MAX, last = 0;
 	double total_msgs = 0;
+	struct fc_rec rec;
 	int rc = 0;
 
 	for (int i = 0; i < r->nlanes && !rc; i++) {
 		struct fc_lane *l = &r->lanes[i];
 		struct bw *b = l->bench;
 		double msgs = dirs * (double)b->w * (double)iters;
-		json_t *rec = base_record(r, l, size, iters, warm, b->w);
 
-		json_object_set_new(rec, "bw_gbps", json_real(msgs * (double)size / (double)b->busy_ns));
-		json_object_set_new(rec, "msg_rate", json_real(msgs * 1e9 / (double)b->busy_ns));
-		rec = fc_record_normalize(rec);
-		rc = fc_out_record(&r->out, rec);
-		json_array_append_new(out, rec);
+		base_record(r, l, size, iters, warm, b->w, &rec);
+		rec.bw_gbps = FC_R(msgs * (double)size / (double)b->busy_ns);
+		rec.msg_rate = FC_R(msgs * 1e9 / (double)b->busy_ns);
+		rc = emit(r, &rec, out);
 		total_msgs += msgs;
 		first = l->t_start < first ? l->t_start : first;
 		last = l->t_end > last ? l->t_end : last;
 	}
 	if (!rc && r->nlanes > 1) {
 		/* all lanes at once: every byte over the span from first start to last end */
-		json_t *rec = base_record(r, NULL, size, iters, warm, ((struct bw *)r->lanes[0].bench)->w);
-		json_object_set_new(rec, "bw_gbps", json_real(total_msgs * (double)size / (double)(last - first)));
-		json_object_set_new(rec, "msg_rate", json_real(total_msgs * 1e9 / (double)(last - first)));
-		rec = fc_record_normalize(rec);
-		rc = fc_out_record(&r->out, rec);
-		json_array_append_new(out, rec);
+		base_record(r, NULL, size, iters, warm, ((struct bw *)r->lanes[0].bench)->w, &rec);
+		rec.bw_gbps = FC_R(total_msgs * (double)size / (double)(last - first));
+		rec.msg_rate = FC_R(total_msgs * 1e9 / (double)(last - first));
+		rc = emit(r, &rec, out);
 	}
 	return rc;
 }

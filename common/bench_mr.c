@@ -100,15 +100,30 @@ static int record(struct fc_mr_run *b, size_t size, const char *ph, const char *
 	if ((rc = fc_stats_compute(reg, (size_t)iters, &rs)) || (rc = fc_stats_compute(dereg, (size_t)iters, &ds)))
 		return rc;
 	fc_timestamp(ts, sizeof(ts));
-	rec = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:f}",
-			"schema", FC_SCHEMA_VERSION, "tool", "fabcheck-mr", "fabcheck_version", FC_VERSION,
-			"test", "mr", "transport", "ofi", "provider", b->info.provider, "fabric", b->info.fabric,
-			"domain", b->info.domain, "libfabric", b->info.libfabric, "memory", b->memory,
-			"timestamp", ts, "size", (json_int_t)size, "iters", (json_int_t)iters, "mr_phase", ph,
-			"mr_path", path, "dereg_us_p50", ds.p50 / 1e3);
-	json_object_set_new(rec, "local_host", json_string(b->host));
-	fc_record_set_latency(rec, &rs);
-	rec = fc_record_normalize(rec);
+	rec = fc_rec_json(&(struct fc_rec){
+		.schema = FC_I(FC_SCHEMA_VERSION),
+		.tool = "fabcheck-mr",
+		.fabcheck_version = FC_VERSION,
+		.test = "mr",
+		.transport = "ofi",
+		.provider = b->info.provider,
+		.fabric = b->info.fabric,
+		.domain = b->info.domain,
+		.libfabric = b->info.libfabric,
+		.memory = b->memory,
+		.local_host = b->host,
+		.timestamp = ts,
+		.size = FC_I(size),
+		.iters = FC_I(iters),
+		.mr_phase = ph,
+		.mr_path = path,
+		.dereg_us_p50 = FC_R(ds.p50 / 1e3),
+		.lat_us_min = FC_R(rs.min / 1e3),
+		.lat_us_p50 = FC_R(rs.p50 / 1e3),
+		.lat_us_p99 = FC_R(rs.p99 / 1e3),
+		.lat_us_max = FC_R(rs.max / 1e3),
+		.lat_us_mean = FC_R(rs.mean / 1e3),
+	});
 	rc = fc_out_record(&b->out, rec);
 	json_decref(rec);
 	return rc;

@@ -117,21 +117,22 @@ static int record_lane(struct fc_run *r, struct fc_lane *l, long iters, long war
 {
 	struct pp *p = l->bench;
 	struct fc_stats st;
-	json_t *rec;
+	struct fc_rec rec;
+	json_t *j;
 	int rc = fc_stats_compute(p->h.samples, (size_t)iters, &st);
 
 	if (rc)
 		return rc;
-	rec = fc_run_record(r, l, p->size);
-	json_object_set_new(rec, "iters", json_integer(iters));
-	json_object_set_new(rec, "warmup", json_integer(warm));
-	fc_record_set_latency(rec, &st);
-	json_object_set_new(rec, "bw_gbps", json_real((double)p->size / st.mean));
-	json_object_set_new(rec, "msg_rate", json_real(1e9 / (2 * st.mean)));
-	json_object_set_new(rec, "verified", json_boolean(r->opts->verify));
-	rec = fc_record_normalize(rec);
-	rc = fc_out_record(&r->out, rec);
-	json_array_append_new(out, rec);
+	fc_run_rec(r, l, p->size, &rec);
+	rec.iters = FC_I(iters);
+	rec.warmup = FC_I(warm);
+	fc_rec_set_latency(&rec, &st);
+	rec.bw_gbps = FC_R((double)p->size / st.mean);
+	rec.msg_rate = FC_R(1e9 / (2 * st.mean));
+	rec.verified = FC_B(r->opts->verify);
+	j = fc_rec_json(&rec);
+	rc = fc_out_record(&r->out, j);
+	json_array_append_new(out, j);
 	return rc;
 }
 

@@ -258,26 +258,26 @@ static int records(struct fc_run *r, size_t size, long iters, long warm, json_t 
 		struct fc_lane *l = &r->lanes[i];
 		struct rma *m = l->bench;
 		struct fc_stats st;
-		json_t *rec;
+		struct fc_rec rec;
+		json_t *j;
 
 		if ((rc = fc_stats_compute(m->h.samples, (size_t)iters, &st)))
 			break;
-		rec = fc_run_record(r, l, size);
-		json_object_set_new(rec, "iters", json_integer(iters));
-		json_object_set_new(rec, "warmup", json_integer(warm));
-		json_object_set_new(rec, "window", json_integer(m->w));
-		json_object_set_new(rec, "rma_op", json_string(r->opts->rma_op));
-		json_object_set_new(rec, "rma_emulated",
-				    l->info.rma_emulated < 0 ? json_null() : json_boolean(l->info.rma_emulated));
-		json_object_set_new(rec, "direction", json_string(m->kind == FC_OP_READ ? "read" : "write"));
-		fc_record_set_latency(rec, &st);
-		json_object_set_new(rec, "bw_gbps",
-				    json_real((double)m->w * (double)iters * (double)size / (double)m->busy_ns));
-		json_object_set_new(rec, "msg_rate", json_real((double)m->w * (double)iters * 1e9 / (double)m->busy_ns));
-		json_object_set_new(rec, "verified", json_boolean(r->opts->verify));
-		rec = fc_record_normalize(rec);
-		rc = fc_out_record(&r->out, rec);
-		json_array_append_new(out, rec);
+		fc_run_rec(r, l, size, &rec);
+		rec.iters = FC_I(iters);
+		rec.warmup = FC_I(warm);
+		rec.window = FC_I(m->w);
+		rec.rma_op = r->opts->rma_op;
+		if (l->info.rma_emulated >= 0)
+			rec.rma_emulated = FC_B(l->info.rma_emulated == 1);
+		rec.direction = m->kind == FC_OP_READ ? "read" : "write";
+		fc_rec_set_latency(&rec, &st);
+		rec.bw_gbps = FC_R((double)m->w * (double)iters * (double)size / (double)m->busy_ns);
+		rec.msg_rate = FC_R((double)m->w * (double)iters * 1e9 / (double)m->busy_ns);
+		rec.verified = FC_B(r->opts->verify);
+		j = fc_rec_json(&rec);
+		rc = fc_out_record(&r->out, j);
+		json_array_append_new(out, j);
 	}
 	return rc;
 }

@@ -1,28 +1,95 @@
 /* Result records: one schema for every program and both transports (README
- * "Record schema"). A record is a JSON object whose keys are the schema
- * fields, in schema order, null where a field does not apply. */
+ * "Record schema"). The schema is the one field table below: it gives the
+ * C struct programs fill (a misspelt field does not compile), the JSON key
+ * and CSV column order, and the validation of records that arrive from a
+ * peer or a file (types, ranges, bounded strings without control
+ * characters). A record is a JSON object with every schema field, in
+ * schema order, null where a field does not apply. */
 #ifndef FC_RECORD_H
 #define FC_RECORD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define FC_SCHEMA_VERSION 1
-#define FC_VERSION "0.1.0"
+#define FC_SCHEMA_VERSION 2
+#define FC_SCHEMA_OLDEST 1 /* readers take schema 1 records (fields added since are null) */
+#define FC_VERSION "0.2.0"
+
+/* Field types: STR string, INT integer >= 0, SINT any integer (counter
+ * deltas), REAL finite number >= 0, BOOL, LANE integer >= 0 or "all". */
+#define FC_RECORD_FIELDS(X) \
+	X(schema, INT) X(tool, STR) X(fabcheck_version, STR) X(test, STR) \
+	X(transport, STR) X(provider, STR) X(fabric, STR) X(domain, STR) \
+	X(libfabric, STR) X(fi_api, STR) X(memory, STR) X(peer_memory, STR) \
+	X(local_host, STR) X(peer_host, STR) X(local_addr, STR) X(peer_addr, STR) \
+	X(rank, INT) X(peer_rank, INT) X(round, INT) \
+	X(completion, STR) X(timestamp, STR) X(lane, LANE) X(lanes, INT) \
+	X(size, INT) X(iters, INT) X(warmup, INT) X(direction, STR) X(window, INT) \
+	X(streams, INT) X(buffers, STR) X(rma_op, STR) X(rma_emulated, BOOL) \
+	X(lat_us_min, REAL) X(lat_us_p50, REAL) X(lat_us_p99, REAL) X(lat_us_max, REAL) \
+	X(lat_us_mean, REAL) X(bw_gbps, REAL) X(msg_rate, REAL) X(verified, BOOL) \
+	X(sock_sndbuf, INT) X(sock_rcvbuf, INT) X(sent_bytes, INT) X(recv_bytes, INT) \
+	X(nic_tx_bytes, SINT) X(nic_rx_bytes, SINT) X(nic_retrans, SINT) \
+	X(nic_timeouts, SINT) X(nic_unresponsive, SINT) X(nic_impaired, SINT) \
+	X(nic_drops, SINT) X(coverage, STR) X(link_state, STR) X(gpu_path, STR) \
+	X(mr_phase, STR) X(mr_path, STR) X(dereg_us_p50, REAL) \
+	X(nccl_op, STR) X(algbw_gbps, REAL) X(busbw_gbps, REAL) X(in_place, BOOL) \
+	X(wrong, INT) X(net, STR) \
+	X(duration_s, REAL) X(scope, STR) X(verdict, STR) X(reason, STR) X(action, STR)
+
+/* Optional values: .set false is JSON null. */
+typedef struct { bool set; int64_t v; } fc_int_t;
+typedef struct { bool set; double v; } fc_real_t;
+typedef struct { bool set; bool v; } fc_bool_t;
+typedef struct { bool set, all; int64_t v; } fc_lane_t;
+typedef const char *fc_str_t; /* NULL is null */
+
+#define FC_I(x) ((fc_int_t){true, (int64_t)(x)})
+#define FC_R(x) ((fc_real_t){true, (double)(x)})
+#define FC_B(x) ((fc_bool_t){true, (x)})
+#define FC_LANE(x) ((fc_lane_t){true, false, (int64_t)(x)})
+#define FC_LANE_ALL ((fc_lane_t){true, true, 0})
+
+#define FC_REC_T_STR fc_str_t
+#define FC_REC_T_INT fc_int_t
+#define FC_REC_T_SINT fc_int_t
+#define FC_REC_T_REAL fc_real_t
+#define FC_REC_T_BOOL fc_bool_t
+#define FC_REC_T_LANE fc_lane_t
+
+struct fc_rec {
+#define FC_REC_MEMBER(name, type) FC_REC_T_##type name;
+	FC_RECORD_FIELDS(FC_REC_MEMBER)
+#undef FC_REC_MEMBER
+};
 
 /* Schema fields in order: the CSV header and the JSON key order. */
 extern const char *const fc_schema_fields[];
 extern const size_t fc_schema_nfields;
 
+/* Longest string value a valid record carries (reason and addresses are
+ * the longest real ones). */
+#define FC_REC_MAX_STR 1024
+
+/* The record as JSON: every field, in schema order. */
+json_t *fc_rec_json(const struct fc_rec *r);
+
+/* Checks a record from outside (a peer's RESULT, a file): a JSON object
+ * whose keys are all schema fields, each value of its field's type and
+ * range, with schema in [FC_SCHEMA_OLDEST, FC_SCHEMA_VERSION] and a test.
+ * Strings are cut to FC_REC_MAX_STR and control characters in them are
+ * replaced by '?' (in place). Returns 0, or -1 with why naming the field. */
+int fc_rec_validate(json_t *rec, char *why, size_t len);
+
+/* A validated record of an older schema, completed: every field, in
+ * order, null where the older schema had none. Steals rec. */
+json_t *fc_rec_complete(json_t *rec);
+
 struct fc_stats;
-
-/* Returns a new object with every schema field, in order, taking values
- * from rec (unknown keys in rec are a programming error and are dropped
- * with a warning). Steals rec. */
-json_t *fc_record_normalize(json_t *rec);
-
-/* Sets lat_us_* from per-iteration stats in nanoseconds. */
-void fc_record_set_latency(json_t *rec, const struct fc_stats *ns);
+/* lat_us_* from per-iteration stats in nanoseconds. */
+void fc_rec_set_latency(struct fc_rec *r, const struct fc_stats *ns);
 
 /* ISO 8601 UTC with milliseconds, e.g. 2026-11-25T11:37:08.123Z */
 void fc_timestamp(char *buf, size_t len);

@@ -389,28 +389,29 @@ static json_t *coverage_record(struct fc_run *r, const struct fc_lane *l, uint64
 			       const struct fc_nic_snapshot *b, const struct fc_nic_snapshot *a,
 			       const char *verdict)
 {
-	json_t *rec = fc_run_record(r, l, 0);
+	struct fc_rec rec;
 
-	json_object_set_new(rec, "test", json_string("coverage"));
-	json_object_set_new(rec, "size", json_null());
-	json_object_set_new(rec, "lane", json_null());
-	json_object_set_new(rec, "sent_bytes", json_integer((json_int_t)sent));
-	json_object_set_new(rec, "recv_bytes", json_integer((json_int_t)recvd));
-	json_object_set_new(rec, "coverage", json_string(verdict));
+	fc_run_rec(r, l, 0, &rec);
+	rec.test = "coverage";
+	rec.size = (fc_int_t){0};
+	rec.lane = (fc_lane_t){0};
+	rec.sent_bytes = FC_I(sent);
+	rec.recv_bytes = FC_I(recvd);
+	rec.coverage = verdict;
 	if (a->ok && b->ok) {
-#define DELTA(field, key) \
+#define DELTA(field) \
 	if (a->field >= 0 && b->field >= 0) \
-		json_object_set_new(rec, key, json_integer((json_int_t)(a->field - b->field)))
-		json_object_set_new(rec, "nic_tx_bytes", json_integer((json_int_t)(a->tx_bytes - b->tx_bytes)));
-		json_object_set_new(rec, "nic_rx_bytes", json_integer((json_int_t)(a->rx_bytes - b->rx_bytes)));
-		DELTA(retrans, "nic_retrans");
-		DELTA(timeouts, "nic_timeouts");
-		DELTA(unresponsive, "nic_unresponsive");
-		DELTA(impaired, "nic_impaired");
-		DELTA(drops, "nic_drops");
+		rec.nic_##field = FC_I(a->field - b->field)
+		rec.nic_tx_bytes = FC_I(a->tx_bytes - b->tx_bytes);
+		rec.nic_rx_bytes = FC_I(a->rx_bytes - b->rx_bytes);
+		DELTA(retrans);
+		DELTA(timeouts);
+		DELTA(unresponsive);
+		DELTA(impaired);
+		DELTA(drops);
 #undef DELTA
 	}
-	return fc_record_normalize(rec);
+	return fc_rec_json(&rec);
 }
 
 /* Proof of coverage: each NIC's own counters must have moved at least by
@@ -498,36 +499,38 @@ uint64_t fc_run_op_deadline(const struct fc_run *r)
 	return fc_deadline_min(r->deadline, fc_deadline_in(r->opts->op_timeout_s));
 }
 
-json_t *fc_run_record(const struct fc_run *r, const struct fc_lane *l, size_t size)
+void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct fc_rec *rec)
 {
 	const struct fc_xport_info *i = &(l ? l : &r->lanes[0])->info;
-	char ts[40];
-	json_t *rec;
 
-	fc_timestamp(ts, sizeof(ts));
-	rec = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-			"schema", FC_SCHEMA_VERSION, "tool", r->tool, "fabcheck_version", FC_VERSION,
-			"test", r->test, "transport", i->transport, "provider", i->provider, "domain",
-			l ? i->domain : "all", "memory", r->memory, "peer_memory", r->peer_memory, "local_host",
-			r->local_host, "peer_host", r->peer_host, "completion",
-			r->opts->block ? "blocking" : "busy-poll", "timestamp", ts, "size", (json_int_t)size);
-	json_object_set_new(rec, "lane", l ? json_integer(l->index) : json_string("all"));
-	json_object_set_new(rec, "lanes", json_integer(r->nlanes));
-	if (l) {
-		json_object_set_new(rec, "local_addr", json_string(i->local_addr));
-		json_object_set_new(rec, "peer_addr", json_string(i->peer_addr));
-	}
-	if (*i->fabric)
-		json_object_set_new(rec, "fabric", json_string(i->fabric));
-	if (*i->libfabric)
-		json_object_set_new(rec, "libfabric", json_string(i->libfabric));
-	if (i->gpu_path)
-		json_object_set_new(rec, "gpu_path", json_string(i->gpu_path));
+	fc_timestamp(r->timestamp, sizeof(r->timestamp));
+	*rec = (struct fc_rec){
+		.schema = FC_I(FC_SCHEMA_VERSION),
+		.tool = r->tool,
+		.fabcheck_version = FC_VERSION,
+		.test = r->test,
+		.transport = i->transport,
+		.provider = i->provider,
+		.fabric = *i->fabric ? i->fabric : NULL,
+		.domain = l ? i->domain : "all",
+		.libfabric = *i->libfabric ? i->libfabric : NULL,
+		.memory = r->memory,
+		.peer_memory = r->peer_memory,
+		.local_host = r->local_host,
+		.peer_host = r->peer_host,
+		.local_addr = l ? i->local_addr : NULL,
+		.peer_addr = l ? i->peer_addr : NULL,
+		.completion = r->opts->block ? "blocking" : "busy-poll",
+		.timestamp = r->timestamp,
+		.lane = l ? FC_LANE(l->index) : FC_LANE_ALL,
+		.lanes = FC_I(r->nlanes),
+		.size = FC_I(size),
+		.gpu_path = i->gpu_path,
+	};
 	if (i->sndbuf >= 0) {
-		json_object_set_new(rec, "sock_sndbuf", json_integer(i->sndbuf));
-		json_object_set_new(rec, "sock_rcvbuf", json_integer(i->rcvbuf));
+		rec->sock_sndbuf = FC_I(i->sndbuf);
+		rec->sock_rcvbuf = FC_I(i->rcvbuf);
 	}
-	return rec;
 }
 
 int fc_lane_wait(struct fc_lane *l, struct fc_op *op, const char *what, size_t size, long iter)

@@ -13,6 +13,7 @@
 #include "nic.h"
 #include "options.h"
 #include "output.h"
+#include "record.h"
 #include "sizes.h"
 #include "xport.h"
 
@@ -54,6 +55,7 @@ struct fc_run {
 
 	struct fc_sizes sizes;
 	struct fc_out out;
+	char timestamp[40]; /* of the record being built */
 };
 
 /* What a benchmark asks of the run before setup. */
@@ -79,8 +81,9 @@ int fc_run_finish(struct fc_run *r, int rc);
 /* Deadline for one wait: the op timeout, but never past the run deadline. */
 uint64_t fc_run_op_deadline(const struct fc_run *r);
 
-/* A record with the lane's provenance filled in (lane NULL: aggregate). */
-json_t *fc_run_record(const struct fc_run *r, const struct fc_lane *l, size_t size);
+/* A record with the lane's provenance filled in (lane NULL: aggregate);
+ * its strings point into the run. */
+void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct fc_rec *rec);
 
 /* Waits until op completes on the lane (marking every completion it reaps
  * done). `what` names the wait for the error message. */

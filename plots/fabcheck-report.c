@@ -88,6 +88,7 @@ static int load(json_t *all, const char *path)
 	while (!rc && getline(&line, &cap, f) > 0) {
 		json_error_t jerr;
 		json_t *rec;
+		char why[256];
 		lineno++;
 		if (strspn(line, " \t\r\n") == strlen(line))
 			continue;
@@ -96,13 +97,11 @@ static int load(json_t *all, const char *path)
 			fc_err("%s:%ld is not a JSON record (%s): give fabcheck's --json output", path, lineno,
 			       rec ? "not an object" : jerr.text);
 			rc = -FC_EXIT_USAGE;
-		} else if (json_integer_value(json_object_get(rec, "schema")) != FC_SCHEMA_VERSION ||
-			   !*str(rec, "test")) {
-			fc_err("%s:%ld is not a fabcheck record of schema %d (no \"schema\": %d and \"test\")",
-			       path, lineno, FC_SCHEMA_VERSION, FC_SCHEMA_VERSION);
+		} else if (fc_rec_validate(rec, why, sizeof(why))) {
+			fc_err("%s:%ld is not a valid fabcheck record: %s", path, lineno, why);
 			rc = -FC_EXIT_USAGE;
 		} else {
-			json_array_append(all, rec);
+			json_array_append_new(all, fc_rec_complete(json_incref(rec)));
 		}
 		json_decref(rec);
 	}
