@@ -1,27 +1,25 @@
-/* Benchmark loops, written once against the transport interface and shared
- * by the standalone programs and the pairs runner. */
+/* Benchmark loops, written once against lanes and shared by the standalone
+ * programs and the cluster runner; and the per-size driver they plug into
+ * (bench_steps.c): sync, warmup, adaptive iterations, the timed phase on
+ * every lane at once, verification verdicts, records (emit.c). */
 #ifndef FC_BENCH_H
 #define FC_BENCH_H
 
 #include "output.h"
 #include "run.h"
 
-/* RDM ping-pong over every size of the run. Latency is half the round trip. */
-int fc_bench_pingpong(struct fc_run *r);
-extern const struct fc_column fc_pingpong_columns[];
+/* RDM ping-pong. Latency is half the round trip. */
+extern const struct fc_bench fc_bench_pingpong;
+extern const struct fc_run_spec fc_pingpong_spec;
 
 /* Streaming bandwidth and message rate, uni- or bidirectional. */
-int fc_bench_bw(struct fc_run *r);
-size_t fc_bw_buffer_bytes(const struct fc_opts *o, size_t size);
-long fc_bw_window(const struct fc_opts *o, size_t size);
-extern const struct fc_column fc_bw_columns[];
+extern const struct fc_bench fc_bench_bw;
+extern const struct fc_run_spec fc_bw_spec;
+long fc_bw_window(const struct fc_params *p, size_t size);
 
 /* RMA write, read or write-with-data: bandwidth (windows) and latency. */
-int fc_bench_rma(struct fc_run *r);
-size_t fc_rma_buffer_bytes(const struct fc_opts *o, size_t size);
-extern const struct fc_column fc_rma_columns[];
-
-/* ---- the per-size protocol every benchmark shares (bench_steps.c) ---- */
+extern const struct fc_bench fc_bench_rma;
+extern const struct fc_run_spec fc_rma_spec;
 
 /* One phase of a loop on a lane: count iterations numbered from iter0. */
 struct fc_phase {
@@ -45,41 +43,43 @@ struct fc_mismatch {
 	long msg; /* message within the iteration's window, -1 for one message */
 	size_t offset;
 };
-void fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len,
-		       uint64_t seed, long iter, long msg);
+/* Checks buf against the pattern; a mismatch is remembered (the first
+ * one), a failed copy out of GPU memory is returned as an error. */
+int fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len, uint64_t seed,
+		      long iter, long msg);
 
-long fc_warmup_count(const struct fc_opts *o);
-
-/* Starts a size on both sides and runs the warmup on every lane; the
- * client sizes adaptive iterations from the second half of the warmup and
- * both sides leave with the same *iters. */
-int fc_size_sync(struct fc_run *r, size_t idx, size_t size, long warm,
-		 int (*loop)(struct fc_lane *, void *), long *iters);
-/* After the timed loop: each side's verification verdict reaches the other
- * before any number is printed (mismatch: both exit 5). */
-int fc_size_finish(struct fc_run *r, size_t size, const struct fc_mismatch *bad, int lane,
-		   const char *direction);
-/* The client sends its records (already printed) and the server prints them. */
-int fc_size_results(struct fc_run *r, json_t *records);
-/* Every benchmark's per-lane state for a size starts with this. */
+/* What every benchmark's per-lane state for a size starts with: what its
+ * loop measured in the timed phase, which emit.c turns into records. */
 struct fc_lane_state {
 	struct fc_mismatch bad;
-	uint64_t *samples; /* one per timed iteration, the driver allocates them */
+	uint64_t *samples; /* latency per timed iteration, ns (the driver allocates iters) */
+	size_t nsamples;   /* how many the loop filled (0: no latency for this test) */
+	double bytes;      /* payload the timed phase moved */
+	double msgs;       /* messages it took */
+	uint64_t busy_ns;  /* time they took */
 };
 
-/* What a benchmark plugs into the per-size driver. */
 struct fc_bench {
+	const char *test;
+	const struct fc_run_spec *spec;
 	int (*loop)(struct fc_lane *l, void *phase); /* warmup and timed phases */
 	/* this size's state for a lane (NULL: out of memory), and its end */
-	struct fc_lane_state *(*lane_begin)(struct fc_lane *l, size_t size);
+	struct fc_lane_state *(*lane_begin)(struct fc_run *r, struct fc_lane *l, size_t size);
 	void (*lane_end)(struct fc_lane *l);
-	/* client: build, print and append this size's records */
-	int (*records)(struct fc_run *r, size_t size, long iters, long warm, json_t *out);
+	/* test-specific record fields (l NULL: the aggregate) */
+	void (*describe)(const struct fc_run *r, const struct fc_lane *l, size_t size, struct fc_rec *rec);
+	/* optional, once before the first size (RMA: say how RMA is done) */
+	void (*banner)(struct fc_run *r);
 	const char *client_dir, *server_dir; /* the data each side checks, for mismatch messages */
 };
 
 /* Every size: sync, warmup, timed phase on all lanes, verification
  * verdicts, records to both sides (client), or as the client asks (server). */
 int fc_bench_run(struct fc_run *r, const struct fc_bench *b);
+
+/* The records of one size from every lane's state, plus the aggregate of
+ * all lanes (lane "all") when there are several: printed, written, and
+ * appended to out for the peer. */
+int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long warm, json_t *out);
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cuda.h"
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
@@ -35,27 +34,12 @@ const struct fc_column fc_mr_columns[] = {
  * node into swap or the GPU out of memory. */
 static size_t memory_bound(const struct fc_mem *m)
 {
-	size_t avail = 0;
-
-	if (m->kind == FC_MEM_CUDA) {
-		if (fc_cuda_mem_free_bytes(&avail))
-			return 0;
-	} else {
-		FILE *f = fopen("/proc/meminfo", "r");
-		char line[128];
-		unsigned long long kb;
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-				avail = (size_t)kb * 1024;
-		if (f)
-			fclose(f);
-	}
-	return avail / 2;
+	return fc_mem_ops_of(m)->available() / 2;
 }
 
 static void touch(const struct fc_mem *m, void *p, size_t len)
 {
-	if (m->kind == FC_MEM_HOST)
+	if (!fc_mem_is_device(m))
 		memset(p, 0x5a, len); /* fault the pages in: "repeat" measures registration only */
 }
 
@@ -132,9 +116,9 @@ static int record(struct fc_mr_run *b, size_t size, const char *ph, const char *
 int fc_bench_mr(struct fc_mr_run *b)
 {
 	const struct fc_opts *o = b->opts;
-	bool gpu = o->mem.kind == FC_MEM_CUDA;
+	bool gpu = fc_mem_is_device(&o->mem);
 	size_t bound = memory_bound(&o->mem), skipped = 0;
-	long iters = o->iters ? o->iters : FC_MR_DEFAULT_ITERS;
+	long iters = o->params.iters;
 	uint64_t *reg = calloc((size_t)iters, sizeof(uint64_t)), *dereg = calloc((size_t)iters, sizeof(uint64_t));
 	int rc = reg && dereg ? 0 : -FC_EXIT_FABRIC;
 	char bb[32];

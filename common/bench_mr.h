@@ -7,7 +7,6 @@
 #include "sizes.h"
 #include "xport.h"
 
-#define FC_MR_DEFAULT_ITERS 20
 
 struct fc_mr_run {
 	const struct fc_opts *opts;

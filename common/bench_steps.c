@@ -1,5 +1,7 @@
 /* The per-size protocol shared by every benchmark: start, warmup, adaptive
- * iteration count, verification verdicts, records to both sides. */
+ * iteration count, the timed phase, verification verdicts, records to both
+ * sides. The session knows the order of the messages; this file knows what
+ * the lanes do between them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,16 +14,19 @@
 #define MIN_ADAPTIVE_ITERS 10
 #define MAX_ADAPTIVE_ITERS 1000000
 
-void fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len,
-		       uint64_t seed, long iter, long msg)
+int fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len, uint64_t seed,
+		      long iter, long msg)
 {
 	size_t off;
+	int rc;
 
 	if (m->seen)
-		return;
-	off = fc_lane_check(l, buf, len, seed);
+		return 0;
+	if ((rc = fc_lane_check(l, buf, len, seed, &off)))
+		return rc;
 	if (off != (size_t)-1)
 		*m = (struct fc_mismatch){true, iter, msg, off};
+	return 0;
 }
 
 uint64_t fc_window_msg_iter(uint64_t window, long w, long i, int lane)
@@ -31,198 +36,184 @@ uint64_t fc_window_msg_iter(uint64_t window, long w, long i, int lane)
 	return (n & ~FC_WARMUP_ITER) | (window & FC_WARMUP_ITER);
 }
 
-long fc_warmup_count(const struct fc_opts *o)
+static long warmup_count(const struct fc_params *p)
 {
 	/* adaptive iterations need at least one iteration to size from */
-	return o->iters == 0 && o->warmup == 0 ? 1 : o->warmup;
+	return p->iters == 0 && p->warmup == 0 ? 1 : p->warmup;
 }
 
-static long adaptive_iters(const struct fc_opts *o, uint64_t warm_ns, long warm)
+static long adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns)
 {
-	double per = (double)warm_ns / (double)warm;
-	double n = per > 0 ? o->size_budget_s * 1e9 / per : MAX_ADAPTIVE_ITERS;
+	double n = per_iter_ns > 0 ? p->size_time * 1e9 / (double)per_iter_ns : MAX_ADAPTIVE_ITERS;
 
 	if (n < MIN_ADAPTIVE_ITERS)
 		return MIN_ADAPTIVE_ITERS;
 	return n > MAX_ADAPTIVE_ITERS ? MAX_ADAPTIVE_ITERS : (long)n;
 }
 
-int fc_size_sync(struct fc_run *r, size_t idx, size_t size, long warm,
-		 int (*loop)(struct fc_lane *, void *), long *iters)
+/* Warmup on every lane; the client sizes adaptive iterations from it, per
+ * half: the first round trips may include connection setup (rxm and EFA
+ * connect lazily), the second may hit a hiccup; the faster half counts. */
+static int warmup(struct fc_run *r, const struct fc_bench *b, long warm, long *iters)
 {
-	json_t *msg = NULL;
-	json_int_t n;
-	char b[32];
+	struct fc_phase first = {.count = warm - (warm + 1) / 2, .iter0 = FC_WARMUP_ITER};
+	struct fc_phase second = {.count = (warm + 1) / 2, .iter0 = FC_WARMUP_ITER + (uint64_t)first.count};
+	struct fc_phase all = {.count = warm, .iter0 = FC_WARMUP_ITER};
+	uint64_t t0, t1, per;
 	int rc;
 
-	if (r->is_client) {
-		/* Size adaptive iterations from the warmup, per half: the first
-		 * round trips may include connection setup (rxm and EFA connect
-		 * lazily), the second may hit a hiccup. */
-		struct fc_phase first = {.count = warm - (warm + 1) / 2, .iter0 = FC_WARMUP_ITER};
-		struct fc_phase second = {.count = (warm + 1) / 2, .iter0 = FC_WARMUP_ITER + (uint64_t)first.count};
-		uint64_t t0;
-
-		fc_progress("size %s (%zu of %zu)", fc_size_format(size, b, sizeof(b)), idx + 1, r->sizes.n);
-		if ((rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:I}", "size", (json_int_t)size))) ||
-		    (rc = fc_boot_expect(&r->boot, FC_MSG_READY, r->deadline, "waiting for the server to get ready", NULL)))
-			return rc;
-		t0 = fc_now_ns();
-		if ((rc = fc_run_lanes(r, loop, &first)))
-			return rc;
-		uint64_t t1 = fc_now_ns(), warm_ns;
-		if ((rc = fc_run_lanes(r, loop, &second)))
-			return rc;
-		*iters = r->opts->iters;
-		if (!*iters) { /* adaptive: warm >= 1, so second.count >= 1 */
-			/* per iteration, the faster half: one hiccup must not cut a size short */
-			warm_ns = (fc_now_ns() - t1) / (uint64_t)second.count;
-			if (first.count > 0 && (t1 - t0) / (uint64_t)first.count < warm_ns)
-				warm_ns = (t1 - t0) / (uint64_t)first.count;
-			*iters = adaptive_iters(r->opts, warm_ns, 1);
-		}
-		return fc_boot_send(&r->boot, FC_MSG_ITERS, json_pack("{s:I}", "iters", (json_int_t)*iters));
-	}
-	struct fc_phase all = {.count = warm, .iter0 = FC_WARMUP_ITER};
-	if ((rc = fc_boot_send(&r->boot, FC_MSG_READY, NULL)) || (rc = fc_run_lanes(r, loop, &all)) ||
-	    (rc = fc_boot_expect(&r->boot, FC_MSG_ITERS, r->deadline, "waiting for the iteration count", &msg)))
+	if (!r->is_client)
+		return fc_lanes_run(r->lanes, b->loop, &all);
+	t0 = fc_now_ns();
+	if ((rc = fc_lanes_run(r->lanes, b->loop, &first)))
 		return rc;
-	n = json_integer_value(json_object_get(msg, "iters"));
-	json_decref(msg);
-	if (n < 1 || n > FC_MAX_ITERS)
-		return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the client sent an invalid iteration count");
-	*iters = (long)n;
+	t1 = fc_now_ns();
+	if ((rc = fc_lanes_run(r->lanes, b->loop, &second)))
+		return rc;
+	*iters = r->params.iters;
+	if (!*iters) { /* adaptive: warm >= 1, so second.count >= 1 */
+		per = (fc_now_ns() - t1) / (uint64_t)second.count;
+		if (first.count > 0 && (t1 - t0) / (uint64_t)first.count < per)
+			per = (t1 - t0) / (uint64_t)first.count;
+		*iters = adaptive_iters(&r->params, per);
+	}
 	return 0;
 }
 
-static int report_mismatch(struct fc_run *r, size_t size, const struct fc_mismatch *m, int lane,
-			   const char *dir)
+static int report_mismatch(struct fc_run *r, size_t size, const struct fc_mismatch *m, int lane, const char *dir)
 {
 	char b[32], msg[48] = "";
 
 	if (m->msg >= 0)
 		snprintf(msg, sizeof(msg), ", message %ld of the window", m->msg);
-	return fc_boot_fail(&r->boot, FC_EXIT_VERIFY,
-			    "data verification failed: size %s, iteration %ld%s, byte offset %zu, %s, lane %d (%s): "
-			    "the fabric delivered wrong data",
-			    fc_size_format(size, b, sizeof(b)), m->iter, msg, m->offset, dir, lane,
-			    r->lanes[lane].info.domain);
+	return fc_session_fail(&r->s, FC_EXIT_VERIFY,
+			       "data verification failed: size %s, iteration %ld%s, byte offset %zu, %s, lane %d (%s): "
+			       "the fabric delivered wrong data",
+			       fc_size_format(size, b, sizeof(b)), m->iter, msg, m->offset, dir, lane,
+			       r->lanes->lane[lane].info.domain);
 }
 
-int fc_size_finish(struct fc_run *r, size_t size, const struct fc_mismatch *bad, int lane,
-		   const char *direction)
+/* Each side's verdict reaches the other before any number is printed: the
+ * server's first (its mismatch arrives as an ERROR), then the client's. */
+static int verdicts(struct fc_run *r, const struct fc_bench *b, size_t size)
 {
-	int rc;
-
-	if (r->is_client) {
-		/* the server's verdict first: its mismatch arrives as an ERROR */
-		rc = fc_boot_expect(&r->boot, FC_MSG_RESULT, fc_run_op_deadline(r), "waiting for the server's check", NULL);
-		if (!rc && bad)
-			rc = report_mismatch(r, size, bad, lane, direction);
-		return rc;
-	}
-	if (bad)
-		return report_mismatch(r, size, bad, lane, direction);
-	return fc_boot_send(&r->boot, FC_MSG_RESULT, json_pack("{s:b}", "ok", 1));
-}
-
-int fc_size_results(struct fc_run *r, json_t *records)
-{
-	json_t *msg = NULL, *rec;
-	size_t i;
-	int rc;
-
-	if (r->is_client)
-		return fc_boot_send(&r->boot, FC_MSG_RESULT, json_pack("{s:O}", "records", records));
-	rc = fc_boot_expect(&r->boot, FC_MSG_RESULT, fc_run_op_deadline(r), "waiting for the client's results", &msg);
-	/* Both sides print the same records: the client's measurement. */
-	json_array_foreach(json_object_get(msg, "records"), i, rec)
-		if (!rc)
-			rc = fc_out_record(&r->out, rec);
-	json_decref(msg);
-	return rc;
-}
-
-static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size_t size)
-{
-	long warm = fc_warmup_count(r->opts), iters = 0;
 	const struct fc_mismatch *bad = NULL;
-	json_t *recs = json_array();
-	int rc = 0, lane = 0;
+	int lane = 0, rc;
 
-	for (int i = 0; i < r->nlanes && !rc; i++)
-		if (!(r->lanes[i].bench = b->lane_begin(&r->lanes[i], size)))
-			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "out of memory for size %zu", size);
-	if (!rc)
-		rc = fc_size_sync(r, idx, size, warm, b->loop, &iters);
-	for (int i = 0; !rc && i < r->nlanes; i++) {
-		struct fc_lane_state *st = r->lanes[i].bench;
-		if (!(st->samples = calloc((size_t)iters, sizeof(uint64_t))))
-			rc = fc_boot_fail(&r->boot, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
-	}
-	if (!rc) {
-		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
-		rc = fc_run_lanes(r, b->loop, &timed);
-	}
-	for (int i = 0; !rc && i < r->nlanes && !bad; i++) {
-		struct fc_lane_state *st = r->lanes[i].bench;
+	for (int i = 0; i < r->lanes->n && !bad; i++) {
+		struct fc_lane_state *st = r->lanes->lane[i].bench;
 		if (st->bad.seen) {
 			bad = &st->bad;
 			lane = i;
 		}
 	}
-	if (!rc)
-		rc = fc_size_finish(r, size, bad, lane, r->is_client ? b->client_dir : b->server_dir);
-	if (!rc && r->is_client)
-		rc = b->records(r, size, iters, warm, recs);
-	if (!rc)
-		rc = fc_size_results(r, recs);
-	json_decref(recs);
-	/* after a failure operations may still be posted, their contexts inside
-	 * the state freed below: close the endpoints first */
-	for (int i = 0; rc && i < r->nlanes; i++) {
-		if (r->lanes[i].x)
-			r->ops->close(r->lanes[i].x);
-		r->lanes[i].x = NULL;
+	if (!r->is_client && bad)
+		return report_mismatch(r, size, bad, lane, b->server_dir);
+	if ((rc = fc_session_verdict(&r->s)))
+		return rc;
+	return bad ? report_mismatch(r, size, bad, lane, b->client_dir) : 0;
+}
+
+/* The client's records, printed here and sent; the server prints what it
+ * receives (checked): both sides show the client's measurement. */
+static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long warm)
+{
+	json_t *recs = json_array(), *theirs = NULL, *rec;
+	size_t i;
+	int rc;
+
+	if (r->is_client) {
+		rc = fc_emit_size(r, b, size, iters, warm, recs);
+		if (!rc)
+			rc = fc_session_records(&r->s, recs, NULL);
+	} else if (!(rc = fc_session_records(&r->s, NULL, &theirs))) {
+		json_array_foreach(theirs, i, rec)
+			if (!rc)
+				rc = fc_out_record(r->out, rec);
+		json_decref(theirs);
 	}
-	for (int i = 0; i < r->nlanes; i++) {
-		struct fc_lane_state *st = r->lanes[i].bench;
-		if (!st)
-			continue;
+	json_decref(recs);
+	return rc;
+}
+
+static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size_t size)
+{
+	struct fc_lanes *set = r->lanes;
+	long warm = warmup_count(&r->params), iters = 0;
+	char sb[32];
+	int rc = 0;
+
+	for (int i = 0; i < set->n && !rc; i++) {
+		set->lane[i].size = size;
+		if (!(set->lane[i].bench = b->lane_begin(r, &set->lane[i], size)))
+			rc = fc_session_fail(&r->s, FC_EXIT_FABRIC, "out of memory for size %zu", size);
+	}
+	if (!rc && r->is_client) {
+		fc_progress("size %s (%zu of %zu)", fc_size_format(size, sb, sizeof(sb)), idx + 1, r->s.sizes.n);
+		rc = fc_session_begin(&r->s, idx);
+	} else if (!rc) {
+		rc = fc_session_ready(&r->s);
+	}
+	if (!rc)
+		rc = warmup(r, b, warm, &iters);
+	if (!rc)
+		rc = fc_session_iters(&r->s, &iters);
+	for (int i = 0; !rc && i < set->n; i++) {
+		struct fc_lane_state *st = set->lane[i].bench;
+		if (!(st->samples = calloc((size_t)iters, sizeof(uint64_t))))
+			rc = fc_session_fail(&r->s, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
+	}
+	if (!rc) {
+		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
+		rc = fc_lanes_run(set, b->loop, &timed);
+	}
+	if (!rc)
+		rc = verdicts(r, b, size);
+	if (!rc)
+		rc = results(r, b, size, iters, warm);
+	/* after a failure operations may still be posted, their contexts in
+	 * the state freed below: cancel and drain them first */
+	if (rc)
+		fc_lanes_disconnect(set);
+	for (int i = 0; i < set->n; i++) {
+		struct fc_lane_state *st = set->lane[i].bench;
+		if (!st || set->lane[i].stuck)
+			continue; /* the provider still holds operations in it */
 		free(st->samples);
-		b->lane_end(&r->lanes[i]);
-		r->lanes[i].bench = NULL;
+		b->lane_end(&set->lane[i]);
+		set->lane[i].bench = NULL;
 	}
 	return rc;
 }
 
 int fc_bench_run(struct fc_run *r, const struct fc_bench *b)
 {
-	json_t *msg = NULL;
+	size_t size;
 	int rc = 0;
 
+	if (b->banner)
+		b->banner(r);
 	if (r->is_client) {
-		for (size_t i = 0; i < r->sizes.n && !rc; i++)
-			if (!(rc = fc_run_check_deadline(r, i)))
-				rc = one_size(r, b, i, r->sizes.v[i]);
+		for (size_t i = 0; i < r->s.sizes.n && !rc; i++) {
+			if (fc_now_ns() >= r->deadline)
+				rc = fc_session_fail(&r->s, FC_EXIT_PEER,
+						     "the run deadline (-t %.0f s) passed after %zu of %zu sizes: raise -t "
+						     "or give fewer sizes or iterations",
+						     r->opts->deadline_s, i, r->s.sizes.n);
+			else
+				rc = one_size(r, b, i, r->s.sizes.v[i]);
+		}
 		if (!rc)
-			rc = fc_boot_send(&r->boot, FC_MSG_BEGIN, json_pack("{s:i}", "size", 0));
+			rc = fc_session_end(&r->s);
 		fc_progress_done();
 		return rc;
 	}
-	for (size_t i = 0;; i++) {
-		json_int_t size;
-
-		if ((rc = fc_boot_expect(&r->boot, FC_MSG_BEGIN, r->deadline, "waiting for the next size", &msg)))
-			return rc;
-		size = json_integer_value(json_object_get(msg, "size"));
-		json_decref(msg);
-		if (size == 0)
+	for (size_t i = 0; !rc; i++) {
+		rc = fc_session_next(&r->s, &size);
+		if (rc == 1)
 			return 0; /* the client is done */
-		if (size < 0 || (size_t)size > fc_sizes_max(&r->sizes))
-			return fc_boot_fail(&r->boot, FC_EXIT_PEER, "the client asked for size %lld outside the agreed list",
-					    (long long)size);
-		if ((rc = one_size(r, b, i, (size_t)size)))
-			return rc;
+		if (!rc)
+			rc = one_size(r, b, i, size);
 	}
+	return rc;
 }

@@ -12,16 +12,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accept.h"
 #include "errors.h"
 #include "log.h"
+#include "stop.h"
 #include "timing.h"
 
-#define MAX_PAYLOAD (16u << 20)
+#define HDR_LEN 12
 
 struct frame_hdr {
 	uint32_t magic, len;
 	uint16_t version, type;
 };
+
+const char *fc_boot_type_name(unsigned type)
+{
+	static const char *const names[] = {"?", "HELLO", "ERROR", "PARAMS", "ADDR", "SIZES",
+					    "BEGIN", "READY", "ITERS", "RESULT", "END"};
+	return type < FC_MSG_TYPES_END ? names[type] : "unknown";
+}
 
 static void encode_hdr(unsigned char *p, uint16_t type, uint32_t len)
 {
@@ -46,24 +55,23 @@ static void decode_hdr(const unsigned char *p, struct frame_hdr *h)
 	h->len = ntohl(h->len);
 }
 
-/* 0 when all len bytes arrived, -ETIMEDOUT, or -EPIPE on EOF / error. */
+/* 0 when all len bytes arrived, -ETIMEDOUT, -EINTR (stop requested), or
+ * -EPIPE on EOF / error. Reads with read(), never recv(): the data-path
+ * fault shims in ci/ hook recv() alone. */
 static int read_full(int fd, void *buf, size_t len, uint64_t deadline)
 {
 	char *p = buf;
 
 	while (len) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int ms = fc_ms_left(deadline);
+		uint64_t slice = fc_deadline_min(deadline, fc_deadline_in(FC_STOP_SLICE_S));
 		ssize_t n;
 
-		if (ms == 0)
+		if (fc_stop_signal())
+			return -EINTR;
+		if (fc_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		if (poll(&pfd, 1, ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -EPIPE;
-		}
-		if (!pfd.revents)
+		if (poll(&pfd, 1, fc_ms_left(slice)) <= 0)
 			continue;
 		n = read(fd, p, len);
 		if (n == 0)
@@ -85,14 +93,11 @@ static int write_full(int fd, const void *buf, size_t len, uint64_t deadline)
 
 	while (len) {
 		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-		int ms = fc_ms_left(deadline);
 		ssize_t n;
 
-		if (ms == 0)
+		if (fc_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
-			return -EPIPE;
-		if (!pfd.revents)
+		if (poll(&pfd, 1, fc_ms_left(fc_deadline_min(deadline, fc_deadline_in(FC_STOP_SLICE_S)))) <= 0)
 			continue;
 		n = send(fd, p, len, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -107,42 +112,60 @@ static int write_full(int fd, const void *buf, size_t len, uint64_t deadline)
 }
 
 /* 0, or -FC_EXIT_PEER without a message (the callers decide what to say). */
-static int send_frame(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+static int send_frame(int fd, double timeout_s, enum fc_boot_type type, json_t *payload)
 {
 	char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	size_t len = text ? strlen(text) : 0;
-	unsigned char hdr[12];
-	uint64_t deadline = fc_deadline_in(b->op_timeout_s);
+	unsigned char hdr[HDR_LEN];
+	uint64_t deadline = fc_deadline_in(timeout_s);
 	int rc;
 
 	json_decref(payload);
 	if (payload && !text)
 		return -FC_EXIT_FABRIC;
 	encode_hdr(hdr, (uint16_t)type, (uint32_t)len);
-	rc = write_full(b->fd, hdr, sizeof(hdr), deadline);
+	rc = write_full(fd, hdr, sizeof(hdr), deadline);
 	if (!rc && len)
-		rc = write_full(b->fd, text, len, deadline);
+		rc = write_full(fd, text, len, deadline);
 	free(text);
 	return rc ? -FC_EXIT_PEER : 0;
 }
 
 int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
 {
-	int rc = send_frame(b, type, payload);
+	int rc = send_frame(b->fd, b->op_timeout_s, type, payload);
 
 	if (rc)
-		fc_err("bootstrap connection to %s lost while sending: the peer exited or the network dropped it",
-		       b->peer_host);
+		fc_err("bootstrap connection to %s lost while sending %s: the peer exited or the network dropped it",
+		       b->peer_host, fc_boot_type_name(type));
 	return rc;
 }
 
-/* Reads one frame. Returns 0, -ETIMEDOUT, -EPIPE, or -EPROTO with *why set. */
-static int recv_frame(int fd, uint64_t deadline, struct frame_hdr *h, json_t **payload,
-		      const char **why)
+/* A payload is a JSON object (jansson refuses nesting deeper than its own
+ * limit, so a deep document is a parse error, not a stack overflow). */
+static json_t *parse_payload(const void *text, size_t len, const char **why)
 {
-	unsigned char raw[12];
-	char *text;
 	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!j) {
+		*why = "its payload is not valid JSON";
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		*why = "its payload is not a JSON object";
+		return NULL;
+	}
+	return j;
+}
+
+/* Reads one frame. Returns 0, -ETIMEDOUT, -EINTR, -EPIPE, or -EPROTO with
+ * *why set. */
+static int recv_frame(int fd, uint64_t deadline, struct frame_hdr *h, json_t **payload, const char **why)
+{
+	unsigned char raw[HDR_LEN];
+	char *text;
 	int rc;
 
 	*payload = NULL;
@@ -153,8 +176,8 @@ static int recv_frame(int fd, uint64_t deadline, struct frame_hdr *h, json_t **p
 		*why = "it is not a fabcheck peer (bad magic)";
 		return -EPROTO;
 	}
-	if (h->len > MAX_PAYLOAD) {
-		*why = "frame length is implausible";
+	if (h->len > FC_BOOT_MAX_PAYLOAD) {
+		*why = "its frame length is over the 4 MiB limit";
 		return -EPROTO;
 	}
 	if (h->len == 0)
@@ -163,13 +186,8 @@ static int recv_frame(int fd, uint64_t deadline, struct frame_hdr *h, json_t **p
 	if (!text)
 		return -ENOMEM;
 	rc = read_full(fd, text, h->len, deadline);
-	if (!rc) {
-		*payload = json_loadb(text, h->len, 0, &jerr);
-		if (!*payload) {
-			*why = "its payload is not valid JSON";
-			rc = -EPROTO;
-		}
-	}
+	if (!rc && !(*payload = parse_payload(text, h->len, why)))
+		rc = -EPROTO;
 	free(text);
 	return rc;
 }
@@ -178,24 +196,23 @@ static int peer_error(struct fc_boot *b, json_t *payload)
 {
 	const char *msg = json_string_value(json_object_get(payload, "message"));
 	json_int_t code = json_integer_value(json_object_get(payload, "exit"));
+	char text[1024];
 
 	b->peer_failed = true;
-	fc_err("peer %s stopped: %s", b->peer_host, msg ? msg : "(no reason given)");
+	fc_err("peer %s stopped: %s", b->peer_host, msg ? fc_printable(text, sizeof(text), msg) : "(no reason given)");
 	if (code < FC_EXIT_BELOW || code > FC_EXIT_VERIFY)
 		code = FC_EXIT_PEER;
 	return -(int)code;
 }
 
-static int version_mismatch(struct fc_boot *b, unsigned peer_version)
+int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline, const char *during,
+		   json_t **payload)
 {
-	fc_err("bootstrap protocol version mismatch: %s speaks version %u, this fabcheck speaks %u; "
-	       "run the same fabcheck version on both sides",
-	       b->peer_host, peer_version, FC_BOOT_VERSION);
-	return -FC_EXIT_USAGE;
+	return fc_boot_expect_any(b, 1u << type, deadline, during, NULL, payload);
 }
 
-int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline,
-		   const char *during, json_t **payload)
+int fc_boot_expect_any(struct fc_boot *b, unsigned types, uint64_t deadline, const char *during,
+		       enum fc_boot_type *got, json_t **payload)
 {
 	struct frame_hdr h;
 	const char *why = "";
@@ -206,9 +223,15 @@ int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline,
 
 	if (payload)
 		*payload = NULL;
+	if (rc == -EINTR)
+		return fc_stop_check();
 	if (rc == -ETIMEDOUT) {
-		fc_err("peer %s sent nothing for %.1f s while %s: it hung, or the deadline (-t/-T) is too short",
-		       b->peer_host, (double)(fc_now_ns() - t0) / 1e9, during);
+		if (fc_now_ns() >= deadline)
+			fc_err("the run deadline (-t) passed while %s: raise -t, or give fewer sizes or iterations",
+			       during);
+		else
+			fc_err("peer %s sent nothing for %.1f s while %s: it hung or is overloaded (raise -T if it is slow)",
+			       b->peer_host, (double)(fc_now_ns() - t0) / 1e9, during);
 		return -FC_EXIT_PEER;
 	}
 	if (rc == -EPIPE) {
@@ -217,8 +240,9 @@ int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline,
 		return -FC_EXIT_PEER;
 	}
 	if (rc) {
+		b->told_peer = true; /* a peer that cannot frame cannot read our reason either */
 		fc_err("bootstrap frame from %s is unreadable while %s: %s", b->peer_host, during, why);
-		return -FC_EXIT_PEER;
+		return -FC_EXIT_USAGE;
 	}
 	if (h.type == FC_MSG_ERROR) {
 		rc = peer_error(b, p);
@@ -227,19 +251,32 @@ int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline,
 	}
 	if (h.version != FC_BOOT_VERSION) {
 		json_decref(p);
-		return version_mismatch(b, h.version);
+		return fc_boot_fail(b, FC_EXIT_USAGE,
+				    "bootstrap protocol version mismatch: %s speaks version %u, %s speaks %u; "
+				    "run the same fabcheck version on both sides",
+				    b->peer_host, h.version, b->local_ip, FC_BOOT_VERSION);
 	}
-	if (h.type != type) {
+	if (h.type >= FC_MSG_TYPES_END || !(types & (1u << h.type))) {
 		json_decref(p);
-		fc_err("bootstrap out of step with %s while %s: got message type %u, expected %u",
-		       b->peer_host, during, h.type, type);
-		return -FC_EXIT_PEER;
+		return fc_boot_fail(b, FC_EXIT_USAGE, "bootstrap out of step with %s while %s: got %s (type %u)",
+				    b->peer_host, during, fc_boot_type_name(h.type), h.type);
 	}
+	if (got)
+		*got = (enum fc_boot_type)h.type;
+	if (!p && h.type != FC_MSG_READY && h.type != FC_MSG_END)
+		return fc_boot_fail(b, FC_EXIT_USAGE, "%s from %s has no payload while %s",
+				    fc_boot_type_name(h.type), b->peer_host, during);
 	if (payload)
 		*payload = p;
 	else
 		json_decref(p);
 	return 0;
+}
+
+static void tell(int fd, int exit_code, const char *msg)
+{
+	/* one second at most: never hang on a peer that is already gone */
+	send_frame(fd, 1.0, FC_MSG_ERROR, json_pack("{s:s, s:i}", "message", msg, "exit", exit_code));
 }
 
 int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
@@ -251,47 +288,31 @@ int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fc_err("%s", msg);
-	return fc_boot_forward(b, -exit_code);
+	if (b->fd >= 0 && !b->told_peer && !b->peer_failed)
+		tell(b->fd, exit_code, msg);
+	b->told_peer = true;
+	return -exit_code;
 }
 
 int fc_boot_forward(struct fc_boot *b, int rc)
 {
 	if (b->fd >= 0 && rc < 0 && !b->told_peer && !b->peer_failed) {
-		double saved = b->op_timeout_s;
-		b->op_timeout_s = 1.0; /* never hang on a peer that is already gone */
-		send_frame(b, FC_MSG_ERROR,
-			     json_pack("{s:s, s:i}", "message", fc_last_error(), "exit", fc_exit_status(rc)));
-		b->op_timeout_s = saved;
+		int code = fc_exit_status(rc);
+		/* a signal here is the peer's "gone" */
+		tell(b->fd, code > FC_EXIT_VERIFY ? FC_EXIT_PEER : code,
+		     *fc_first_error() ? fc_first_error() : "the peer failed (no reason recorded)");
 		b->told_peer = true;
 	}
 	return rc;
 }
 
-static void numeric_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const struct sockaddr_in6 *s6 = (const void *)ss;
-
-	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		/* dual-stack listener: report the IPv4 address the peer really used */
-		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, len);
-		return;
-	}
-	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), buf, len, NULL, 0, NI_NUMERICHOST))
-		snprintf(buf, len, "?");
-}
-
 static void note_endpoints(struct fc_boot *b)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	int one = 1;
 
 	setsockopt(b->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (getsockname(b->fd, (struct sockaddr *)&ss, &sl) == 0)
-		numeric_addr(&ss, b->local_ip, sizeof(b->local_ip));
-	sl = sizeof(ss);
-	if (getpeername(b->fd, (struct sockaddr *)&ss, &sl) == 0)
-		numeric_addr(&ss, b->peer_ip, sizeof(b->peer_ip));
+	fc_sock_local_ip(b->fd, b->local_ip, sizeof(b->local_ip));
+	fc_sock_peer_ip(b->fd, b->peer_ip, sizeof(b->peer_ip));
 }
 
 static int try_connect(const struct addrinfo *ai, uint64_t deadline, int *err)
@@ -325,8 +346,8 @@ static int try_connect(const struct addrinfo *ai, uint64_t deadline, int *err)
 	return fd;
 }
 
-int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t deadline,
-		    json_t *hello, json_t **peer_hello)
+int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t deadline, json_t *hello,
+		    json_t **peer_hello)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	char service[8];
@@ -334,17 +355,18 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 	uint64_t start = fc_now_ns();
 
 	b->fd = -1;
+	b->told_peer = b->peer_failed = false;
 	snprintf(b->peer_host, sizeof(b->peer_host), "%s", host);
 	snprintf(service, sizeof(service), "%u", port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc) {
 		json_decref(hello);
-		fc_err("cannot resolve peer host '%s': %s; check the name or give an IP address",
-		       host, gai_strerror(rc));
+		fc_err("cannot resolve peer host '%s': %s; check the name or give an IP address", host,
+		       gai_strerror(rc));
 		return -FC_EXIT_PEER;
 	}
 	/* The server may not be listening yet: keep trying until the deadline. */
-	while (b->fd < 0 && fc_now_ns() < deadline) {
+	while (b->fd < 0 && fc_now_ns() < deadline && !fc_stop_signal()) {
 		for (struct addrinfo *ai = res; ai && b->fd < 0; ai = ai->ai_next)
 			b->fd = try_connect(ai, deadline, &err);
 		if (b->fd < 0) {
@@ -356,6 +378,8 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 	freeaddrinfo(res);
 	if (b->fd < 0) {
 		json_decref(hello);
+		if (fc_stop_signal())
+			return fc_stop_check();
 		fc_err("no fabcheck server answered on %s port %u within %.1f s (%s): start the server side "
 		       "first with the same -B port, and check that the port is open between the nodes",
 		       host, port, (double)(fc_now_ns() - start) / 1e9, strerror(err ? err : ETIMEDOUT));
@@ -368,101 +392,142 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 	return fc_boot_expect(b, FC_MSG_HELLO, deadline, "waiting for the server's hello", peer_hello);
 }
 
-static int listen_on(uint16_t port)
+int fc_listener_open(struct fc_listener *l, uint16_t port)
 {
-	int one = 1, zero = 0;
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, zero = 0, fd;
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
 
+	l->fd = -1;
 	/* Dual stack when the host has IPv6, plain IPv4 otherwise (some
 	 * namespaces and containers have IPv6 disabled). */
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-		if (bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(fd, 16) == 0)
-			return fd;
-		if (errno == EADDRINUSE) {
+		if (bind(fd, (struct sockaddr *)&s6, sizeof(s6)) || listen(fd, 64)) {
+			int e = errno;
 			close(fd);
-			return -EADDRINUSE;
+			fd = e == EADDRINUSE ? -EADDRINUSE : -1;
 		}
-		close(fd);
 	}
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&s4, sizeof(s4)) || listen(fd, 16)) {
-		int e = errno;
-		close(fd);
-		return -e;
+	if (fd == -1) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, (struct sockaddr *)&s4, sizeof(s4)) || listen(fd, 64)) {
+				int e = errno;
+				close(fd);
+				fd = -e;
+			}
+		} else {
+			fd = -errno;
+		}
 	}
-	return fd;
-}
-
-int fc_boot_accept(struct fc_boot *b, uint16_t port, uint64_t deadline, json_t **peer_hello)
-{
-	int lfd = listen_on(port);
-	double hello_timeout = b->op_timeout_s < FC_BOOT_HELLO_TIMEOUT_S ? b->op_timeout_s
-									 : FC_BOOT_HELLO_TIMEOUT_S;
-
-	b->fd = -1;
-	if (lfd < 0) {
-		fc_err("cannot listen on bootstrap port %u: %s; %s", port, strerror(-lfd),
-		       lfd == -EADDRINUSE ? "another server (fabcheck?) is running there; stop it or pick another port with -B"
-					  : "pick another port with -B");
+	if (fd < 0) {
+		fc_err("cannot listen on bootstrap port %u: %s; %s", port, strerror(-fd),
+		       fd == -EADDRINUSE ? "another server (fabcheck?) is running there; stop it or pick another port with -B"
+					 : "pick another port with -B");
 		return -FC_EXIT_FABRIC;
 	}
-	fc_progress("waiting for a client on port %u", port);
-	for (;;) {
-		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
-		struct frame_hdr h;
-		const char *why = "";
-		int ms = fc_ms_left(deadline), rc;
+	l->fd = fd;
+	l->port = port;
+	if (port == 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							 : ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
 
-		if (ms == 0) {
-			close(lfd);
+/* A hello frame of this version, whole; anything else is answered (another
+ * version: told why) and dropped. */
+static enum fc_greet check_hello(const struct fc_greeting *g, void *arg, const char **why)
+{
+	struct frame_hdr h;
+
+	(void)arg;
+	if (g->len < HDR_LEN)
+		return FC_GREET_MORE;
+	decode_hdr(g->buf, &h);
+	if (h.magic != FC_BOOT_MAGIC) {
+		*why = "it is not a fabcheck peer (bad magic)";
+		return FC_GREET_BAD;
+	}
+	if (h.type != FC_MSG_HELLO) {
+		*why = "its first message is not a hello";
+		return FC_GREET_BAD;
+	}
+	if (h.len > FC_BOOT_MAX_HELLO) {
+		*why = "its hello is over the 64 KiB limit";
+		return FC_GREET_BAD;
+	}
+	if (h.version != FC_BOOT_VERSION) {
+		char msg[256], me[INET6_ADDRSTRLEN];
+		fc_sock_local_ip(g->fd, me, sizeof(me));
+		snprintf(msg, sizeof(msg),
+			 "bootstrap protocol version mismatch: the fabcheck server at %s speaks version %u, "
+			 "you sent %u; run the same fabcheck version on both sides", me, FC_BOOT_VERSION, h.version);
+		tell(g->fd, FC_EXIT_USAGE, msg);
+		*why = "it speaks another bootstrap protocol version (told so)";
+		return FC_GREET_BAD;
+	}
+	if (g->len < HDR_LEN + (size_t)h.len)
+		return FC_GREET_MORE;
+	return FC_GREET_OK;
+}
+
+int fc_listener_accept(struct fc_listener *l, uint64_t deadline, double hello_timeout_s, struct fc_boot *b,
+		       json_t **peer_hello)
+{
+	char what[48];
+	struct fc_greeting g;
+	struct frame_hdr h;
+	const char *why = "";
+	int rc;
+
+	snprintf(what, sizeof(what), "bootstrap port %u", l->port);
+	b->fd = -1;
+	b->told_peer = b->peer_failed = false;
+	*peer_hello = NULL;
+	fc_progress("waiting for a client on port %u", l->port);
+	for (;;) {
+		struct fc_accept_spec spec = {.lfd = l->fd, .deadline = deadline, .per_conn_s = hello_timeout_s,
+					      .max_len = HDR_LEN + FC_BOOT_MAX_HELLO, .check = check_hello,
+					      .what = what};
+		rc = fc_accept_greeted(&spec, &g);
+		if (rc == -EINTR)
+			return fc_stop_check();
+		if (rc == -ETIMEDOUT) {
 			fc_err("no client connected to port %u before the deadline: start the client side "
-			       "(`%s HOST`) or raise -t", port, fc_log_prog());
+			       "(`%s HOST`) or raise -t", l->port, fc_log_prog());
 			return -FC_EXIT_PEER;
 		}
-		if (poll(&pfd, 1, ms) <= 0)
-			continue;
-		b->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (b->fd < 0)
-			continue;
-		note_endpoints(b);
-		snprintf(b->peer_host, sizeof(b->peer_host), "%s", b->peer_ip);
-		rc = recv_frame(b->fd, fc_deadline_min(deadline, fc_deadline_in(hello_timeout)),
-				&h, peer_hello, &why);
-		if (rc == 0 && h.version != FC_BOOT_VERSION) {
-			json_decref(*peer_hello);
-			*peer_hello = NULL;
-			rc = version_mismatch(b, h.version);
-			fc_boot_fail(b, FC_EXIT_USAGE,
-				     "bootstrap protocol version mismatch: this server speaks version %u, you sent %u; "
-				     "run the same fabcheck version on both sides", FC_BOOT_VERSION, h.version);
-			close(lfd);
-			return rc;
+		if (rc) {
+			fc_err("accepting on port %u failed: %s", l->port, strerror(-rc));
+			return -FC_EXIT_FABRIC;
 		}
-		if (rc == 0 && h.type == FC_MSG_HELLO && *peer_hello) {
-			close(lfd);
-			fc_progress_done();
-			return 0;
-		}
-		if (rc == 0)
-			why = "its first message is not a hello";
-		else if (rc == -ETIMEDOUT)
-			why = "it sent no hello in time (half-open or idle connection)";
-		else if (rc == -EPIPE)
-			why = "it closed before sending a hello";
-		fc_warn("ignoring connection from %s on port %u: %s; still waiting for a client",
-			b->peer_ip, port, why);
-		json_decref(*peer_hello);
-		*peer_hello = NULL;
-		close(b->fd);
-		b->fd = -1;
+		decode_hdr(g.buf, &h);
+		*peer_hello = h.len ? parse_payload(g.buf + HDR_LEN, h.len, &why) : NULL;
+		free(g.buf);
+		if (*peer_hello)
+			break;
+		fc_warn("ignoring connection from %s on %s: %s; still waiting", g.peer_ip, what,
+			h.len ? why : "its hello is empty");
+		close(g.fd);
 	}
+	fc_progress_done();
+	b->fd = g.fd;
+	note_endpoints(b);
+	snprintf(b->peer_host, sizeof(b->peer_host), "%s", b->peer_ip);
+	return 0;
+}
+
+void fc_listener_close(struct fc_listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
 }
 
 void fc_boot_close(struct fc_boot *b)

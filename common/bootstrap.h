@@ -1,7 +1,9 @@
-/* Out-of-band TCP channel between server and client: versioned hello, fabric
- * addresses, per-size synchronisation, results. Frames are a fixed header
- * (magic, protocol version, type, length) and a JSON payload, so a peer of
- * another version or a stray client is recognised before anything is parsed. */
+/* Out-of-band TCP channel between two fabcheck processes (and between a
+ * cluster agent and its coordinator): frames of a fixed header (magic,
+ * protocol version, type, length) and a JSON payload, so a peer of another
+ * version or a stray client is recognised before anything is parsed. This
+ * file knows framing, connecting and listening; the order of the
+ * conversation and what each payload may hold is session.c's. */
 #ifndef FC_BOOTSTRAP_H
 #define FC_BOOTSTRAP_H
 
@@ -11,55 +13,78 @@
 #include <stdint.h>
 
 #define FC_BOOT_MAGIC 0x4643484bu /* "FCHK" */
-#define FC_BOOT_VERSION 1
-#define FC_BOOT_HELLO_TIMEOUT_S 5.0 /* a connection that says nothing is dropped */
+#define FC_BOOT_VERSION 2
+#define FC_BOOT_HELLO_TIMEOUT_S 5.0   /* a connection that says nothing is dropped */
+#define FC_BOOT_MAX_PAYLOAD (4u << 20) /* a RESULT of 256 lanes fits; more is an attack */
+#define FC_BOOT_MAX_HELLO (64u << 10)
 
+/* Frame types. HELLO and ERROR keep their numbers across versions, so a
+ * peer of another version can still be told why it is refused. */
 enum fc_boot_type {
 	FC_MSG_HELLO = 1,
-	FC_MSG_ERROR,  /* {"message":..., "exit":N}; readable across versions */
-	FC_MSG_ADDR,   /* fabric address and what libfabric chose */
-	FC_MSG_SIZES,  /* the client's expanded size list */
-	FC_MSG_BEGIN,  /* client: start size S; size 0 ends the run */
-	FC_MSG_READY,  /* server: buffers posted for size S */
-	FC_MSG_ITERS,  /* client: timed iterations for this size */
-	FC_MSG_RESULT, /* verification verdict (server), records (client) */
-	FC_MSG_TARGET, /* server: RMA keys and addresses of its target buffers */
+	FC_MSG_ERROR = 2, /* {"message":..., "exit":N} */
+	FC_MSG_PARAMS,    /* client: the test; server: adopted */
+	FC_MSG_ADDR,      /* each side's lanes: fabric addresses, NICs */
+	FC_MSG_SIZES,     /* client: the size list; server: RMA targets */
+	FC_MSG_BEGIN,     /* client: start size i */
+	FC_MSG_READY,     /* server: buffers posted for it */
+	FC_MSG_ITERS,     /* client: timed iterations */
+	FC_MSG_RESULT,    /* server: verification verdict; client: records */
+	FC_MSG_END,       /* client: no more sizes */
+	FC_MSG_TYPES_END
 };
+
+const char *fc_boot_type_name(unsigned type);
 
 struct fc_boot {
 	int fd;
 	char local_ip[INET6_ADDRSTRLEN]; /* this side's address on the path to the peer */
 	char peer_ip[INET6_ADDRSTRLEN];
-	char peer_host[256];             /* as named on the command line, or peer_ip */
+	char peer_host[320];             /* for messages: as named on the command line, or "name (ip)" */
 	double op_timeout_s;
 	bool told_peer;   /* this side already sent an ERROR */
 	bool peer_failed; /* the peer sent an ERROR: nothing to tell it */
 };
 
 /* Client: connects to host:port, retrying until the deadline (the server may
- * start later), then sends hello and waits for the server's. */
+ * start later), sends hello and waits for the server's. */
 int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t deadline,
 		    json_t *hello, json_t **peer_hello);
 
-/* Server: accepts connections until one sends a valid hello. Garbage, silent
- * and half-open connections are reported and dropped; the server carries on.
- * The caller answers with fc_boot_send(HELLO) or fc_boot_fail(). */
-int fc_boot_accept(struct fc_boot *b, uint16_t port, uint64_t deadline, json_t **peer_hello);
+/* Server: a listening socket that outlives one peer (a cluster agent meets
+ * a new one every round). */
+struct fc_listener {
+	int fd;
+	uint16_t port;
+};
+int fc_listener_open(struct fc_listener *l, uint16_t port);
+/* Serves pending connections at once until one sends a valid hello of this
+ * version; answers a hello of another version with an ERROR saying so and
+ * keeps waiting. The caller answers with fc_boot_send(HELLO) or a fail. */
+int fc_listener_accept(struct fc_listener *l, uint64_t deadline, double hello_timeout_s,
+		       struct fc_boot *b, json_t **peer_hello);
+void fc_listener_close(struct fc_listener *l);
 
 /* Sends one frame; steals the reference to payload (may be NULL). */
 int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload);
 
 /* Waits for a frame of the given type. An ERROR frame from the peer is
  * printed and returned as its exit code; silence past the op timeout or the
- * deadline, or a closed connection, is -FC_EXIT_PEER naming `during`. */
+ * deadline, or a closed connection, is -FC_EXIT_PEER naming `during`; a
+ * frame of another type or version is -FC_EXIT_USAGE. */
 int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline,
 		   const char *during, json_t **payload);
+/* Same, for any of a set of types (bit 1 << type); *got says which. */
+int fc_boot_expect_any(struct fc_boot *b, unsigned types, uint64_t deadline, const char *during,
+		       enum fc_boot_type *got, json_t **payload);
 
-/* Tells the peer why this side stops (best effort) and returns -exit_code. */
+/* Says why this side stops (stderr) and tells the peer the same words;
+ * returns -exit_code. */
 int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Tells the peer the last error already printed here; returns rc. */
+/* Tells the peer the first error printed here since fc_err_mark (lane
+ * threads fail together; the first is the cause); returns rc. */
 int fc_boot_forward(struct fc_boot *b, int rc);
 
 void fc_boot_close(struct fc_boot *b);

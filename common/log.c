@@ -34,6 +34,14 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool error_kept;
 
+void fc_err_mark(void)
+{
+	pthread_mutex_lock(&err_lock);
+	error_kept = false;
+	last_error[0] = '\0';
+	pthread_mutex_unlock(&err_lock);
+}
+
 void fc_err(const char *fmt, ...)
 {
 	char msg[1024];
@@ -52,9 +60,22 @@ void fc_err(const char *fmt, ...)
 	pthread_mutex_unlock(&err_lock);
 }
 
-const char *fc_last_error(void)
+const char *fc_first_error(void)
 {
 	return last_error;
+}
+
+char *fc_printable(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (len)
+		dst[i] = '\0';
+	return dst;
 }
 
 void fc_warn(const char *fmt, ...)

@@ -3,9 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include "cuda.h"
 #include "errors.h"
 #include "log.h"
 #include "pattern.h"
@@ -16,7 +14,7 @@ int fc_mem_parse(const char *s, struct fc_mem *m)
 	long dev = 0;
 
 	if (!strcmp(s, "host")) {
-		*m = (struct fc_mem){FC_MEM_HOST, 0};
+		*m = (struct fc_mem){&fc_mem_host, 0};
 		return 0;
 	}
 	if (!strncmp(s, "cuda", 4) && (s[4] == '\0' || s[4] == ':')) {
@@ -25,7 +23,7 @@ int fc_mem_parse(const char *s, struct fc_mem *m)
 			if (end == s + 5 || *end || dev < 0 || dev > 1023)
 				goto bad;
 		}
-		*m = (struct fc_mem){FC_MEM_CUDA, (int)dev};
+		*m = (struct fc_mem){&fc_mem_cuda, (int)dev};
 		return 0;
 	}
 bad:
@@ -33,55 +31,65 @@ bad:
 	return -FC_EXIT_USAGE;
 }
 
+const struct fc_mem_ops *fc_mem_ops_of(const struct fc_mem *m)
+{
+	return m->ops ? m->ops : &fc_mem_host;
+}
+
+bool fc_mem_is_device(const struct fc_mem *m)
+{
+	return fc_mem_ops_of(m)->from_host != NULL;
+}
+
 const char *fc_mem_name(const struct fc_mem *m, char *buf, size_t len)
 {
-	if (m->kind == FC_MEM_HOST)
-		snprintf(buf, len, "host");
+	if (fc_mem_is_device(m))
+		snprintf(buf, len, "%s:%d", fc_mem_ops_of(m)->name, m->device);
 	else
-		snprintf(buf, len, "cuda:%d", m->device);
+		snprintf(buf, len, "%s", fc_mem_ops_of(m)->name);
 	return buf;
 }
 
 int fc_mem_use(const struct fc_mem *m)
 {
-	return m->kind == FC_MEM_CUDA ? fc_cuda_use(m->device) : 0;
+	return fc_mem_ops_of(m)->use(m->device);
 }
 
 void *fc_mem_alloc(const struct fc_mem *m, size_t len)
 {
-	void *p = NULL;
-
-	if (m->kind == FC_MEM_CUDA)
-		return fc_cuda_malloc(&p, len) ? NULL : p;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return fc_mem_ops_of(m)->alloc(len);
 }
 
 void fc_mem_free(const struct fc_mem *m, void *p, size_t len)
 {
-	if (!p)
-		return;
-	if (m->kind == FC_MEM_CUDA)
-		fc_cuda_free(p);
-	else
-		munmap(p, len);
+	if (p)
+		fc_mem_ops_of(m)->free(p, len);
 }
 
 int fc_mem_fill(const struct fc_mem *m, void *dst, size_t len, uint64_t seed, void *scratch)
 {
-	if (m->kind == FC_MEM_HOST) {
+	const struct fc_mem_ops *ops = fc_mem_ops_of(m);
+
+	if (!ops->from_host) {
 		fc_pattern_fill(dst, len, seed);
 		return 0;
 	}
 	fc_pattern_fill(scratch, len, seed);
-	return fc_cuda_h2d(dst, scratch, len);
+	return ops->from_host(dst, scratch, len);
 }
 
-size_t fc_mem_check(const struct fc_mem *m, const void *src, size_t len, uint64_t seed, void *scratch)
+int fc_mem_check(const struct fc_mem *m, const void *src, size_t len, uint64_t seed, void *scratch,
+		 size_t *offset)
 {
-	if (m->kind == FC_MEM_HOST)
-		return fc_pattern_check(src, len, seed);
-	if (fc_cuda_d2h(scratch, src, len))
-		return 0; /* a copy that fails cannot be called a match */
-	return fc_pattern_check(scratch, len, seed);
+	const struct fc_mem_ops *ops = fc_mem_ops_of(m);
+	int rc;
+
+	if (!ops->to_host) {
+		*offset = fc_pattern_check(src, len, seed);
+		return 0;
+	}
+	if ((rc = ops->to_host(scratch, src, len)))
+		return rc;
+	*offset = fc_pattern_check(scratch, len, seed);
+	return 0;
 }

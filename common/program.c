@@ -1,21 +1,20 @@
 #include "program.h"
 
 #include "errors.h"
+#include "run.h"
+#include "stop.h"
 
-int fc_program_main(const struct fc_prog *prog, int argc, char **argv,
-		    void (*spec)(const struct fc_opts *o, struct fc_run_spec *s),
-		    int (*bench)(struct fc_run *r))
+int fc_program_main(const struct fc_prog *prog, const struct fc_bench *bench, int argc, char **argv)
 {
 	struct fc_opts opts;
-	struct fc_run_spec s = {.tool = prog->name};
 	struct fc_run run;
 	int rc = fc_opts_parse(&opts, prog, argc, argv);
 
 	if (rc)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
-	spec(&opts, &s);
-	rc = fc_run_setup(&run, &opts, &s);
+	fc_stop_install();
+	rc = fc_run_setup(&run, &opts, prog, bench->spec);
 	if (!rc)
-		rc = bench(&run);
+		rc = fc_bench_run(&run, bench);
 	return fc_exit_status(fc_run_finish(&run, rc));
 }

@@ -1,13 +1,11 @@
-/* main() of a two-sided benchmark program: options, run setup, the loop,
- * teardown, and the one exit-code table. */
+/* main() of a two-sided benchmark program: options, signals, run setup,
+ * the loop, teardown, and the one exit-code table. */
 #ifndef FC_PROGRAM_H
 #define FC_PROGRAM_H
 
+#include "bench.h"
 #include "options.h"
-#include "run.h"
 
-int fc_program_main(const struct fc_prog *prog, int argc, char **argv,
-		    void (*spec)(const struct fc_opts *o, struct fc_run_spec *s),
-		    int (*bench)(struct fc_run *r));
+int fc_program_main(const struct fc_prog *prog, const struct fc_bench *bench, int argc, char **argv);
 
 #endif

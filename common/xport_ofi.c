@@ -22,11 +22,18 @@
 #include "cuda.h"
 #include "errors.h"
 #include "log.h"
+#include "ofi_api.h"
 #include "timing.h"
 
-#define FC_FI_VERSION FI_VERSION(1, 9)
 #define PENDING_MAX 4096
 #define MAX_REGIONS 4
+
+/* The API version fi_getinfo is asked for: see ofi_api.h. */
+static uint32_t fi_api(void)
+{
+	return fc_fi_api_pick(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION), fi_version());
+}
+#define FC_GETINFO_VERSION fi_api()
 
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
@@ -47,7 +54,12 @@ struct fc_xport {
 	fi_addr_t peer;
 	uint64_t remote_events; /* completions of the peer's writes with data */
 	char libfabric_path[4096];
-	/* Completions reaped while a post waited for queue space. */
+	size_t inject_size;     /* sends this small go out with fi_inject */
+	bool draining;          /* disconnect: the errors of cancelled operations are expected */
+	bool stuck;             /* operations never came back: never close (it would crash) */
+	struct fc_op_list posted; /* posted, not completed: cancelled before close */
+	/* Completions reaped while a post waited for queue space, and
+	 * injected sends (complete when posted). */
 	struct fc_op *pending[PENDING_MAX];
 	int npending;
 };
@@ -94,12 +106,14 @@ static struct fi_info *make_hints(const struct fc_xport_cfg *cfg, bool with_doma
 	if (cfg->rma)
 		h->caps |= FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
 	/* GPU memory only when asked for: FI_HMEM narrows what providers offer */
-	if (cfg->mem.kind == FC_MEM_CUDA) {
+	if (fc_mem_ops_of(&cfg->mem)->iface != FC_IFACE_HOST) {
 		h->caps |= FI_HMEM;
 		h->domain_attr->mr_mode |= FI_MR_HMEM;
 	}
 	if (cfg->provider)
 		h->fabric_attr->prov_name = strdup(cfg->provider);
+	if (cfg->fabric && *cfg->fabric)
+		h->fabric_attr->name = strdup(cfg->fabric);
 	if (with_domain && cfg->domain)
 		h->domain_attr->name = strdup(cfg->domain);
 	return h;
@@ -122,7 +136,7 @@ static void list_providers(char *out, size_t len)
 	char list[512] = "";
 
 	h->ep_attr->type = FI_EP_RDM;
-	if (fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all) == 0)
+	if (fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h, &all) == 0)
 		for (struct fi_info *fi = all; fi; fi = fi->next) {
 			char core[64];
 			snprintf(core, sizeof(core), "%s", fi->fabric_attr->prov_name);
@@ -142,7 +156,7 @@ static void list_domains(const struct fc_xport_cfg *cfg, char *out, size_t len)
 	struct fi_info *h = make_hints(cfg, false), *all = NULL;
 	char list[1024] = "";
 
-	if (h && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all) == 0)
+	if (h && fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h, &all) == 0)
 		for (struct fi_info *fi = all; fi; fi = fi->next)
 			append_unique(list, sizeof(list), fi->domain_attr->name);
 	fi_freeinfo(all);
@@ -160,6 +174,7 @@ static void libfabric_identity(struct fc_xport_info *info)
 	char real[PATH_MAX];
 
 	snprintf(info->libfabric, sizeof(info->libfabric), "%u.%u", FI_MAJOR(v), FI_MINOR(v));
+	fc_fi_api_string(fi_api(), info->fi_api, sizeof(info->fi_api));
 	if (dladdr((void *)fi_getinfo, &dl) && dl.dli_fname)
 		snprintf(info->libfabric_path, sizeof(info->libfabric_path), "%s",
 			 realpath(dl.dli_fname, real) ? real : dl.dli_fname);
@@ -204,11 +219,11 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 
 	if (!hints)
 		return -FC_EXIT_FABRIC;
-	ret = fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, hints, &list);
+	ret = fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, hints, &list);
 	if (ret == 0 && !cfg->domain && cfg->local_ip && *cfg->local_ip && is_ip_format(list->addr_format)) {
 		fi_freeinfo(list);
 		list = NULL;
-		ret = fi_getinfo(FC_FI_VERSION, cfg->local_ip, NULL, FI_SOURCE, hints, &list);
+		ret = fi_getinfo(FC_GETINFO_VERSION, cfg->local_ip, NULL, FI_SOURCE, hints, &list);
 		if (ret) {
 			fi_freeinfo(hints);
 			fc_err("provider '%s' offers no domain on %s, the address that reaches the peer: %s; "
@@ -217,12 +232,12 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 		}
 	}
 	fi_freeinfo(hints);
-	if (ret && cfg->mem.kind == FC_MEM_CUDA) {
+	if (ret && fc_mem_ops_of(&cfg->mem)->iface != FC_IFACE_HOST) {
 		struct fc_xport_cfg plain = *cfg;
 		struct fi_info *h2, *l2 = NULL;
-		plain.mem.kind = FC_MEM_HOST;
+		plain.mem = (struct fc_mem){&fc_mem_host, 0};
 		h2 = make_hints(&plain, true);
-		if (h2 && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
+		if (h2 && fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
 			fi_freeinfo(h2);
 			fi_freeinfo(l2);
 			fc_err("libfabric %s at %s offers no FI_HMEM for provider %s: it was built without CUDA "
@@ -238,7 +253,7 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 		struct fi_info *h2, *l2 = NULL;
 		plain.rma = false;
 		h2 = make_hints(&plain, true);
-		if (h2 && fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
+		if (h2 && fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h2, &l2) == 0) {
 			fi_freeinfo(h2);
 			fi_freeinfo(l2);
 			fc_err("provider '%s' offers no RMA (FI_RMA with read and write) here: fabcheck-rma "
@@ -346,7 +361,7 @@ static int ofi_list_domains(const struct fc_xport_cfg *cfg, char names[][128], i
 
 	if (!h)
 		return -FC_EXIT_FABRIC;
-	ret = fi_getinfo(FC_FI_VERSION, NULL, NULL, 0, h, &all);
+	ret = fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h, &all);
 	fi_freeinfo(h);
 	if (ret) {
 		struct fc_xport_info info = {0};
@@ -373,9 +388,10 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	struct fc_xport *x = calloc(1, sizeof(*x));
 	/* DATA format: the flags tell the peer's writes with data apart */
 	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_DATA};
+	/* one peer at a time; a new one replaces it (fi_av_remove) */
 	struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = 4};
 	char name[256];
-	size_t nlen = sizeof(name);
+	size_t nlen = sizeof(name), tx, rx;
 	int ret;
 
 	if (!x)
@@ -391,13 +407,22 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	snprintf(info->fabric, sizeof(info->fabric), "%s", x->info->fabric_attr->name);
 	snprintf(info->domain, sizeof(info->domain), "%s", x->info->domain_attr->name);
 	find_switch_points(x->info, info);
-	info->queue_depth = x->info->rx_attr->size < x->info->tx_attr->size ? x->info->rx_attr->size
-									     : x->info->tx_attr->size;
+	tx = x->info->tx_attr->size;
+	rx = x->info->rx_attr->size;
+	info->queue_depth = rx < tx ? rx : tx;
+	/* as fabtests and NCCL's plugin do: sends that fit go out inline */
+	x->inject_size = info->inject_size = x->info->tx_attr->inject_size;
 
 	if ((ret = fi_fabric(x->info->fabric_attr, &x->fabric, NULL)))
 		return fi_fail("fi_fabric", ret);
 	if ((ret = fi_domain(x->fabric, x->info, &x->domain, NULL)))
 		return fi_fail("fi_domain", ret);
+	/* Every posted operation completes into this CQ: it holds what both
+	 * queues can hold, and at least the deepest window both ways (the
+	 * provider's default size is smaller than a 1024-message window). */
+	cq_attr.size = tx + rx;
+	if (cq_attr.size < 2 * cfg->depth + 64)
+		cq_attr.size = 2 * cfg->depth + 64;
 	cq_attr.wait_obj = cfg->block ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
 	if ((ret = fi_cq_open(x->domain, &cq_attr, &x->cq, NULL))) {
 		if (cfg->block)
@@ -428,18 +453,25 @@ static int ofi_get_addr(struct fc_xport *x, void *buf, size_t *len)
 	return ret ? fi_fail("fi_getname", ret) : 0;
 }
 
-static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
-		       struct fc_xport_info *info)
+static int ofi_disconnect(struct fc_xport *x, uint64_t deadline);
+
+static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
+		       const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info)
 {
 	int ret;
 
 	(void)len;
-	(void)deadline; /* RDM: no handshake here, the first send connects */
+	(void)peer_ip; /* the fabric address is the provider's to check */
+	(void)cookie;
+	/* RDM: no handshake here, the first send connects */
+	if (x->peer != FI_ADDR_UNSPEC && (ret = ofi_disconnect(x, deadline)))
+		return ret;
 	ret = fi_av_insert(x->av, peer, 1, &x->peer, 0, NULL);
 	if (ret != 1) {
+		x->peer = FI_ADDR_UNSPEC;
 		fc_err("the peer's fabric address was rejected by fi_av_insert (%s): both sides must use "
 		       "the same provider and fabric", ret < 0 ? fi_strerror(-ret) : "not inserted");
-		return -FC_EXIT_FABRIC;
+		return -FC_EXIT_USAGE;
 	}
 	addr_string(x, peer, info->peer_addr, sizeof(info->peer_addr));
 	return 0;
@@ -455,7 +487,7 @@ static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 		access |= FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
 	/* Providers without FI_MR_LOCAL still need keys for RMA targets, and
 	 * GPU memory is always registered (FI_MR_HMEM). */
-	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL) && !x->cfg->rma && x->cfg->mem.kind != FC_MEM_CUDA)
+	if (!(x->info->domain_attr->mr_mode & FI_MR_LOCAL) && !x->cfg->rma && !fc_mem_is_device(&x->cfg->mem))
 		return 0;
 	if (x->nregions == MAX_REGIONS) {
 		fc_err("more than %d registered buffer regions", MAX_REGIONS);
@@ -464,7 +496,7 @@ static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 	g = &x->regions[x->nregions];
 	/* the requested key matters where the provider does not pick keys
 	 * (no FI_MR_PROV_KEY): it must differ between regions */
-	if (x->cfg->mem.kind == FC_MEM_CUDA) {
+	if (fc_mem_ops_of(&x->cfg->mem)->iface == FC_IFACE_CUDA) {
 		struct iovec iov = {.iov_base = buf, .iov_len = len};
 		struct fi_mr_attr attr = {
 			.mr_iov = &iov,
@@ -517,19 +549,32 @@ static void *desc_of(struct fc_xport *x, const void *p)
 	return g ? g->desc : NULL;
 }
 
-/* The key and target address the peer uses to reach buf by RMA. */
-static int ofi_rma_target(struct fc_xport *x, void *buf, uint64_t *key, uint64_t *addr)
+static void ofi_dereg(struct fc_xport *x, void *buf)
+{
+	struct region *g = region_of(x, buf);
+	int ret;
+
+	if (!g)
+		return;
+	if ((ret = fi_close(&g->mr->fid)))
+		fc_warn("closing a memory registration failed: %s", fi_strerror(-ret));
+	*g = x->regions[--x->nregions];
+}
+
+/* The key, target address and length the peer uses to reach buf by RMA. */
+static int ofi_rma_target(struct fc_xport *x, void *buf, size_t len, struct fc_rma_target *t)
 {
 	struct region *g = region_of(x, buf);
 
-	if (!g) {
+	if (!g || (char *)buf + len > g->base + g->len) {
 		fc_err("RMA target buffer is not registered");
 		return -FC_EXIT_FABRIC;
 	}
-	*key = fi_mr_key(g->mr);
+	t->key = fi_mr_key(g->mr);
 	/* FI_MR_VIRT_ADDR: target by virtual address; otherwise by offset */
-	*addr = (x->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf
-								    : (uint64_t)((char *)buf - g->base);
+	t->addr = (x->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf
+								       : (uint64_t)((char *)buf - g->base);
+	t->len = len;
 	return 0;
 }
 
@@ -555,6 +600,10 @@ static int cq_error(struct fc_xport *x)
 	}
 	/* the peer's writes with data fail here with a context that is not ours */
 	op = e.flags & (FI_REMOTE_WRITE | FI_REMOTE_CQ_DATA) ? NULL : e.op_context;
+	if (op)
+		fc_op_list_del(&x->posted, op);
+	if (e.err == FI_ECANCELED || x->draining)
+		return 0; /* asked for by disconnect, or the peer's failure, already said */
 	pstr = e.prov_errno ? fi_cq_strerror(x->cq, e.prov_errno, e.err_data, pbuf, sizeof(pbuf)) : NULL;
 	fc_err("%s of %zu bytes failed: %s (provider %s: %s)%s",
 	       op ? op_names[op->kind] : "the peer's RMA write", op ? op->len : 0,
@@ -580,10 +629,12 @@ static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
 		/* the peer's writes with data complete here, flagged, and with a
 		 * context that is not ours (undefined unless a receive was used) */
 		for (ssize_t i = 0; i < n; i++) {
-			if (e[i].op_context && !(e[i].flags & (FI_REMOTE_CQ_DATA | FI_REMOTE_WRITE)))
-				done[k++] = e[i].op_context;
-			else
+			if (e[i].op_context && !(e[i].flags & (FI_REMOTE_CQ_DATA | FI_REMOTE_WRITE))) {
+				done[k] = e[i].op_context;
+				fc_op_list_del(&x->posted, done[k++]);
+			} else {
 				x->remote_events++;
+			}
 		}
 		return k;
 	}
@@ -594,20 +645,34 @@ static int reap(struct fc_xport *x, struct fc_op **done, int max, int wait_ms)
 	return fi_fail("fi_cq_read", (int)n);
 }
 
+static bool pend(struct fc_xport *x, struct fc_op *op)
+{
+	if (x->npending == PENDING_MAX) {
+		fc_err("more completions outstanding than fabcheck can hold (%d)", PENDING_MAX);
+		return false;
+	}
+	x->pending[x->npending++] = op;
+	return true;
+}
+
 /* Retries a post that hit a full queue, reaping completions meanwhile so
  * the provider progresses; they are handed out by the next poll. */
 static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 {
 	unsigned spins = 0;
 
-
 	for (;;) {
 		void *d = desc_of(x, op->buf);
+		bool inject = op->kind == FC_OP_SEND && op->len <= x->inject_size;
 		ssize_t ret;
 		int n;
 
 		switch (op->kind) {
-		case FC_OP_SEND: ret = fi_send(x->ep, op->buf, op->len, d, x->peer, op->xport_ctx); break;
+		case FC_OP_SEND:
+			/* no completion: the buffer is free once the call returns */
+			ret = inject ? fi_inject(x->ep, op->buf, op->len, x->peer)
+				     : fi_send(x->ep, op->buf, op->len, d, x->peer, op->xport_ctx);
+			break;
 		case FC_OP_RECV: ret = fi_recv(x->ep, op->buf, op->len, d, x->peer, op->xport_ctx); break;
 		case FC_OP_WRITE:
 			ret = fi_write(x->ep, op->buf, op->len, d, x->peer, op->raddr, op->rkey, op->xport_ctx);
@@ -619,8 +684,12 @@ static int post_retry(struct fc_xport *x, struct fc_op *op, uint64_t deadline)
 			ret = fi_writedata(x->ep, op->buf, op->len, d, (uint64_t)op->slot, x->peer, op->raddr,
 					   op->rkey, op->xport_ctx);
 		}
-		if (ret == 0)
+		if (ret == 0) {
+			if (inject)
+				return pend(x, op) ? 0 : -FC_EXIT_FABRIC;
+			fc_op_list_add(&x->posted, op);
 			return 0;
+		}
 		if (ret != -FI_EAGAIN)
 			return fi_fail(op_names[op->kind], (int)ret);
 		if (x->npending == PENDING_MAX) {
@@ -665,7 +734,7 @@ static int ofi_mr_time(struct fc_xport *x, void *buf, size_t len, bool dmabuf, u
 		.iov_count = 1,
 		.access = FI_SEND | FI_RECV | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE,
 		.requested_key = 0x4d52,
-		.iface = x->cfg->mem.kind == FC_MEM_CUDA ? FI_HMEM_CUDA : FI_HMEM_SYSTEM,
+		.iface = fc_mem_ops_of(&x->cfg->mem)->iface == FC_IFACE_CUDA ? FI_HMEM_CUDA : FI_HMEM_SYSTEM,
 		.device.cuda = x->cfg->mem.device,
 	};
 	uint64_t flags = 0, t0;
@@ -703,9 +772,9 @@ registered:
 #endif
 	if (ret) {
 		fc_err("registering %zu bytes of %s memory with provider %s failed: %s%s", len,
-		       x->cfg->mem.kind == FC_MEM_CUDA ? "CUDA" : "host", x->info->fabric_attr->prov_name,
+		       fc_mem_is_device(&x->cfg->mem) ? "GPU" : "host", x->info->fabric_attr->prov_name,
 		       fi_strerror(-ret),
-		       x->cfg->mem.kind == FC_MEM_CUDA
+		       fc_mem_is_device(&x->cfg->mem)
 			       ? "; this libfabric cannot register GPU memory (built without CUDA support, or "
 				 "no GPUDirect path); on AWS use /opt/amazon/efa"
 			       : ret == -FI_ENOMEM ? "; raise the locked-memory limit (ulimit -l unlimited)" : "");
@@ -748,7 +817,7 @@ static void probe_rma_emulation(struct fc_xport *x, struct fc_xport_info *info)
 static void probe_gpudirect(struct fc_xport *x, struct fc_xport_info *info)
 {
 	info->gpu_path = NULL;
-	if (x->cfg->mem.kind != FC_MEM_CUDA || !prov_matches(x->info->fabric_attr->prov_name, "efa"))
+	if (fc_mem_ops_of(&x->cfg->mem)->iface != FC_IFACE_CUDA || !prov_matches(x->info->fabric_attr->prov_name, "efa"))
 		return;
 #if FI_MAJOR_VERSION > 1 || (FI_MAJOR_VERSION == 1 && FI_MINOR_VERSION >= 18)
 	{
@@ -794,22 +863,68 @@ static int ofi_poll(struct fc_xport *x, struct fc_op **done, int max, uint64_t d
 	}
 }
 
+/* Cancels what is posted and reads the CQ until every cancelled operation
+ * has come back, so no operation is left in the provider when its memory
+ * is reused or the endpoint closed (libfabric 1.17's rxm crashes in
+ * fi_close(ep) with receives still posted after a peer stalled). */
+static void drain(struct fc_xport *x, uint64_t deadline)
+{
+	x->draining = true;
+	while (x->posted.n && fc_now_ns() < deadline) {
+		struct fc_op *done[64];
+		reap(x, done, 64, 0); /* errors of cancelled operations are expected */
+	}
+	x->draining = false;
+}
+
+static int ofi_disconnect(struct fc_xport *x, uint64_t deadline)
+{
+	for (struct fc_op *op = x->posted.head; op; op = op->next)
+		fi_cancel(&x->ep->fid, op->xport_ctx);
+	drain(x, deadline);
+	x->npending = 0;
+	if (x->peer != FI_ADDR_UNSPEC) {
+		int ret = fi_av_remove(x->av, &x->peer, 1, 0);
+		if (ret)
+			fc_warn("fi_av_remove of the old peer failed: %s", fi_strerror(-ret));
+		x->peer = FI_ADDR_UNSPEC;
+		drain(x, fc_deadline_min(deadline, fc_deadline_in(0.1)));
+	}
+	if (x->posted.n) {
+		/* fi_cancel reaches receives only; sends queued on a connection
+		 * whose peer stalled stay inside rxm (libfabric 1.17). Their
+		 * operations and buffers now belong to the provider for good:
+		 * the caller keeps them, and this endpoint is never closed. */
+		fc_warn("%zu send(s) on %s are stuck in the provider after the peer stopped; this endpoint "
+			"is abandoned", x->posted.n, x->info->domain_attr->name);
+		x->posted = (struct fc_op_list){0};
+		x->stuck = true;
+		return -FC_EXIT_FABRIC;
+	}
+	return x->stuck ? -FC_EXIT_FABRIC : 0;
+}
+
+static void close_fid(struct fid *fid, const char *what)
+{
+	int ret = fid ? fi_close(fid) : 0;
+
+	if (ret)
+		fc_warn("fi_close(%s) failed: %s (%d)", what, fi_strerror(-ret), ret);
+}
+
 static void ofi_close(struct fc_xport *x)
 {
 	if (!x)
 		return;
-	if (x->ep)
-		fi_close(&x->ep->fid);
+	if (x->ep && ofi_disconnect(x, fc_deadline_in(1.0)))
+		return; /* operations still inside the provider: closing would crash it (see disconnect) */
+	close_fid(x->ep ? &x->ep->fid : NULL, "endpoint");
 	for (int i = 0; i < x->nregions; i++)
-		fi_close(&x->regions[i].mr->fid);
-	if (x->av)
-		fi_close(&x->av->fid);
-	if (x->cq)
-		fi_close(&x->cq->fid);
-	if (x->domain)
-		fi_close(&x->domain->fid);
-	if (x->fabric)
-		fi_close(&x->fabric->fid);
+		close_fid(&x->regions[i].mr->fid, "memory registration");
+	close_fid(x->av ? &x->av->fid : NULL, "address vector");
+	close_fid(x->cq ? &x->cq->fid : NULL, "completion queue");
+	close_fid(x->domain ? &x->domain->fid : NULL, "domain");
+	close_fid(x->fabric ? &x->fabric->fid : NULL, "fabric");
 	fi_freeinfo(x->info);
 	free(x);
 }
@@ -821,7 +936,9 @@ const struct fc_xport_ops fc_xport_ofi = {
 	.open = ofi_open,
 	.get_addr = ofi_get_addr,
 	.connect = ofi_connect,
+	.disconnect = ofi_disconnect,
 	.reg = ofi_reg,
+	.dereg = ofi_dereg,
 	.post_send = ofi_post_send,
 	.post_recv = ofi_post_recv,
 	.poll = ofi_poll,

@@ -3,7 +3,10 @@
  * both sides already agreed on through the bootstrap; op->stream picks the
  * connection, and each connection keeps its sends and receives in order.
  * GPU memory goes through pinned host copies of the registered buffers, as
- * NCCL does without EFA: the honest baseline for GPU-to-GPU over TCP. */
+ * NCCL does without EFA: the honest baseline for GPU-to-GPU over TCP.
+ * The server tells only its data port; the client connects to the address
+ * it already reached the server's bootstrap on, and each data connection
+ * presents the run's cookie, so neither side can be sent elsewhere. */
 #include "xport.h"
 
 #include <arpa/inet.h>
@@ -17,10 +20,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cuda.h"
+#include "accept.h"
 #include "errors.h"
 #include "log.h"
 #include "netif.h"
+#include "stop.h"
 #include "timing.h"
 
 #define QMAX 4096
@@ -37,6 +41,8 @@ struct stream {
 };
 
 #define MAX_STAGES 4
+#define GREET_MAGIC "FCDT"
+#define GREET_LEN (4 + FC_COOKIE_LEN + 1) /* magic, cookie, stream index */
 
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
@@ -46,7 +52,7 @@ struct fc_xport {
 	} stages[MAX_STAGES];
 	int nstages;
 	int lfd, nstreams;
-	char addr[128]; /* "ip port" of the listener (server) */
+	char port[8]; /* of the listener (server) */
 	struct stream st[MAX_STREAMS];
 };
 
@@ -82,7 +88,6 @@ static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, stru
 	struct fc_xport *x = calloc(1, sizeof(*x));
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char port[16];
 
 	if (!x)
 		return -FC_EXIT_FABRIC;
@@ -95,10 +100,12 @@ static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, stru
 	for (int i = 0; i < MAX_STREAMS; i++)
 		x->st[i].fd = -1;
 	snprintf(info->provider, sizeof(info->provider), "kernel-tcp");
-	if (cfg->mem.kind == FC_MEM_CUDA)
+	if (fc_mem_is_device(&cfg->mem))
 		info->gpu_path = "staged";
 	if (fc_netif_for_addr(cfg->local_ip, info->domain, sizeof(info->domain)))
 		snprintf(info->domain, sizeof(info->domain), "%s", cfg->local_ip);
+	/* the interface is the fabric here: records name where the bytes went */
+	snprintf(info->fabric, sizeof(info->fabric), "%s", info->domain);
 	if (!cfg->is_server)
 		return 0;
 	/* The data connection listens on the bootstrap's local address, so it
@@ -108,24 +115,24 @@ static int sock_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, stru
 		return -FC_EXIT_FABRIC;
 	}
 	x->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&ss, sl) || listen(x->lfd, 4) ||
+	if (x->lfd < 0 || bind(x->lfd, (struct sockaddr *)&ss, sl) || listen(x->lfd, 64) ||
 	    getsockname(x->lfd, (struct sockaddr *)&ss, &sl) ||
-	    getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, port, sizeof(port), NI_NUMERICSERV)) {
+	    getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, x->port, sizeof(x->port), NI_NUMERICSERV)) {
 		fc_err("cannot listen for the data connection on %s: %s", cfg->local_ip, strerror(errno));
 		return -FC_EXIT_FABRIC;
 	}
-	snprintf(x->addr, sizeof(x->addr), "%s %s", cfg->local_ip, port);
-	snprintf(info->local_addr, sizeof(info->local_addr), "tcp://%s:%s", cfg->local_ip, port);
+	snprintf(info->local_addr, sizeof(info->local_addr), "tcp://%s:%s", cfg->local_ip, x->port);
 	return 0;
 }
 
+/* The server's data port, as text; the client has nothing to tell. */
 static int sock_get_addr(struct fc_xport *x, void *buf, size_t *len)
 {
-	size_t n = strlen(x->addr) + 1;
+	size_t n = strlen(x->port) + 1;
 
 	if (n > *len)
 		return -FC_EXIT_FABRIC;
-	memcpy(buf, x->addr, n);
+	memcpy(buf, x->port, n);
 	*len = n;
 	return 0;
 }
@@ -153,7 +160,7 @@ static void describe_conn(struct fc_xport *x, struct fc_xport_info *info)
 
 static int tune(struct fc_xport *x, int fd)
 {
-	int one = 1, b = x->cfg->sockbuf;
+	int one = 1, b = (int)x->cfg->sockbuf;
 
 	/* Latency tests need every message on the wire at once. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -165,55 +172,78 @@ static int tune(struct fc_xport *x, int fd)
 	return 0;
 }
 
-/* Accepts the client's connections; each names its stream in one byte. */
-static int accept_peer(struct fc_xport *x, uint64_t deadline)
+struct greet_arg {
+	struct fc_xport *x;
+	const char *peer_ip;
+	const unsigned char *cookie;
+};
+
+static bool same_ip(const char *a, const char *b)
 {
-	int have = 0;
+	return !strcmp(a, b) || (!strncmp(a, "::ffff:", 7) && !strcmp(a + 7, b)) ||
+	       (!strncmp(b, "::ffff:", 7) && !strcmp(b + 7, a));
+}
 
-	while (have < x->nstreams) {
-		struct pollfd pfd = {.fd = x->lfd, .events = POLLIN};
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		char host[INET6_ADDRSTRLEN] = "?";
-		unsigned char idx;
-		int ms = fc_ms_left(deadline), fd;
+/* A data connection from the bootstrap peer, with the run's cookie, for a
+ * stream not taken yet. */
+static enum fc_greet check_stream(const struct fc_greeting *g, void *arg, const char **why)
+{
+	const struct greet_arg *a = arg;
+	unsigned idx;
 
-		if (ms == 0) {
-			fc_err("the client did not open its %d data connection(s) in time", x->nstreams);
+	if (!same_ip(g->peer_ip, a->peer_ip)) {
+		*why = "it does not come from the bootstrap peer";
+		return FC_GREET_BAD;
+	}
+	if (g->len < GREET_LEN)
+		return FC_GREET_MORE;
+	idx = g->buf[4 + FC_COOKIE_LEN];
+	if (memcmp(g->buf, GREET_MAGIC, 4) || memcmp(g->buf + 4, a->cookie, FC_COOKIE_LEN)) {
+		*why = "it did not present this run's cookie";
+		return FC_GREET_BAD;
+	}
+	if (idx >= (unsigned)a->x->nstreams || a->x->st[idx].fd >= 0) {
+		*why = "it names a stream that does not exist or is taken";
+		return FC_GREET_BAD;
+	}
+	return FC_GREET_OK;
+}
+
+/* Accepts the client's connections, each naming its stream. */
+static int accept_peer(struct fc_xport *x, const char *peer_ip, const unsigned char *cookie, uint64_t deadline)
+{
+	struct greet_arg arg = {x, peer_ip, cookie};
+	struct fc_accept_spec spec = {.lfd = x->lfd, .deadline = deadline, .per_conn_s = 2.0, .max_len = GREET_LEN,
+				      .check = check_stream, .arg = &arg, .what = "the data port"};
+
+	for (int have = 0; have < x->nstreams; have++) {
+		struct fc_greeting g;
+		int rc = fc_accept_greeted(&spec, &g);
+		if (rc == -EINTR)
+			return fc_stop_check();
+		if (rc) {
+			fc_err("the client did not open its %d data connection(s) in time (%d arrived)", x->nstreams, have);
 			return -FC_EXIT_PEER;
 		}
-		if (poll(&pfd, 1, ms) <= 0)
-			continue;
-		fd = accept4(x->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-		pfd = (struct pollfd){.fd = fd, .events = POLLIN};
-		if ((strcmp(host, x->cfg->peer_ip) &&
-		     (strncmp(host, "::ffff:", 7) || strcmp(host + 7, x->cfg->peer_ip))) ||
-		    poll(&pfd, 1, fc_ms_left(fc_deadline_min(deadline, fc_deadline_in(2.0)))) <= 0 ||
-		    recv(fd, &idx, 1, 0) != 1 || idx >= x->nstreams || x->st[idx].fd >= 0) {
-			fc_warn("ignoring data connection from %s: not one of the bootstrap peer %s's streams",
-				host, x->cfg->peer_ip);
-			close(fd);
-			continue;
-		}
-		x->st[idx].fd = fd;
-		if (tune(x, fd))
+		x->st[g.buf[4 + FC_COOKIE_LEN]].fd = g.fd;
+		free(g.buf);
+		if (tune(x, g.fd))
 			return -FC_EXIT_FABRIC;
-		have++;
 	}
 	return 0;
 }
 
-static int connect_one(struct fc_xport *x, const char *ip, const char *port,
-		       const struct sockaddr_storage *ss, socklen_t sl, int idx, uint64_t deadline)
+static int connect_one(struct fc_xport *x, const char *ip, const char *port, const struct sockaddr_storage *ss,
+		       socklen_t sl, int idx, const unsigned char *cookie, uint64_t deadline)
 {
 	struct pollfd pfd;
 	int err = 0, fd;
 	socklen_t el = sizeof(err);
-	unsigned char b = (unsigned char)idx;
+	unsigned char greet[GREET_LEN];
 
+	memcpy(greet, GREET_MAGIC, 4);
+	memcpy(greet + 4, cookie, FC_COOKIE_LEN);
+	greet[4 + FC_COOKIE_LEN] = (unsigned char)idx;
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -FC_EXIT_FABRIC;
@@ -227,44 +257,64 @@ static int connect_one(struct fc_xport *x, const char *ip, const char *port,
 		err = ETIMEDOUT;
 	if (!err)
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (!err && send(fd, &b, 1, MSG_NOSIGNAL) != 1)
-		err = errno;
+	if (!err && send(fd, greet, sizeof(greet), MSG_NOSIGNAL) != (ssize_t)sizeof(greet))
+		err = errno ? errno : EPIPE;
 	if (err) {
-		fc_err("data connection %d to %s port %s failed: %s (a firewall between the nodes?)", idx, ip,
-		       port, strerror(err));
+		fc_err("data connection %d to %s port %s failed: %s (a firewall between the nodes?)", idx, ip, port,
+		       strerror(err));
 		return -FC_EXIT_PEER;
 	}
 	return 0;
 }
 
-static int connect_peer(struct fc_xport *x, const char *addr, uint64_t deadline)
+/* The server names only its port: the data path goes where the bootstrap
+ * already reached it. */
+static int connect_peer(struct fc_xport *x, const void *addr, size_t len, const char *peer_ip,
+			const unsigned char *cookie, uint64_t deadline)
 {
-	char ip[INET6_ADDRSTRLEN] = "", port[16] = "";
+	char port[8];
 	struct sockaddr_storage ss;
 	socklen_t sl;
+	char *end;
+	long v;
 	int rc = 0;
 
-	if (sscanf(addr, "%45s %15s", ip, port) != 2 || resolve(ip, port, &ss, &sl)) {
-		fc_err("the server sent an unusable data address '%s'", addr);
-		return -FC_EXIT_PEER;
+	if (len == 0 || len >= sizeof(port) || memchr(addr, '\0', len) != (const char *)addr + len - 1) {
+		fc_err("the server sent an unusable data port (%zu bytes): it is not a fabcheck peer of this version", len);
+		return -FC_EXIT_USAGE;
+	}
+	memcpy(port, addr, len);
+	v = strtol(port, &end, 10);
+	if (*end || v < 1 || v > 65535 || resolve(peer_ip, port, &ss, &sl)) {
+		fc_err("the server sent an unusable data port '%s'", port);
+		return -FC_EXIT_USAGE;
 	}
 	for (int i = 0; i < x->nstreams && !rc; i++)
-		rc = connect_one(x, ip, port, &ss, sl, i, deadline);
+		rc = connect_one(x, peer_ip, port, &ss, sl, i, cookie, deadline);
 	return rc;
 }
 
-static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64_t deadline,
-			struct fc_xport_info *info)
+static int sock_disconnect(struct fc_xport *x, uint64_t deadline)
+{
+	(void)deadline; /* nothing is inside a provider: closing is enough */
+	for (int i = 0; i < MAX_STREAMS; i++) {
+		if (x->st[i].fd >= 0)
+			close(x->st[i].fd);
+		x->st[i] = (struct stream){.fd = -1};
+	}
+	return 0;
+}
+
+static int sock_connect(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
+			const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info)
 {
 	int rc;
 
-	if (x->cfg->is_server) {
-		(void)peer;
-		(void)len;
-		rc = accept_peer(x, deadline);
-	} else {
-		rc = connect_peer(x, peer, deadline);
-	}
+	sock_disconnect(x, deadline);
+	if (x->cfg->is_server)
+		rc = accept_peer(x, peer_ip, cookie, deadline);
+	else
+		rc = connect_peer(x, peer, len, peer_ip, cookie, deadline);
 	if (rc)
 		return rc;
 	describe_conn(x, info);
@@ -273,26 +323,39 @@ static int sock_connect(struct fc_xport *x, const void *peer, size_t len, uint64
 
 static int sock_reg(struct fc_xport *x, void *buf, size_t len)
 {
+	const struct fc_mem_ops *m = fc_mem_ops_of(&x->cfg->mem);
 	struct stage *st;
 
-	if (x->cfg->mem.kind != FC_MEM_CUDA)
+	if (!fc_mem_is_device(&x->cfg->mem))
 		return 0;
 	if (x->nstages == MAX_STAGES) {
 		fc_err("more than %d GPU buffers to stage", MAX_STAGES);
 		return -FC_EXIT_FABRIC;
 	}
 	st = &x->stages[x->nstages];
-	if (fc_cuda_host_alloc((void **)&st->host, len))
+	if (!(st->host = m->host_alloc(len))) {
+		fc_err("cannot allocate %zu bytes of pinned host memory to stage GPU buffers", len);
 		return -FC_EXIT_FABRIC;
+	}
 	st->base = buf;
 	st->len = len;
 	x->nstages++;
 	return 0;
 }
 
+static void sock_dereg(struct fc_xport *x, void *buf)
+{
+	for (int i = 0; i < x->nstages; i++)
+		if (x->stages[i].base == buf) {
+			fc_mem_ops_of(&x->cfg->mem)->host_free(x->stages[i].host, x->stages[i].len);
+			x->stages[i] = x->stages[--x->nstages];
+			return;
+		}
+}
+
 /* Where the kernel reads or writes an op's bytes: the op's own buffer, or
  * for GPU memory its place in the pinned host stage. */
-static char *host_side(struct fc_xport *x, struct fc_op *op)
+static char *host_side(struct fc_xport *x, const struct fc_op *op)
 {
 	for (int i = 0; i < x->nstages; i++)
 		if ((char *)op->buf >= x->stages[i].base && (char *)op->buf < x->stages[i].base + x->stages[i].len)
@@ -302,13 +365,13 @@ static char *host_side(struct fc_xport *x, struct fc_op *op)
 
 /* Moves bytes for the head ops of one stream without blocking. Completed
  * ops go to done. Returns the number completed, or negative on failure. */
-static int progress_stream(struct stream *st, struct fc_op **done, int max)
+static int progress_stream(struct fc_xport *x, struct stream *st, struct fc_op **done, int max)
 {
 	int n = 0;
 	struct fc_op *op;
 
 	while (n < max && (op = opq_head(&st->sendq))) {
-		ssize_t w = send(st->fd, (char *)op->xport_ctx[1] + op->xport_ctx[0], op->len - op->xport_ctx[0],
+		ssize_t w = send(st->fd, op->host + op->moved, op->len - op->moved,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -316,14 +379,14 @@ static int progress_stream(struct stream *st, struct fc_op **done, int max)
 			fc_err("data connection send failed: %s; the peer went away", strerror(errno));
 			return -FC_EXIT_PEER;
 		}
-		op->xport_ctx[0] += (uint64_t)w;
-		if (op->xport_ctx[0] < op->len)
+		op->moved += (size_t)w;
+		if (op->moved < op->len)
 			break;
 		st->sendq.head++;
 		done[n++] = op;
 	}
 	while (n < max && (op = opq_head(&st->recvq))) {
-		ssize_t r = recv(st->fd, (char *)op->xport_ctx[1] + op->xport_ctx[0], op->len - op->xport_ctx[0],
+		ssize_t r = recv(st->fd, op->host + op->moved, op->len - op->moved,
 				 MSG_DONTWAIT);
 		if (r == 0) {
 			fc_err("the peer closed the data connection: it exited or failed");
@@ -335,13 +398,12 @@ static int progress_stream(struct stream *st, struct fc_op **done, int max)
 			fc_err("data connection receive failed: %s", strerror(errno));
 			return -FC_EXIT_PEER;
 		}
-		op->xport_ctx[0] += (uint64_t)r;
-		if (op->xport_ctx[0] < op->len)
+		op->moved += (size_t)r;
+		if (op->moved < op->len)
 			break;
 		st->recvq.head++;
 		/* staged GPU receive: into device memory before it counts as done */
-		if ((char *)op->xport_ctx[1] != (char *)op->buf &&
-		    fc_cuda_h2d(op->buf, (char *)op->xport_ctx[1], op->len))
+		if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->from_host(op->buf, op->host, op->len))
 			return -FC_EXIT_FABRIC;
 		done[n++] = op;
 	}
@@ -353,7 +415,7 @@ static int progress(struct fc_xport *x, struct fc_op **done, int max)
 	int n = 0;
 
 	for (int i = 0; i < x->nstreams && n < max; i++) {
-		int k = progress_stream(&x->st[i], done + n, max - n);
+		int k = progress_stream(x, &x->st[i], done + n, max - n);
 		if (k < 0)
 			return k;
 		n += k;
@@ -370,11 +432,10 @@ static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 {
 	(void)deadline;
 	op->kind = FC_OP_SEND;
-	op->xport_ctx[0] = 0;
-	op->xport_ctx[1] = (uint64_t)(uintptr_t)host_side(x, op);
+	op->moved = 0;
+	op->host = host_side(x, op);
 	/* staged GPU send: out of device memory first */
-	if ((char *)op->xport_ctx[1] != (char *)op->buf &&
-	    fc_cuda_d2h((char *)op->xport_ctx[1], op->buf, op->len))
+	if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->to_host(op->host, op->buf, op->len))
 		return -FC_EXIT_FABRIC;
 	return opq_push(&stream_of(x, op)->sendq, op);
 }
@@ -383,8 +444,8 @@ static int sock_post_recv(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 {
 	(void)deadline;
 	op->kind = FC_OP_RECV;
-	op->xport_ctx[0] = 0;
-	op->xport_ctx[1] = (uint64_t)(uintptr_t)host_side(x, op);
+	op->moved = 0;
+	op->host = host_side(x, op);
 	return opq_push(&stream_of(x, op)->recvq, op);
 }
 
@@ -437,7 +498,7 @@ static void sock_close(struct fc_xport *x)
 		if (x->st[i].fd >= 0)
 			close(x->st[i].fd);
 	for (int i = 0; i < x->nstages; i++)
-		fc_cuda_host_free(x->stages[i].host);
+		fc_mem_ops_of(&x->cfg->mem)->host_free(x->stages[i].host, x->stages[i].len);
 	if (x->lfd >= 0)
 		close(x->lfd);
 	free(x);
@@ -448,7 +509,9 @@ const struct fc_xport_ops fc_xport_socket = {
 	.open = sock_open,
 	.get_addr = sock_get_addr,
 	.connect = sock_connect,
+	.disconnect = sock_disconnect,
 	.reg = sock_reg,
+	.dereg = sock_dereg,
 	.post_send = sock_post_send,
 	.post_recv = sock_post_recv,
 	.poll = sock_poll,

@@ -7,16 +7,18 @@
 #include "errors.h"
 #include "log.h"
 #include "options.h"
+#include "stop.h"
 #include "timing.h"
 
 static const struct fc_prog prog = {
 	.name = "fabcheck-mr",
+	.usage = "usage: fabcheck-mr [options]\n",
 	.summary = "Memory registration cost (fi_mr_regattr and close), size by size: -D host or\n"
 		   "cuda[:N], cold (fresh buffers) and repeat (same buffer: the MR cache), VA and\n"
-		   "dmabuf paths. One node, no peer: run it without HOST. -I defaults to 20.",
+		   "dmabuf paths. One node, no peer.",
 	.default_sizes = "4K:4G",
+	.default_iters = 20,
 	.max_size = 4ull << 30,
-	.ofi_only = "the socket transport registers no memory: fabcheck-mr needs -x ofi",
 };
 
 int main(int argc, char **argv)
@@ -27,23 +29,21 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
-	if (opts.peer) {
-		fc_err("fabcheck-mr measures this node only: give no peer host ('%s')", opts.peer);
-		return FC_EXIT_USAGE;
-	}
+	fc_stop_install();
 	b.opts = &opts;
 	b.ops = &fc_xport_ofi;
 	b.deadline = fc_deadline_in(opts.deadline_s);
 	fc_mem_name(&opts.mem, b.memory, sizeof(b.memory));
 	if (gethostname(b.host, sizeof(b.host)))
 		strcpy(b.host, "unknown");
-	b.cfg = (struct fc_xport_cfg){.provider = opts.provider, .domain = opts.domain, .mem = opts.mem};
+	b.cfg = (struct fc_xport_cfg){.provider = opts.params.provider, .fabric = opts.params.fabric,
+				      .domain = opts.domain, .mem = opts.mem, .depth = 2};
 	b.info.rma_emulated = -1;
 	if (!(rc = fc_sizes_expand_max(opts.sizes, NULL, 0, prog.max_size, &b.sizes)) &&
-	    !(rc = fc_mem_use(&opts.mem)) && !(rc = fc_out_open(&b.out, &opts, fc_mr_columns)) &&
+	    !(rc = fc_out_open(&b.out, &opts, fc_mr_columns)) && !(rc = fc_mem_use(&opts.mem)) &&
 	    !(rc = b.ops->open(&b.x, &b.cfg, &b.info))) {
-		fc_out_banner(&b.out, "fabcheck-mr: provider %s, domain %s, libfabric %s, %s memory", b.info.provider,
-			      b.info.domain, b.info.libfabric, b.memory);
+		fc_out_banner(&b.out, "fabcheck-mr: provider %s, domain %s, libfabric %s (API %s), %s memory",
+			      b.info.provider, b.info.domain, b.info.libfabric, b.info.fi_api, b.memory);
 		rc = fc_bench_mr(&b);
 	}
 	if (b.x)
