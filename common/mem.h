@@ -14,7 +14,8 @@
 enum fc_mem_iface { FC_IFACE_HOST, FC_IFACE_CUDA };
 
 struct fc_mem_ops {
-	const char *name;
+	const char *name;  /* in -D and records: host, cuda */
+	const char *label; /* in messages: host, CUDA */
 	enum fc_mem_iface iface;
 	/* Loads the runtime and makes the device current on the calling
 	 * thread (every thread that touches the buffers calls it). */

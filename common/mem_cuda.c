@@ -53,6 +53,7 @@ static size_t cuda_available(void)
 
 const struct fc_mem_ops fc_mem_cuda = {
 	.name = "cuda",
+	.label = "CUDA",
 	.iface = FC_IFACE_CUDA,
 	.use = cuda_use,
 	.alloc = cuda_alloc,

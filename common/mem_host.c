@@ -38,6 +38,7 @@ static size_t host_available(void)
 
 const struct fc_mem_ops fc_mem_host = {
 	.name = "host",
+	.label = "host",
 	.iface = FC_IFACE_HOST,
 	.use = host_use,
 	.alloc = host_alloc,

@@ -226,6 +226,27 @@ static int bad_option(const struct fc_prog *prog, int c, char **argv)
 	return -FC_EXIT_USAGE;
 }
 
+/* -d: "all", or a comma list of names, each 1 to 127 characters, at most
+ * FC_MAX_DOMAINS of them: checked here, before any connection. */
+static int check_domains(const char *list)
+{
+	int n = 0;
+
+	if (!strcmp(list, "all"))
+		return 0;
+	for (const char *p = list;; p++) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len > 127 || ++n > FC_MAX_DOMAINS) {
+			fc_err("-d '%.40s%s' names no usable domain list: give a name, a comma list of up to %d names "
+			       "of 1 to 127 characters, or all", list, strlen(list) > 40 ? "..." : "", FC_MAX_DOMAINS);
+			return -FC_EXIT_USAGE;
+		}
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
 int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char **argv)
 {
 	static const char *const transports[] = {"ofi", "socket", NULL};
@@ -358,10 +379,8 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 		       "for libfabric use -E endpoints per NIC", o->params.streams);
 		return -FC_EXIT_USAGE;
 	}
-	if (o->domain && !*o->domain) {
-		fc_err("-d '' names no domain: give a name, a comma list, or all");
-		return -FC_EXIT_USAGE;
-	}
+	if (o->domain && (rc = check_domains(o->domain)))
+		return rc;
 	if (o->domain && (strchr(o->domain, ',') || !strcmp(o->domain, "all"))) {
 		if (!(prog->groups & FC_OPTS_PAIR)) {
 			fc_err("%s registers on one domain: give one name to -d", prog->name);

@@ -17,6 +17,7 @@
 #define FC_DEFAULT_WARMUP 16
 #define FC_MAX_SOCKBUF (1L << 30)
 #define FC_MIN_SOCKBUF (64L << 10) /* smaller kernel buffers stall loopback TCP at large sizes */
+#define FC_MAX_DOMAINS 256         /* names in a -d list (FC_MAX_LANES) */
 
 struct fc_opts {
 	struct fc_params params; /* what to measure: on a server, the client's replace these */

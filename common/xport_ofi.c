@@ -772,7 +772,7 @@ registered:
 #endif
 	if (ret) {
 		fc_err("registering %zu bytes of %s memory with provider %s failed: %s%s", len,
-		       fc_mem_is_device(&x->cfg->mem) ? "GPU" : "host", x->info->fabric_attr->prov_name,
+		       fc_mem_ops_of(&x->cfg->mem)->label, x->info->fabric_attr->prov_name,
 		       fi_strerror(-ret),
 		       fc_mem_is_device(&x->cfg->mem)
 			       ? "; this libfabric cannot register GPU memory (built without CUDA support, or "

@@ -280,7 +280,13 @@ static int connect_peer(struct fc_xport *x, const void *addr, size_t len, const 
 	int rc = 0;
 
 	if (len == 0 || len >= sizeof(port) || memchr(addr, '\0', len) != (const char *)addr + len - 1) {
-		fc_err("the server sent an unusable data port (%zu bytes): it is not a fabcheck peer of this version", len);
+		char shown[40];
+		size_t n = len < sizeof(shown) ? len : sizeof(shown) - 1;
+		memcpy(shown, addr, n);
+		shown[n] = '\0';
+		fc_err("the server sent an unusable data port ('%s', %zu bytes): the data path goes only to the "
+		       "bootstrap peer's address, and a fabcheck server of this version names only its port",
+		       fc_printable(shown, sizeof(shown), shown), len);
 		return -FC_EXIT_USAGE;
 	}
 	memcpy(port, addr, len);

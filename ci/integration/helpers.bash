@@ -6,16 +6,27 @@ FAULT_DIR="$(dirname "$FABCHECK_BIN")/fault"
 [ -d "$FAULT_DIR" ] || FAULT_DIR="$(cd "$FABCHECK_BIN/../.." && pwd)/build/fault"
 CI_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # libfabric and its providers leak a little at exit; nothing of ours is hidden.
+# A sanitizer's own exit codes (86 ASan/LSan, 87 UBSan) cannot pass for
+# fabcheck's (0..5, 128+N).
 export LSAN_OPTIONS="suppressions=$CI_DIR/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1"
+export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
+# Tests set the environment they need: a caller's FI_* or FABCHECK_*
+# settings must not change what a test measures.
+for v in $(env | sed -n 's/^\(FI_[A-Z0-9_]*\)=.*/\1/p; s/^\(FABCHECK_[A-Z0-9_]*\)=.*/\1/p'); do
+	case "$v" in FABCHECK_BIN | FABCHECK_PORT_BASE) ;; *) unset "$v" ;; esac
+done
 
 PP="$FABCHECK_BIN/fabcheck-pingpong"
 BW="$FABCHECK_BIN/fabcheck-bw"
 RMA="$FABCHECK_BIN/fabcheck-rma"
 
-# A port of its own for every test, so a slow exit never blocks the next one.
+# A port of its own for every test of the suite, so tests running in
+# parallel (bats --jobs) or a slow exit never collide: the suite-wide test
+# number, spaced by 4 (a test may use PORT..PORT+3), above a base that
+# ci/run-tests sets per build.
 test_port() {
-	echo $((21000 + (BATS_TEST_NUMBER * 13) + ($$ % 500) * 2))
+	echo $((${FABCHECK_PORT_BASE:-20000} + BATS_SUITE_TEST_NUMBER * 4))
 }
 
 setup() {
@@ -40,8 +51,17 @@ kill_server() {
 start_server() {
 	local prog=$1
 	shift
-	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 120 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 60 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
 	SERVER_PID=$!
+}
+
+# wait_listening: until the server takes connections on PORT (5 s at most).
+wait_listening() {
+	for _ in $(seq 100); do
+		${SERVER_NS:+ip netns exec "$SERVER_NS"} ss -Htln "sport = :$PORT" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # wait_server: waits for the server to exit, sets SERVER_RC.
@@ -55,7 +75,7 @@ wait_server() {
 run_client() {
 	local prog=$1
 	shift
-	${CLIENT_NS:+ip netns exec "$CLIENT_NS"} timeout 120 "$prog" -B "$PORT" "$@" "${PEER:-127.0.0.1}" >"$OUT/client.out" 2>"$OUT/client.err" &&
+	${CLIENT_NS:+ip netns exec "$CLIENT_NS"} timeout 60 "$prog" -B "$PORT" "$@" "${PEER:-127.0.0.1}" >"$OUT/client.out" 2>"$OUT/client.err" &&
 		CLIENT_RC=0 || CLIENT_RC=$?
 }
 

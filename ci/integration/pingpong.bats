@@ -18,7 +18,7 @@ pingpong_pair() {
 	diff <(measured "$OUT/client.jsonl") <(measured "$OUT/server.jsonl")
 	jq -e -s 'map(select(.test == "pingpong").size) == [8, 4096, 65536, 1048576]' "$OUT/client.jsonl"
 	jq -e -s 'map(select(.test == "coverage")) | length == 1' "$OUT/server.jsonl"
-	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; .schema == 1 and .verified == true and .iters == 30
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; .schema == 2 and .verified == true and .iters == 30
 		and .lat_us_min > 0 and .lat_us_min <= .lat_us_p50 and .lat_us_p50 <= .lat_us_p99
 		and .lat_us_p99 <= .lat_us_max and .bw_gbps > 0 and .test == "pingpong")' "$OUT/client.jsonl"
 }

@@ -41,72 +41,54 @@ load helpers
 	[[ "$output" == *"no client connected"* ]]
 }
 
-@test "pingpong_garbage_on_bootstrap_port_is_ignored" {
-	start_server "$PP" -x socket -S 8 -I 5 -T 3
-	python3 "$BATS_TEST_DIRNAME/bootframe.py" client "$PORT" garbage
+@test "pingpong_half_open_connection_is_dropped_at_its_deadline" {
+	start_server "$PP" -x socket -T 1
+	wait_listening
+	exec {idle}<>/dev/tcp/127.0.0.1/"$PORT"
+	sleep 1.5
 	run_client "$PP" -x socket -S 8 -I 5 -T 3
+	exec {idle}>&-
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 0 ]
 	[ "$SERVER_RC" -eq 0 ]
-	grep -q "ignoring connection from 127.0.0.1.*not a fabcheck peer" "$OUT/server.err"
-}
-
-@test "pingpong_half_open_connection_is_dropped" {
-	start_server "$PP" -x socket -S 8 -I 5 -T 1
-	python3 "$BATS_TEST_DIRNAME/bootframe.py" client "$PORT" silent 2 &
-	silent=$!
-	sleep 0.3
-	run_client "$PP" -x socket -S 8 -I 5 -T 3
-	wait_server
-	wait "$silent"
-	show
-	[ "$CLIENT_RC" -eq 0 ]
-	[ "$SERVER_RC" -eq 0 ]
-	grep -q "sent no hello in time" "$OUT/server.err"
+	grep -q "sent no greeting in time" "$OUT/server.err"
 }
 
 @test "pingpong_connection_closed_before_hello_is_dropped" {
-	start_server "$PP" -x socket -S 8 -I 5
-	python3 "$BATS_TEST_DIRNAME/bootframe.py" client "$PORT" silent 0
+	start_server "$PP" -x socket
+	wait_listening
+	exec {c}<>/dev/tcp/127.0.0.1/"$PORT"
+	exec {c}>&-
 	run_client "$PP" -x socket -S 8 -I 5
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 0 ]
-	grep -q "closed before sending a hello" "$OUT/server.err"
+	grep -q "closed before greeting" "$OUT/server.err"
 }
 
-@test "pingpong_protocol_version_mismatch_at_server_exits_2" {
-	start_server "$PP" -x socket -S 8
-	run python3 "$BATS_TEST_DIRNAME/bootframe.py" client "$PORT" version 99
+@test "pingpong_server_takes_the_clients_parameters" {
+	# a bare server: no provider, sizes or iterations of its own
+	start_server "$PP" --json "$OUT/server.jsonl"
+	run_client "$PP" -p tcp -S 16,4K -I 7 -w 2 -v --json "$OUT/client.jsonl"
 	wait_server
 	show
-	echo "peer was told: $output"
-	[ "$SERVER_RC" -eq 2 ]
-	grep -q "protocol version mismatch" "$OUT/server.err"
-	[[ "$output" == *"protocol version mismatch"* ]]
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	diff <(measured "$OUT/client.jsonl") <(measured "$OUT/server.jsonl")
+	jq -e -s 'map(select(.test == "pingpong")) | map(.size) == [16, 4096]
+		and all(.[]; .iters == 7 and .warmup == 2 and .verified and .provider == "tcp;ofi_rxm")' "$OUT/server.jsonl"
 }
 
-@test "pingpong_protocol_version_mismatch_at_client_exits_2" {
-	python3 "$BATS_TEST_DIRNAME/bootframe.py" server "$PORT" version 7 >"$OUT/fake.out" &
-	fake=$!
-	sleep 0.3
+@test "pingpong_against_another_program_exits_2_on_both_sides" {
+	start_server "$BW" -x socket
 	run_client "$PP" -x socket -S 8
-	wait "$fake" || true
-	show
-	[ "$CLIENT_RC" -eq 2 ]
-	grep -q "speaks version 7, this fabcheck speaks 1" "$OUT/client.err"
-}
-
-@test "pingpong_parameter_mismatch_exits_2_on_both_sides" {
-	start_server "$PP" -x socket -S 8
-	run_client "$PP" -x socket -S 16
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 2 ]
 	[ "$SERVER_RC" -eq 2 ]
-	grep -q 'mismatch: -S is "8"' "$OUT/server.err"
-	grep -q 'mismatch: -S' "$OUT/client.err"
+	grep -q "the peer runs the pingpong test, this program runs bw" "$OUT/server.err"
+	grep -q "runs the pingpong test" "$OUT/client.err"
 }
 
 @test "pingpong_invalid_sizes_exit_2_naming_value" {

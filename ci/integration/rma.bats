@@ -45,14 +45,30 @@ rma_pair() {
 	[[ "$output" == *"socket transport has no RMA"* ]]
 }
 
-@test "rma_op_mismatch_exits_2_on_both_sides" {
-	start_server "$RMA" -p tcp -S 8 --op read
-	run_client "$RMA" -p tcp -S 8 --op write
+@test "rma_server_takes_the_clients_op" {
+	start_server "$RMA" -p tcp -S 8 --op read --json "$OUT/server.jsonl"
+	run_client "$RMA" -p tcp -S 64K -I 3 --op writedata --json "$OUT/client.jsonl"
 	wait_server
 	show
-	[ "$CLIENT_RC" -eq 2 ]
-	[ "$SERVER_RC" -eq 2 ]
-	grep -q 'mismatch: --op is "read"' "$OUT/server.err"
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "rma")) | length == 1 and all(.[]; .rma_op == "writedata" and .size == 65536)' \
+		"$OUT/server.jsonl"
+}
+
+@test "rma_target_side_coverage_counts_the_bytes_its_nic_moved" {
+	# one-sided operations complete only at the client; the server still
+	# counts what its NIC moved for them (write: received, read: sent)
+	for op in write read; do
+		start_server "$RMA" --json "$OUT/server.jsonl"
+		run_client "$RMA" -p tcp -S 64K -I 5 --op "$op"
+		wait_server
+		show
+		[ "$SERVER_RC" -eq 0 ]
+		if [ "$op" = write ]; then key=recv_bytes; else key=sent_bytes; fi
+		# 5 windows of 64 and 5 single operations, 64K each
+		jq -e -s "map(select(.test == \"coverage\"))[0].$key >= (5 * 64 + 5) * 65536" "$OUT/server.jsonl"
+	done
 }
 
 @test "rma_invalid_op_exits_2" {
@@ -63,5 +79,5 @@ rma_pair() {
 
 @test "rma_every_nic_over_two_lanes" {
 	rma_pair -p tcp --op write -E 2
-	jq -e -s 'map(select(.test == "rma")) | map(.lane) | unique == [0, 1]' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "rma")) | map(.lane) | unique == [0, 1, "all"]' "$OUT/client.jsonl"
 }
