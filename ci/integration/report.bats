@@ -12,14 +12,14 @@ row() {
 	grep "^| $1 |" "$OUT/r/report.md" | sed 's/ *| */|/g'
 }
 
-@test "report_p4d_public_table_gives_18_7x_at_2_GB" {
+@test "report_p4d_public_table_gives_18_7x_at_2_GiB" {
 	run "$REPORT" -o "$OUT/r" "$FIX/p4d-efa-vs-tcp.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
-	[ "$(row '2 GB')" = "|2 GB|77.35|4.13|18.7x|" ]
-	grep -q "peak bandwidth, libfabric efa: 77.35 GB/s at 2 GB" "$OUT/r/report.md"
-	grep -q "speed-up first reaches 2x at 2 GB" "$OUT/r/report.md"
+	[ "$(row '2 GiB')" = "|2 GiB|77.35|4.13|18.7x|" ]
+	grep -qF "peak bandwidth, libfabric efa (4 lanes): 77.35 GB/s at 2 GiB" "$OUT/r/report.md"
+	grep -q "speed-up first reaches 2x at 2 GiB" "$OUT/r/report.md"
 	for c in bandwidth speedup; do
 		python3 "$CHECK" png "$OUT/r/$c.png" 800 500
 	done
@@ -35,14 +35,16 @@ row() {
 		rm -rf "$OUT/r"
 		run "$REPORT" -o "$OUT/r" "$FIX/$fixture.jsonl"
 		[ "$status" -eq 0 ]
-		# every row with both numbers: speed-up is their ratio to one decimal
-		grep -E '^\| [0-9]+ [KMGT]?B \|' "$OUT/r/report.md" | python3 -c '
+		# every row with both numbers: speed-up is their ratio, one decimal
+		# from 0.95 up, two significant digits below (never "0.0x")
+		sed -n '/^## Bandwidth/,/^## Summary/p' "$OUT/r/report.md" | grep -E '^\| [0-9]+ ([KMGT]i)?B \|' | python3 -c '
 import sys
 rows = 0
 for line in sys.stdin:
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
     if cells[1] and cells[2]:
-        want = "%.1fx" % (float(cells[1]) / float(cells[2]))
+        r = float(cells[1]) / float(cells[2])
+        want = ("%.1fx" if r >= 0.95 else "%.2gx") % r
         assert cells[3] == want, (cells, want)
         rows += 1
     else:
@@ -56,10 +58,10 @@ print(rows, "rows checked")'
 	run "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
-	[ "$(row '64 KB')" = "|64 KB|9.50|||" ]
-	[ "$(row '1 MB')" = "|1 MB||3.00||" ]
-	[ "$(row '1 KB')" = "|1 KB|1.20|0.60|2.0x|" ]
-	grep -q "speed-up first reaches 2x at 1 KB" "$OUT/r/report.md"
+	[ "$(row '64 KiB')" = "|64 KiB|9.50|||" ]
+	[ "$(row '1 MiB')" = "|1 MiB||3.00||" ]
+	[ "$(row '1 KiB')" = "|1 KiB|1.20|0.60|2.0x|" ]
+	grep -q "speed-up first reaches 2x at 1 KiB" "$OUT/r/report.md"
 }
 
 @test "report_per_nic_bars_and_pair_heatmap" {
@@ -93,7 +95,7 @@ print(rows, "rows checked")'
 	done
 	python3 "$CHECK" svg "$OUT/r/latency.svg" "libfabric tcp;ofi_rxm" "TCP sockets"
 	grep -q "small-message latency (8 B, p50)" "$OUT/r/report.md"
-	[ -n "$(row '64 KB' | cut -d'|' -f5)" ]
+	[ -n "$(row '64 KiB' | cut -d'|' -f5)" ]
 }
 
 @test "report_empty_input_exits_2_and_writes_nothing" {
