@@ -70,7 +70,7 @@ const char *rp_ratio(double r, char *buf, size_t len)
 void rp_md(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
-		if (strchr("|\\`*_<>[]", *s))
+		if (strchr("|\\`*<>[]", *s))
 			fputc('\\', f);
 		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
 	}
