@@ -109,6 +109,8 @@ static const char *role(const struct rp_report *r, const struct rp_series *s)
 {
 	const struct rp_pair *p[] = {&r->bw, &r->lat, &r->nccl};
 	for (int i = 0; i < 3; i++) {
+		if (p[i]->with == s && !p[i]->without)
+			return "shown alone";
 		if (p[i]->with == s)
 			return i == 1 ? "latency compared" : "compared";
 		if (p[i]->without == s)
