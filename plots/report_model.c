@@ -266,7 +266,9 @@ static void label_all(struct rp_model *m)
 					       !json_equal(v ? v : json_null(), json_object_get(m->s[j].rep, *f)
 										    ? json_object_get(m->s[j].rep, *f)
 										    : json_null());
-				if (show)
+				/* a field a record does not state is left out: the
+				 * series it differs from states its own value */
+				if (show && v && !json_is_null(v))
 					qualifier(&q, *f, v);
 			}
 		rp_buf_printf(&l, "%s%s%s%s", base[i], q.n ? " (" : "", rp_buf_str(&q), q.n ? ")" : "");
