@@ -343,7 +343,8 @@ int rp_model_build(struct rp_model *m, json_t *records, json_t *origin)
 	for (size_t s = 0; s < m->n; s++) {
 		for (size_t k = 0; k < m->s[s].n; k++)
 			finish_point(&m->s[s].pts[k]);
-		qsort(m->s[s].pts, m->s[s].n, sizeof(struct rp_point), cmp_point);
+		if (m->s[s].n > 1) /* a series of per-NIC records only has no points */
+			qsort(m->s[s].pts, m->s[s].n, sizeof(struct rp_point), cmp_point);
 	}
 	label_all(m);
 	return 0;
