@@ -77,10 +77,10 @@ static size_t select_kind(struct rp_model *m, enum rp_kind k, bool out_of_place_
 /* One block per series, titled by its label: gnuplot reads the label as
  * data (columnheader), never as a command. */
 static int curves(struct rp_out *o, struct rp_series **s, size_t n, const char *name, const char *script,
-		  const char *title, const char *ylab, bool latency, bool mr)
+		  const char *title, const char *ylab, bool latency)
 {
 	struct rp_buf xt = {0}, vars = {0};
-	char file[256], num[32];
+	char file[256];
 	size_t blocks = 0;
 	FILE *f;
 	int rc;
@@ -112,9 +112,7 @@ static int curves(struct rp_out *o, struct rp_series **s, size_t n, const char *
 		return -FC_EXIT_FABRIC;
 	if (!blocks)
 		return 0;
-	(void)mr;
 	size_tics(s, n, &xt);
-	snprintf(num, sizeof(num), "%zu", blocks);
 	rp_buf_printf(&vars, "nseries = %zu\n", blocks);
 	rp_gp_set(&vars, "xt", rp_buf_str(&xt));
 	rp_gp_set(&vars, "chart_title", title);
@@ -265,27 +263,27 @@ int rp_charts_draw(struct rp_out *o, struct rp_report *r)
 
 	n = select_kind(r->m, r->m->bw_kind, false, &s);
 	if (n)
-		rc = curves(o, s, n, "bandwidth", "bandwidth.gp", "bandwidth against message size", NULL, false, false);
+		rc = curves(o, s, n, "bandwidth", "bandwidth.gp", "bandwidth against message size", NULL, false);
 	free(s);
 	n = select_kind(r->m, RP_PINGPONG, false, &s);
 	if (!rc && n)
-		rc = curves(o, s, n, "latency", "latency.gp", "one-way latency against message size", NULL, true, false);
+		rc = curves(o, s, n, "latency", "latency.gp", "one-way latency against message size", NULL, true);
 	free(s);
 	if (!rc && r->bw.with && r->bw.without)
 		rc = speedup(o, &r->bw, "speedup", "speed-up per message size", r->bw.with->label, r->bw.without->label);
 	n = select_kind(r->m, RP_RMA, false, &s);
 	if (!rc && n)
-		rc = curves(o, s, n, "rma", "bandwidth.gp", "RMA bandwidth against message size", NULL, false, false);
+		rc = curves(o, s, n, "rma", "bandwidth.gp", "RMA bandwidth against message size", NULL, false);
 	free(s);
 	n = select_kind(r->m, RP_MR, false, &s);
 	if (!rc && n)
 		rc = curves(o, s, n, "mr", "latency.gp", "memory registration time against size",
-			    "registration time (µs): p50, bars min..p99", true, true);
+			    "registration time (µs): p50, bars min..p99", true);
 	free(s);
 	n = select_kind(r->m, RP_NCCL, false, &s);
 	if (!rc && n)
 		rc = curves(o, s, n, "nccl_busbw", "bandwidth.gp", "NCCL bus bandwidth against message size",
-			    "bus bandwidth, busbw (GB/s, 1 GB/s = 10^9 bytes/s)", false, false);
+			    "bus bandwidth, busbw (GB/s, 1 GB/s = 10^9 bytes/s)", false);
 	free(s);
 	if (!rc && r->nccl.with && r->nccl.without)
 		rc = speedup(o, &r->nccl, "nccl_speedup", "NCCL speed-up per message size",

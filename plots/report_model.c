@@ -193,9 +193,7 @@ static void qualifier(struct rp_buf *b, const char *field, json_t *v)
 	char *d;
 
 	rp_buf_printf(b, "%s", b->n ? ", " : "");
-	if (!v || json_is_null(v))
-		rp_buf_printf(b, "no %s", field);
-	else if (!strcmp(field, "streams"))
+	if (!strcmp(field, "streams"))
 		rp_buf_printf(b, "%lld stream%s", (long long)json_integer_value(v), json_integer_value(v) == 1 ? "" : "s");
 	else if (!strcmp(field, "lanes"))
 		rp_buf_printf(b, "%lld lane%s", (long long)json_integer_value(v), json_integer_value(v) == 1 ? "" : "s");
