@@ -11,12 +11,14 @@
 #include "errors.h"
 #include "log.h"
 #include "record.h"
+#include "report_fmt.h"
 #include "report_input.h"
 
 /* What a run says about itself, from anywhere in the output. */
 struct meta {
 	char *op, *net, *provider, *h0, *h1, *timestamp;
 	long long iters, warmup;
+	json_t *hosts; /* every host a rank ran on, in order */
 };
 
 static void meta_free(struct meta *m)
@@ -27,6 +29,7 @@ static void meta_free(struct meta *m)
 	free(m->h0);
 	free(m->h1);
 	free(m->timestamp);
+	json_decref(m->hosts);
 }
 
 static void set(char **dst, const char *s, size_t n)
@@ -44,6 +47,21 @@ static void add_banner(json_t *banner, const char *s)
 	json_array_append_new(banner, json_string(s));
 }
 
+/* "hosts (3): a, b, c": records carry two ends, the banner all of them */
+static void hosts_banner(const struct meta *m, json_t *banner)
+{
+	struct rp_buf b = {0};
+	size_t i;
+	json_t *h;
+
+	if (!json_array_size(m->hosts))
+		return;
+	rp_buf_printf(&b, "hosts (%zu):", json_array_size(m->hosts));
+	json_array_foreach(m->hosts, i, h) rp_buf_printf(&b, "%s %s", i ? "," : "", json_string_value(h));
+	add_banner(banner, rp_buf_str(&b));
+	rp_buf_free(&b);
+}
+
 /* "all_reduce" from ".../all_reduce_perf" or "all_reduce_perf_mpi". */
 static void op_from_program(struct meta *m, const char *prog)
 {
@@ -57,6 +75,17 @@ static void op_from_program(struct meta *m, const char *prog)
 
 static void add_host(struct meta *m, const char *h, size_t n)
 {
+	char *dup = strndup(h, n);
+	size_t i;
+	json_t *v;
+	bool seen = false;
+
+	if (!m->hosts)
+		m->hosts = json_array();
+	json_array_foreach(m->hosts, i, v) seen |= !strcmp(json_string_value(v), dup);
+	if (!seen)
+		json_array_append_new(m->hosts, json_string(dup));
+	free(dup);
 	if (!m->h0)
 		set(&m->h0, h, n);
 	else if (!m->h1 && (strlen(m->h0) != n || strncmp(m->h0, h, n)))
@@ -106,28 +135,35 @@ struct columns {
 	bool have;
 };
 
-static int split(char *s, char **tok, int max)
+/* Whitespace-separated tokens of s (modified in place), as many as there
+ * are; *out is to be freed. */
+static int split(char *s, char ***out)
 {
-	int n = 0;
-	for (char *t = strtok(s, " \t"); t; t = strtok(NULL, " \t"))
-		if (n < max)
-			tok[n++] = t;
-		else
-			return max + 1;
+	char **tok = NULL;
+	int n = 0, cap = 0;
+
+	for (char *t = strtok(s, " \t"); t; t = strtok(NULL, " \t")) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			tok = realloc(tok, (size_t)cap * sizeof(char *));
+			if (!tok)
+				abort();
+		}
+		tok[n++] = t;
+	}
+	*out = tok;
 	return n;
 }
 
 static bool header(const char *line, struct columns *c)
 {
-	char buf[1024], *tok[64];
+	char *buf, **tok;
 	int n, g = 0;
 
-	if (line[0] != '#' || !strstr(line, "algbw") || !strstr(line, "busbw") || strlen(line) >= sizeof(buf))
+	if (line[0] != '#' || !strstr(line, "algbw") || !strstr(line, "busbw"))
 		return false;
-	snprintf(buf, sizeof(buf), "%s", line + 1);
-	n = split(buf, tok, 64);
-	if (n > 64)
-		return false;
+	buf = strdup(line + 1);
+	n = split(buf, &tok);
 	*c = (struct columns){.ntok = n};
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(tok[i], "timestamp"))
@@ -139,6 +175,8 @@ static bool header(const char *line, struct columns *c)
 		}
 	}
 	c->have = g == 2 && c->t[0] >= 1;
+	free(tok);
+	free(buf);
 	return c->have;
 }
 
@@ -183,18 +221,32 @@ static struct fc_rec base(const struct meta *m)
 			       .warmup = m->warmup >= 0 ? FC_I(m->warmup) : (fc_int_t){0}};
 }
 
+static int row_values(const char *name, long lineno, char **tok, const struct columns *c, const struct meta *m,
+		      json_t *records);
+
 static int row(const char *name, long lineno, char *line, const struct columns *c, const struct meta *m,
 	       json_t *records)
 {
-	char *tok[80], *end, where[64];
-	int n = split(line, tok, 80);
-	long long size;
+	char **tok;
+	int n = split(line, &tok), rc;
 
 	if (n != c->ntok) {
 		fc_err("%s:%ld: nccl-tests row has %d columns where its header has %d: a cut or mixed line", name,
 		       lineno, n, c->ntok);
+		free(tok);
 		return -FC_EXIT_USAGE;
 	}
+	rc = row_values(name, lineno, tok, c, m, records);
+	free(tok);
+	return rc;
+}
+
+static int row_values(const char *name, long lineno, char **tok, const struct columns *c, const struct meta *m,
+		      json_t *records)
+{
+	char *end, where[64];
+	long long size;
+
 	errno = 0;
 	size = strtoll(tok[0], &end, 10);
 	if (*end || errno || size < 1 || size > RP_MAX_SIZE) {
@@ -319,6 +371,7 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 			       name);
 		rc = -FC_EXIT_USAGE;
 	}
+	hosts_banner(&m, banner);
 	meta_free(&m);
 	return rc;
 }
@@ -432,6 +485,7 @@ int rp_nccl_json(const char *name, json_t *doc, json_t *records, json_t *banner)
 		rc = -FC_EXIT_USAGE;
 	}
 	json_array_foreach(res, i, v) if (!rc) rc = json_result(name, i, v, &m, records);
+	hosts_banner(&m, banner);
 	meta_free(&m);
 	return rc;
 }
