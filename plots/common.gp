@@ -1,5 +1,5 @@
 # Shared look of every fabcheck chart. Callers set: fmt ("png" or "svg"),
-# outfile, and for size axes xt, a tic list like ("8 B" 8, "1 KB" 1024).
+# outfile, and for size axes xt, a tic list like ("8 B" 8, "1 KiB" 1024).
 if (fmt eq "svg") {
 	set terminal svg size 1000,600 dynamic enhanced font "Sans,12" background rgb "white"
 } else {

@@ -10,6 +10,8 @@ set ylabel "client node"
 set xtics rotate by -45 noenhanced
 set ytics noenhanced
 set key off
+# the first node (rank 0) on top, as in the report's tables
+set yrange [*:*] reverse
 set grid noxtics noytics
 plot datafile matrix rowheaders columnheaders using 1:2:3 with image, \
      datafile matrix rowheaders columnheaders using 1:2:($3 == $3 ? sprintf("%.1f", $3) : "") with labels font ",10"
