@@ -18,8 +18,14 @@ struct fc_topo {
 static const char *const skip_always[] = {"cuda", "nvml", "opencl", "rsmi", "levelzero", "gl"};
 static const char *const skip_other_root[] = {"x86", "pci"};
 
+/* hwloc loads its plugins (GL, OpenCL, ...) at the first init even when
+ * their components are blacklisted: that pulls X11 and GPU libraries into
+ * the process. Keep them out unless the user chose a list. */
+static const char plugins_skipped[] = "hwloc_gl,hwloc_opencl,hwloc_cuda,hwloc_nvml,hwloc_rsmi,hwloc_levelzero";
+
 static int load(struct fc_topo *t, bool other_root)
 {
+	setenv("HWLOC_PLUGINS_BLACKLIST", plugins_skipped, 0);
 	if (hwloc_topology_init(&t->h))
 		return -ENOMEM;
 	for (size_t i = 0; i < sizeof(skip_always) / sizeof(skip_always[0]); i++)

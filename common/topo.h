@@ -22,8 +22,10 @@
 struct fc_topo;
 
 /* root NULL or "/": this machine. Another root is read as that machine's
- * /sys and /proc; opening one sets HWLOC_FSROOT while hwloc loads, so do it
- * before starting threads. */
+ * /sys and /proc; opening one sets HWLOC_FSROOT while hwloc loads. Opening
+ * also sets HWLOC_PLUGINS_BLACKLIST, when unset, to keep hwloc's GL, OpenCL
+ * and GPU plugins (and the libraries they pull in) out of the process. Both
+ * touch the environment: open before starting threads. */
 int fc_topo_open(const char *root, struct fc_topo **out);
 void fc_topo_close(struct fc_topo *t);
 

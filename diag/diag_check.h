@@ -37,6 +37,8 @@ struct diag_ctx {
 
 /* Runs every check; out has room for DIAG_NCHECKS. Returns how many. */
 int diag_run_checks(const struct facts *f, bool expect_efa, struct check *out);
+/* Frees what the results hold (their details). */
+void diag_free_checks(struct check *k, int n);
 const char *diag_verdict_name(enum verdict v);
 const char *diag_action_name(enum action a);
 

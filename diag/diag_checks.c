@@ -66,6 +66,14 @@ int diag_run_checks(const struct facts *f, bool expect_efa, struct check *out)
 	return DIAG_NCHECKS;
 }
 
+void diag_free_checks(struct check *k, int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_decref(k[i].details);
+		k[i].details = NULL;
+	}
+}
+
 const char *diag_verdict_name(enum verdict v)
 {
 	static const char *const n[] = {"PASS", "WARN", "FAIL", "SKIP"};

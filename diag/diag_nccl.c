@@ -194,7 +194,7 @@ void diag_nccl_find(struct facts *f)
 		return;
 	if (diag_join(real, sizeof(real), f->root, f->plugin_path + (f->plugin_path[0] == '/')) ||
 	    diag_elf_file(real, &elf)) {
-		snprintf(f->plugin_error, sizeof(f->plugin_error), "%s is not an ELF shared object", f->plugin_path);
+		snprintf(f->plugin_error, sizeof(f->plugin_error), "%.200s is not an ELF shared object", f->plugin_path);
 		return;
 	}
 	diag_copy(f->plugin_version, sizeof(f->plugin_version), elf.plugin_version);
@@ -212,6 +212,6 @@ void diag_nccl_find(struct facts *f)
 	add_path_list(&lf, elf.runpath, origin);
 	default_dirs(f, &lf);
 	if (!search(f, &lf, f->plugin_needs_lf, f->plugin_lf_path, sizeof(f->plugin_lf_path)))
-		snprintf(f->plugin_error, sizeof(f->plugin_error), "%s needs %s, which is not on its search path",
+		snprintf(f->plugin_error, sizeof(f->plugin_error), "%.160s needs %.40s, which is not on its search path",
 			 f->plugin_path, f->plugin_needs_lf);
 }

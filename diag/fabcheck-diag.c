@@ -132,8 +132,7 @@ int main(int argc, char **argv)
 		rc = diag_write_json(doc, json_path);
 		json_decref(doc);
 	}
-	for (int i = 0; i < n; i++)
-		json_decref(checks[i].details);
+	diag_free_checks(checks, n);
 	free(table);
 	if (rc)
 		return fc_exit_status(rc);

@@ -4,6 +4,7 @@
 # against this machine for real.
 
 load helpers
+export LSAN_OPTIONS="suppressions=$BATS_TEST_DIRNAME/diag.lsan.supp:print_suppressions=0"
 
 DIAG="$FABCHECK_BIN/fabcheck-diag"
 MAKE_ROOT="$BATS_TEST_DIRNAME/../fixtures/diag/make_root.py"
@@ -509,8 +510,11 @@ facts_without() {
 	[ -z "$(ls "$OUT" | grep 'big.json.tmp')" ]
 	# a FIFO nobody reads is an error, not a wait
 	mkfifo "$OUT/fifo"
-	run timeout 20 env "${CLEAN[@]}" "$DIAG" --counter-interval 0 --json "$OUT/fifo"
+	run timeout 60 env "${CLEAN[@]}" "$DIAG" --root "$OUT/p5-healthy" --facts "$OUT/p5-healthy/facts.json" \
+		--counter-interval 0 --json "$OUT/fifo"
+	echo "$output"
 	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot write $OUT/fifo: No such device or address"* ]]
 }
 
 @test "diag_escapes_control_characters_from_the_node" {

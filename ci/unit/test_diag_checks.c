@@ -101,6 +101,7 @@ static void healthy(const struct itype *it)
 
 static const struct check *check(const char *id)
 {
+	diag_free_checks(K, DIAG_NCHECKS);
 	diag_run_checks(&F, false, K);
 	for (int i = 0; i < DIAG_NCHECKS; i++)
 		if (!strcmp(K[i].id, id))
@@ -115,6 +116,7 @@ static void healthy_p5_passes_every_check_it_can(void **s)
 {
 	(void)s;
 	healthy(&P5);
+	diag_free_checks(K, DIAG_NCHECKS);
 	diag_run_checks(&F, false, K);
 	for (int i = 0; i < DIAG_NCHECKS; i++) {
 		bool skip = !strcmp(K[i].id, "kubernetes") || !strcmp(K[i].id, "traffic");
@@ -133,6 +135,7 @@ static void every_check_appears_on_a_node_without_anything(void **s)
 	F.hugepages_total = -1;
 	F.uverbs = F.dev_gpus = -1;
 	F.fork_unneeded = -1;
+	diag_free_checks(K, DIAG_NCHECKS);
 	assert_int_equal(diag_run_checks(&F, false, K), DIAG_NCHECKS);
 	for (int i = 0; i < DIAG_NCHECKS; i++) {
 		assert_non_null(K[i].id);
@@ -341,5 +344,7 @@ int main(void)
 		cmocka_unit_test(libfabric_below_1_22_and_at_the_wrong_place),
 		cmocka_unit_test(efa_driver_before_2_17_3_with_nvidia_580),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	diag_free_checks(K, DIAG_NCHECKS);
+	return rc;
 }
