@@ -18,10 +18,14 @@ struct fc_topo {
 static const char *const skip_always[] = {"cuda", "nvml", "opencl", "rsmi", "levelzero", "gl"};
 static const char *const skip_other_root[] = {"x86", "pci"};
 
-/* hwloc loads its plugins (GL, OpenCL, ...) at the first init even when
- * their components are blacklisted: that pulls X11 and GPU libraries into
- * the process. Keep them out unless the user chose a list. */
-static const char plugins_skipped[] = "hwloc_gl,hwloc_opencl,hwloc_cuda,hwloc_nvml,hwloc_rsmi,hwloc_levelzero";
+/* hwloc loads its plugins at the first init even when their components are
+ * blacklisted, and unloads them with the last topology: GL and OpenCL pull
+ * X11 and GPU libraries into the process, libxml2 and libpciaccess leave
+ * allocations behind when unloaded. The linux component reads PCI itself
+ * and hwloc has a built-in XML writer. Keep them out unless the user chose
+ * a list. */
+static const char plugins_skipped[] =
+	"hwloc_gl,hwloc_opencl,hwloc_cuda,hwloc_nvml,hwloc_rsmi,hwloc_levelzero,hwloc_xml_libxml,hwloc_pci";
 
 static int load(struct fc_topo *t, bool other_root)
 {

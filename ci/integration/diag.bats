@@ -4,7 +4,6 @@
 # against this machine for real.
 
 load helpers
-export LSAN_OPTIONS="suppressions=$BATS_TEST_DIRNAME/diag.lsan.supp:print_suppressions=0"
 
 DIAG="$FABCHECK_BIN/fabcheck-diag"
 MAKE_ROOT="$BATS_TEST_DIRNAME/../fixtures/diag/make_root.py"
