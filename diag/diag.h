@@ -1,19 +1,18 @@
-/* fabcheck-diag: what a node is (facts), and whether that is ready for
- * NCCL over EFA (checks). Facts come from sysfs, /proc and /dev under a root
- * that tests move (--root), from the environment, and from libfabric,
- * rdma-core and CUDA when live, or from a facts file when not (--facts). */
+/* fabcheck-diag: what a node is (facts). Facts come from sysfs, /proc, /dev,
+ * /etc and /opt under a root that tests move (--root), from the
+ * environment, and from libfabric, rdma-core, NVML and the CUDA driver
+ * loaded at run time, or from a facts file whose sections stand in for
+ * those libraries (--facts). The checks (diag_check.h) read facts only, so
+ * they are unit-tested from facts built in C. */
 #ifndef FC_DIAG_H
 #define FC_DIAG_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "nic.h"
-
-/* Copies a string, cut to fit: sysfs names and paths longer than the
- * field are cut, never overrun. */
+/* Copies a string, cut to fit: sysfs names and paths longer than the field
+ * are cut, never overrun. */
 static inline void diag_copy(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
@@ -25,66 +24,149 @@ static inline void diag_copy(char *dst, size_t len, const char *src)
 }
 
 #define DIAG_MAX_DEVS 64
+#define DIAG_MAX_GPUS 64
+#define DIAG_UNKNOWN (-1)
 
+/* One row of diag/instance-types.tsv: what a healthy node of a type has. */
 struct itype {
 	char type[40], accel[16];
 	int gpus, efa, nic_gbps;
-	bool rdma_read, rdma_write, gdr_required;
+	bool rdma_read, rdma_write;
+	/* false: the value is not confirmed by a source ("?" in the table), so
+	 * a node that differs gets a WARN, not a FAIL */
+	bool rdma_sourced, efa_sourced, gbps_sourced;
 	double nics_per_gpu; /* 0: does not apply */
+	bool gdr_supported, gdr_required;
+	char source[48];
+};
+
+/* How a run-time library answered. */
+enum diag_lib {
+	LIB_NOT_ASKED = 0, /* the facts file stood in, or nothing needed it */
+	LIB_LOADED,
+	LIB_MISSING, /* dlopen failed */
+	LIB_BROKEN,  /* loaded, but lacks an entry point or failed to start */
+};
+
+struct diag_libinfo {
+	enum diag_lib state;
+	char path[256], version[48], error[256];
+	int code; /* the library's own error code where it has one (NVML) */
+};
+
+/* EFA error counters: -1 where the driver does not have them. */
+struct diag_counters {
+	bool read; /* the hw_counters folder exists */
+	int64_t retrans, timeouts, unresponsive, impaired, drops;
 };
 
 struct efa_dev {
-	char name[64], pci[32], pcipath[512], rate[64], p2p[64];
-	int numa;
-	bool have_caps; /* from rdma-core (live) or the facts file */
-	long max_msg, inline_size;
+	char name[64], pci[32], rate[64], state[32], p2p[64];
+	int numa, rate_gbps; /* 0: not known */
+	bool have_caps;      /* from rdma-core (live) or the facts file */
 	uint64_t max_rdma;
 	bool rdma_read, rdma_write;
-	struct fc_nic_snapshot counters;
+	struct diag_counters before, after; /* after: at the end of the sample */
 };
 
 struct gpu {
-	char pci[32], pcipath[512];
+	char pci[32];
+	/* NVML; -1 unknown */
+	bool nvml_seen;
+	long long ecc_volatile_unc, ecc_aggregate_unc;
+	int retired_pages, retired_pending;
+	int remap_unc, remap_pending, remap_failed;
+	int nvlinks_active, nvlinks_inactive; /* both 0: no NVLink */
+	int fabric_state, fabric_status;      /* NVML_GPU_FABRIC_STATE_*, nvmlReturn_t */
+	/* topology: the EFA devices closest to this GPU (indexes into devs) */
+	int nclosest, closest[DIAG_MAX_DEVS];
+	int closest_hops; /* -1: no EFA device shares a PCI bridge with it */
 };
+
+/* The environment variables checks read, captured once. */
+struct diag_env {
+	const char *name;
+	char value[256];
+	bool set;
+};
+#define DIAG_ENV_MAX 24
 
 struct facts {
-	char root[512], sys[600];
-	bool live; /* root is / and no facts file: ask the libraries */
+	char root[512]; /* "" for / */
+	char hostname[128], timestamp[32];
 	char product[64], instance[64];
-	const struct itype *it; /* NULL: not in the table */
-	/* libfabric */
-	bool lf_known;
-	char lf_version[32], lf_path[512];
-	bool lf_at_efa_installer, lf_system_present, lf_installer_present;
+	const char *instance_from; /* "--instance-type", "OFI_NCCL_FORCE_PRODUCT_NAME", "DMI product name" */
+	const struct itype *it;    /* NULL: not in the table */
+
+	/* libfabric: the one NCCL's plugin resolves, when it can be loaded */
+	struct diag_libinfo lf;
+	char lf_api[16]; /* API version fabcheck asked for */
+	bool lf_known;   /* answers below came from libfabric or the facts file */
 	int efa_rdm_domains, efa_dgram_domains;
 	bool efa_hmem;
+	bool lf_installer_present, lf_system_present;
+
+	/* the NCCL net plugin and what it would load (its ELF dynamic section) */
+	bool plugin_searched;
+	char plugin_path[512], plugin_version[48], plugin_needs_lf[32];
+	char plugin_lf_path[512]; /* "" : not found on its search path */
+	char plugin_error[256];
+	char nccl_path[512], nccl_version[32];
+
 	/* rdma-core and the kernel */
-	int rdma_core;  /* major version, 0 unknown */
-	char kernel[64], efa_driver[64];
+	struct diag_libinfo ibverbs, efadv;
+	int rdma_core;     /* major version, 0 unknown */
+	int fork_unneeded; /* ibv_is_fork_initialized() == IBV_FORK_UNNEEDED: 1, 0, -1 unknown */
+	char kernel[64], efa_driver[64], installer[32];
 	struct efa_dev devs[DIAG_MAX_DEVS];
 	int ndevs, non_efa; /* non-EFA RDMA devices seen (mlx5, ibp* NVLink) */
-	struct gpu gpus[DIAG_MAX_DEVS];
-	int ngpus;
+	double sample_seconds; /* counters sampled over this long; 0: not sampled */
+
+	/* GPUs: PCI, NVML, CUDA driver */
+	struct gpu gpus[DIAG_MAX_GPUS];
+	int ngpus, nvswitches;
+	bool topo_known; /* hwloc read the PCI tree: closest[] is filled */
+	struct diag_libinfo nvml, cuda;
+	int nvml_gpus;        /* GPUs NVML reports, -1 unknown */
+	char nvidia_driver[48], cuda_driver[16];
 	int cuda_dmabuf; /* 1 yes, 0 no, -1 unknown */
-	long long memlock; /* bytes, -1 unlimited, -2 unknown */
-	long hugepages;
+
+	/* the process and the container */
+	long long memlock;    /* bytes, -1 unlimited, -2 unknown */
+	long long cgroup_max; /* bytes, -1 no limit, -2 unknown */
+	long hugepages_total, hugepages_free; /* -1 unknown */
 	bool k8s;
+	int uverbs;   /* /dev/infiniband/uverbs* this process can open, -1: no /dev/infiniband */
+	int dev_gpus; /* /dev/nvidiaN nodes, -1: none */
+	struct diag_env env[DIAG_ENV_MAX];
+	int nenv;
 };
 
-struct itype *diag_load_table(const char *path, int *n);
-int diag_gather(struct facts *f, const char *root, const char *facts_file, const char *instance,
-		const struct itype *table, int ntable);
+/* The instance table: parse text (file:line in errors), find a type. */
+int diag_table_parse(const char *text, size_t len, const char *name, struct itype **out, int *n);
+int diag_table_load(const char *path, struct itype **out, int *n);
+const struct itype *diag_table_find(const struct itype *t, int n, const char *type);
 
-enum verdict { PASS, WARN, FAIL, SKIP };
-
-struct check {
-	const char *id, *title;
-	enum verdict v;
-	char reason[768], remedy[768];
-	json_t *details; /* may be NULL */
+/* Everything, from the root and the libraries (or the facts file). Returns
+ * 0, or -FC_EXIT_USAGE for a root or facts file that cannot be used. */
+struct diag_options {
+	const char *root, *facts_file, *instance;
+	double sample_seconds;
 };
+int diag_gather(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable);
 
-/* Runs every check; returns how many there are in out (max). */
-int diag_run_checks(const struct facts *f, struct check *out, int max, bool expect_efa);
+/* Parts of gathering, each testable alone. */
+void diag_env_capture(struct facts *f);
+const char *diag_env_get(const struct facts *f, const char *name); /* NULL: not set */
+void diag_env_set(struct facts *f, const char *name, const char *value); /* for tests */
+int diag_facts_file(struct facts *f, const char *path);
+int diag_facts_parse(struct facts *f, const char *text, size_t len);
+void diag_affinity(struct facts *f);
+void diag_counters_read(const struct facts *f, const struct efa_dev *d, struct diag_counters *c);
+void diag_ofi_query(struct facts *f);
+void diag_rdma_query(struct facts *f);
+void diag_nvml_query(struct facts *f);
+void diag_cuda_query(struct facts *f);
+void diag_nccl_find(struct facts *f);
 
 #endif

@@ -1,128 +1,114 @@
 /* Gathering what a node is, each fact from one place, through the root. */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
-#include <rdma/fabric.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <infiniband/efadv.h>
-#include <infiniband/verbs.h>
-
 #include "diag.h"
+#include "diag_parse.h"
+#include "diag_read.h"
 #include "errors.h"
 #include "log.h"
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf[0] ? 0 : -1;
-}
-
-static int readf(const struct facts *f, const char *rel, char *buf, size_t len)
+/* The first line of root/rel, "" when it cannot be read. */
+static int rel_line(const struct facts *f, const char *rel, char *buf, size_t len)
 {
 	char path[1200];
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	return read_line(path, buf, len);
+
+	buf[0] = '\0';
+	if (diag_join(path, sizeof(path), f->root, rel))
+		return -ENAMETOOLONG;
+	return diag_read_line(path, buf, len);
 }
 
-struct itype *diag_load_table(const char *path, int *n)
+static int rel_fmt_line(const struct facts *f, char *buf, size_t len, const char *fmt, const char *a,
+			const char *b)
 {
-	FILE *fp = fopen(path, "r");
-	struct itype *t = NULL;
-	char line[512];
-	int cap = 0;
+	char rel[700];
 
-	*n = 0;
-	if (!fp)
-		return NULL;
-	while (fgets(line, sizeof(line), fp)) {
-		struct itype it = {0};
-		char rd[8], wr[8], npg[16], gdr[8];
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%39s %15s %d %d %d %7s %7s %15s %7s", it.type, it.accel, &it.gpus, &it.efa,
-			   &it.nic_gbps, rd, wr, npg, gdr) != 9)
-			continue;
-		it.rdma_read = !strcmp(rd, "yes");
-		it.rdma_write = !strcmp(wr, "yes");
-		it.gdr_required = !strcmp(gdr, "yes");
-		it.nics_per_gpu = strcmp(npg, "-") ? atof(npg) : 0;
-		if (*n == cap) {
-			struct itype *nt;
-			cap = cap ? cap * 2 : 32;
-			if (!(nt = realloc(t, (size_t)cap * sizeof(*t)))) {
-				free(t);
-				fclose(fp);
-				*n = 0;
-				return NULL;
-			}
-			t = nt;
-		}
-		t[(*n)++] = it;
-	}
-	fclose(fp);
-	return t;
+	snprintf(rel, sizeof(rel), fmt, a, b);
+	return rel_line(f, rel, buf, len);
 }
 
-/* PCI address and full device path behind a sysfs device link. */
-static void pci_of(const char *devlink, char *pci, size_t plen, char *path, size_t len)
+/* PCI address behind a sysfs device link: the last component of its real path. */
+static void pci_of(const struct facts *f, const char *rel, char *pci, size_t len)
 {
-	char real[PATH_MAX];
+	char path[1200], real[PATH_MAX];
 	const char *slash;
 
-	pci[0] = path[0] = '\0';
-	if (!realpath(devlink, real))
+	pci[0] = '\0';
+	if (diag_join(path, sizeof(path), f->root, rel) || !realpath(path, real))
 		return;
-	diag_copy(path, len, real);
 	slash = strrchr(real, '/');
-	diag_copy(pci, plen, slash ? slash + 1 : real);
+	diag_copy(pci, len, slash ? slash + 1 : real);
+}
+
+static int64_t counter(const char *dir, const char *name)
+{
+	char path[1200], line[64], *end;
+	long long v;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (diag_read_line(path, line, sizeof(line)))
+		return -1;
+	v = strtoll(line, &end, 10);
+	return end == line || v < 0 ? -1 : v;
+}
+
+void diag_counters_read(const struct facts *f, const struct efa_dev *d, struct diag_counters *c)
+{
+	char dir[1000];
+
+	snprintf(dir, sizeof(dir), "%s/sys/class/infiniband/%s/ports/1/hw_counters", f->root, d->name);
+	c->read = counter(dir, "tx_bytes") >= 0;
+	/* the network counters came with EFA driver r2.17.0 ("Add Network HW
+	 * statistics counters", amzn-drivers RELEASENOTES); rx_drops is older */
+	c->retrans = counter(dir, "retrans_pkts");
+	c->timeouts = counter(dir, "retrans_timeout_events");
+	c->unresponsive = counter(dir, "unresponsive_remote_events");
+	c->impaired = counter(dir, "impaired_remote_conn_events");
+	c->drops = counter(dir, "rx_drops");
 }
 
 static void gather_devices(struct facts *f)
 {
-	char dir[700], p[1400], vendor[32];
+	char dir[700];
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(dir, sizeof(dir), "%s/class/infiniband", f->sys);
+	snprintf(dir, sizeof(dir), "%s/sys/class/infiniband", f->root);
 	if (!(d = opendir(dir)))
 		return;
 	while ((e = readdir(d)) && f->ndevs < DIAG_MAX_DEVS) {
 		struct efa_dev *v;
-		char line[64];
-		if (e->d_name[0] == '.')
+		char vendor[32], line[64], rel[600];
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(v->name))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/device/vendor", dir, e->d_name);
 		/* EFA is Amazon's PCI vendor 0x1d0f: mlx5 and NVLink ibp* devices are not EFA */
-		if (read_line(p, vendor, sizeof(vendor)) || strcasecmp(vendor, "0x1d0f")) {
+		if (rel_fmt_line(f, vendor, sizeof(vendor), "sys/class/infiniband/%s/device/vendor%s", e->d_name, "") ||
+		    strcasecmp(vendor, "0x1d0f")) {
 			f->non_efa++;
 			continue;
 		}
 		v = &f->devs[f->ndevs++];
 		memset(v, 0, sizeof(*v));
 		diag_copy(v->name, sizeof(v->name), e->d_name);
-		snprintf(p, sizeof(p), "%s/%s/device", dir, e->d_name);
-		pci_of(p, v->pci, sizeof(v->pci), v->pcipath, sizeof(v->pcipath));
-		snprintf(p, sizeof(p), "%s/%s/device/numa_node", dir, e->d_name);
-		v->numa = read_line(p, line, sizeof(line)) ? -1 : atoi(line);
-		snprintf(p, sizeof(p), "%s/%s/ports/1/rate", dir, e->d_name);
-		read_line(p, v->rate, sizeof(v->rate));
-		snprintf(p, sizeof(p), "%s/%s/device/p2p", dir, e->d_name);
-		read_line(p, v->p2p, sizeof(v->p2p));
-		fc_nic_read(f->sys, "efa", v->name, &v->counters);
+		snprintf(rel, sizeof(rel), "sys/class/infiniband/%s/device", e->d_name);
+		pci_of(f, rel, v->pci, sizeof(v->pci));
+		v->numa = rel_fmt_line(f, line, sizeof(line), "sys/class/infiniband/%s/device/numa_node%s", e->d_name, "")
+				  ? -1
+				  : atoi(line);
+		rel_fmt_line(f, v->rate, sizeof(v->rate), "sys/class/infiniband/%s/ports/1/rate%s", e->d_name, "");
+		v->rate_gbps = diag_parse_rate(v->rate);
+		rel_fmt_line(f, v->state, sizeof(v->state), "sys/class/infiniband/%s/ports/1/state%s", e->d_name, "");
+		rel_fmt_line(f, v->p2p, sizeof(v->p2p), "sys/class/infiniband/%s/device/p2p%s", e->d_name, "");
+		diag_counters_read(f, v, &v->before);
 	}
 	closedir(d);
 	/* the same order on every node: by name */
@@ -136,227 +122,211 @@ static void gather_devices(struct facts *f)
 
 static void gather_gpus(struct facts *f)
 {
-	char dir[700], p[1400], vendor[32], cls[32];
+	char dir[700];
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(dir, sizeof(dir), "%s/bus/pci/devices", f->sys);
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices", f->root);
 	if (!(d = opendir(dir)))
 		return;
-	while ((e = readdir(d)) && f->ngpus < DIAG_MAX_DEVS) {
-		if (e->d_name[0] == '.')
+	while ((e = readdir(d)) && f->ngpus < DIAG_MAX_GPUS) {
+		char vendor[32], cls[32];
+		struct gpu *g;
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->pci))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/vendor", dir, e->d_name);
-		if (read_line(p, vendor, sizeof(vendor)) || strcasecmp(vendor, "0x10de"))
+		if (rel_fmt_line(f, vendor, sizeof(vendor), "sys/bus/pci/devices/%s/vendor%s", e->d_name, "") ||
+		    strcasecmp(vendor, "0x10de") ||
+		    rel_fmt_line(f, cls, sizeof(cls), "sys/bus/pci/devices/%s/class%s", e->d_name, ""))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/class", dir, e->d_name);
-		/* 3D controller (0x0302) or VGA (0x0300); NVSwitch bridges are 0x0680 */
-		if (read_line(p, cls, sizeof(cls)) || (strncmp(cls, "0x0302", 6) && strncmp(cls, "0x0300", 6)))
+		/* NVSwitch bridges: class 0x0680 */
+		if (!strncmp(cls, "0x0680", 6)) {
+			f->nvswitches++;
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		pci_of(p, f->gpus[f->ngpus].pci, sizeof(f->gpus[0].pci), f->gpus[f->ngpus].pcipath,
-		       sizeof(f->gpus[0].pcipath));
-		f->ngpus++;
+		}
+		/* 3D controller (0x0302) or VGA (0x0300) */
+		if (strncmp(cls, "0x0302", 6) && strncmp(cls, "0x0300", 6))
+			continue;
+		g = &f->gpus[f->ngpus++];
+		memset(g, 0, sizeof(*g));
+		diag_copy(g->pci, sizeof(g->pci), e->d_name);
+		g->ecc_volatile_unc = g->ecc_aggregate_unc = -1;
+		g->retired_pages = g->retired_pending = g->remap_unc = g->remap_pending = g->remap_failed = -1;
+		g->fabric_state = g->fabric_status = -1;
+		g->closest_hops = -1;
 	}
 	closedir(d);
+	for (int i = 1; i < f->ngpus; i++)
+		for (int j = i; j > 0 && strcmp(f->gpus[j - 1].pci, f->gpus[j].pci) > 0; j--) {
+			struct gpu t = f->gpus[j];
+			f->gpus[j] = f->gpus[j - 1];
+			f->gpus[j - 1] = t;
+		}
 }
 
 static void gather_proc(struct facts *f)
 {
-	char p[700], line[256];
-	FILE *fp;
+	char path[1200], *text, line[64];
 
 	f->memlock = -2;
-	snprintf(p, sizeof(p), "%s/proc/self/limits", f->root);
-	if ((fp = fopen(p, "r"))) {
-		while (fgets(line, sizeof(line), fp)) {
-			char soft[64];
-			if (sscanf(line, "Max locked memory %63s", soft) == 1)
-				f->memlock = !strcmp(soft, "unlimited") ? -1 : atoll(soft);
-		}
-		fclose(fp);
+	f->hugepages_total = f->hugepages_free = -1;
+	f->cgroup_max = -2;
+	if (!diag_join(path, sizeof(path), f->root, "proc/self/limits") && diag_read_alloc(path, &text) >= 0) {
+		f->memlock = diag_parse_memlock(text);
+		free(text);
 	}
-	snprintf(p, sizeof(p), "%s/proc/meminfo", f->root);
-	if ((fp = fopen(p, "r"))) {
-		while (fgets(line, sizeof(line), fp))
-			sscanf(line, "HugePages_Total: %ld", &f->hugepages);
-		fclose(fp);
+	if (!diag_join(path, sizeof(path), f->root, "proc/meminfo") && diag_read_alloc(path, &text) >= 0) {
+		diag_parse_hugepages(text, &f->hugepages_total, &f->hugepages_free);
+		free(text);
 	}
-	readf(f, "proc/sys/kernel/osrelease", f->kernel, sizeof(f->kernel));
+	rel_line(f, "proc/sys/kernel/osrelease", f->kernel, sizeof(f->kernel));
+	/* the container's memory limit: cgroup v2, then v1 */
+	if (!rel_line(f, "sys/fs/cgroup/memory.max", line, sizeof(line)) ||
+	    !rel_line(f, "sys/fs/cgroup/memory/memory.limit_in_bytes", line, sizeof(line)))
+		f->cgroup_max = diag_parse_cgroup_max(line);
 }
 
-static bool exists_glob(const struct facts *f, const char *dir, const char *prefix)
+/* Device nodes this process could open: in a pod, the EFA device plugin and
+ * the NVIDIA device plugin put only the allocated ones in /dev. */
+static int count_nodes(const struct facts *f, const char *rel, const char *prefix, bool digits_only)
 {
-	char p[1200];
+	char dir[700], path[1000];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+	size_t k = strlen(prefix);
+
+	if (diag_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
+		return -1;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, k) || !e->d_name[k] ||
+		    (digits_only && strspn(e->d_name + k, "0123456789") != strlen(e->d_name + k)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n += access(path, R_OK | W_OK) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool any_file(const struct facts *f, const char *rel, const char *prefix)
+{
+	char dir[700];
 	DIR *d;
 	struct dirent *e;
 	bool found = false;
 
-	snprintf(p, sizeof(p), "%s/%s", f->root, dir);
-	if (!(d = opendir(p)))
+	if (diag_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
 		return false;
-	while ((e = readdir(d)) && !found)
+	while (!found && (e = readdir(d)))
 		found = !strncmp(e->d_name, prefix, strlen(prefix));
 	closedir(d);
 	return found;
 }
 
-static void live_libfabric(struct facts *f)
+static void identity(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable)
 {
-	struct fi_info *h = fi_allocinfo(), *all = NULL;
-	uint32_t v = fi_version();
-	Dl_info dl;
-	char real[PATH_MAX];
+	const char *forced = diag_env_get(f, "OFI_NCCL_FORCE_PRODUCT_NAME"), *name;
+	time_t now = time(NULL);
+	struct tm tm;
 
-	f->lf_known = true;
-	snprintf(f->lf_version, sizeof(f->lf_version), "%u.%u", FI_MAJOR(v), FI_MINOR(v));
-	if (dladdr((void *)fi_getinfo, &dl) && dl.dli_fname)
-		diag_copy(f->lf_path, sizeof(f->lf_path), realpath(dl.dli_fname, real) ? real : dl.dli_fname);
-	h->fabric_attr->prov_name = strdup("efa");
-	h->mode = ~0ull;
-	h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
-	h->ep_attr->type = FI_EP_RDM;
-	if (fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &all) == 0)
-		for (struct fi_info *i = all; i; i = i->next)
-			f->efa_rdm_domains++;
-	fi_freeinfo(all);
-	all = NULL;
-	h->ep_attr->type = FI_EP_DGRAM;
-	if (fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &all) == 0)
-		for (struct fi_info *i = all; i; i = i->next)
-			f->efa_dgram_domains++;
-	fi_freeinfo(all);
-	all = NULL;
-	h->ep_attr->type = FI_EP_RDM;
-	h->caps = FI_HMEM;
-	h->domain_attr->mr_mode |= FI_MR_HMEM;
-	f->efa_hmem = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &all) == 0;
-	fi_freeinfo(all);
-	fi_freeinfo(h);
+	if (gethostname(f->hostname, sizeof(f->hostname)))
+		f->hostname[0] = '\0';
+	f->hostname[sizeof(f->hostname) - 1] = '\0';
+	gmtime_r(&now, &tm);
+	strftime(f->timestamp, sizeof(f->timestamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rel_line(f, "sys/devices/virtual/dmi/id/product_name", f->product, sizeof(f->product));
+	/* aws-ofi-nccl takes OFI_NCCL_FORCE_PRODUCT_NAME over the DMI name
+	 * (src/nccl_ofi_system.cpp), so its platform defaults follow that */
+	if (o->instance && *o->instance) {
+		name = o->instance;
+		f->instance_from = "--instance-type";
+	} else if (forced && *forced) {
+		name = forced;
+		f->instance_from = "OFI_NCCL_FORCE_PRODUCT_NAME";
+	} else {
+		name = f->product;
+		f->instance_from = "DMI product name";
+	}
+	/* HyperPod names its types ml.p5.48xlarge */
+	diag_copy(f->instance, sizeof(f->instance), strncmp(name, "ml.", 3) ? name : name + 3);
+	f->it = diag_table_find(table, ntable, f->instance);
 }
 
-/* Device attributes through rdma-core: efadv_query_device answers only for
- * EFA devices (EOPNOTSUPP otherwise). */
-static void live_rdma_core(struct facts *f)
+static void sample_counters(struct facts *f, const struct timespec *t0)
 {
-	int n = 0;
-	struct ibv_device **list = ibv_get_device_list(&n);
-	Dl_info dl;
-	char real[PATH_MAX];
+	struct timespec now, wait;
+	double spent, left;
 
-	if (dladdr((void *)ibv_get_device_list, &dl) && dl.dli_fname && realpath(dl.dli_fname, real)) {
-		/* libibverbs.so.1.14.<rdma-core major>.0 */
-		const char *s = strstr(real, ".so.1.");
-		int a, b;
-		if (s && sscanf(s, ".so.1.%d.%d", &a, &b) == 2)
-			f->rdma_core = b;
+	if (f->sample_seconds <= 0 || f->ndevs == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	spent = (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+	left = f->sample_seconds - spent;
+	if (left > 0) {
+		fc_note("sampling EFA error counters for %.1f s", left);
+		wait.tv_sec = (time_t)left;
+		wait.tv_nsec = (long)((left - (double)wait.tv_sec) * 1e9);
+		while (nanosleep(&wait, &wait) && errno == EINTR)
+			;
 	}
-	for (int i = 0; list && i < n; i++) {
-		struct ibv_context *ctx = ibv_open_device(list[i]);
-		struct efadv_device_attr attr = {0};
-		struct ibv_port_attr port = {0};
-		const char *name = ibv_get_device_name(list[i]);
-		if (!ctx)
-			continue;
-		for (int d = 0; d < f->ndevs; d++) {
-			struct efa_dev *v = &f->devs[d];
-			if (strcmp(v->name, name) || efadv_query_device(ctx, &attr, sizeof(attr)))
-				continue;
-			v->have_caps = true;
-			v->inline_size = attr.inline_buf_size;
-			v->max_rdma = attr.max_rdma_size;
-			v->rdma_read = attr.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_READ;
-#ifdef EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE
-			v->rdma_write = attr.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE;
-#endif
-			if (ibv_query_port(ctx, 1, &port) == 0)
-				v->max_msg = port.max_msg_sz;
-		}
-		ibv_close_device(ctx);
-	}
-	if (list)
-		ibv_free_device_list(list);
+	for (int i = 0; i < f->ndevs; i++)
+		diag_counters_read(f, &f->devs[i], &f->devs[i].after);
 }
 
-static const char *jstr(json_t *o, const char *k, const char *dflt)
+int diag_gather(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : dflt;
-}
-
-/* A facts file stands in for the libraries (fixtures, or facts collected
- * on another node): {"libfabric": {...}, "rdma_core": N, "cuda_dmabuf": b,
- * "devices": {"<name>": {"max_msg", "inline", "max_rdma", "rdma_read", "rdma_write"}}} */
-static int file_facts(struct facts *f, const char *path)
-{
-	json_error_t err;
-	json_t *j = json_load_file(path, 0, &err), *lf, *devs;
-
-	if (!j) {
-		fc_err("facts file %s: %s (line %d)", path, err.text, err.line);
-		return -FC_EXIT_USAGE;
-	}
-	if ((lf = json_object_get(j, "libfabric"))) {
-		f->lf_known = true;
-		snprintf(f->lf_version, sizeof(f->lf_version), "%s", jstr(lf, "version", "?"));
-		snprintf(f->lf_path, sizeof(f->lf_path), "%s", jstr(lf, "path", "?"));
-		f->efa_rdm_domains = (int)json_integer_value(json_object_get(lf, "efa_rdm_domains"));
-		f->efa_dgram_domains = (int)json_integer_value(json_object_get(lf, "efa_dgram_domains"));
-		f->efa_hmem = json_is_true(json_object_get(lf, "hmem"));
-	}
-	f->rdma_core = (int)json_integer_value(json_object_get(j, "rdma_core"));
-	if (json_is_boolean(json_object_get(j, "cuda_dmabuf")))
-		f->cuda_dmabuf = json_is_true(json_object_get(j, "cuda_dmabuf"));
-	devs = json_object_get(j, "devices");
-	for (int d = 0; d < f->ndevs; d++) {
-		json_t *o = json_object_get(devs, f->devs[d].name);
-		if (!o)
-			continue;
-		f->devs[d].have_caps = true;
-		f->devs[d].max_msg = (long)json_integer_value(json_object_get(o, "max_msg"));
-		f->devs[d].inline_size = (long)json_integer_value(json_object_get(o, "inline"));
-		f->devs[d].max_rdma = (uint64_t)json_integer_value(json_object_get(o, "max_rdma"));
-		f->devs[d].rdma_read = json_is_true(json_object_get(o, "rdma_read"));
-		f->devs[d].rdma_write = json_is_true(json_object_get(o, "rdma_write"));
-	}
-	json_decref(j);
-	return 0;
-}
-
-int diag_gather(struct facts *f, const char *root, const char *facts_file, const char *instance,
-		const struct itype *table, int ntable)
-{
-	int rc = 0;
-	const char *name;
+	struct stat st;
+	struct timespec t0;
+	const char *root = o->root && *o->root ? o->root : "/";
 
 	memset(f, 0, sizeof(*f));
 	f->cuda_dmabuf = -1;
-	snprintf(f->root, sizeof(f->root), "%s", strcmp(root, "/") ? root : "");
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
-	f->live = !*f->root && !facts_file;
-	readf(f, "sys/devices/virtual/dmi/id/product_name", f->product, sizeof(f->product));
-	name = instance && *instance ? instance : f->product;
-	/* HyperPod names its types ml.p5.48xlarge */
-	snprintf(f->instance, sizeof(f->instance), "%s", strncmp(name, "ml.", 3) ? name : name + 3);
-	for (int i = 0; i < ntable; i++)
-		if (!strcmp(table[i].type, f->instance))
-			f->it = &table[i];
-	readf(f, "sys/module/efa/version", f->efa_driver, sizeof(f->efa_driver));
+	f->fork_unneeded = -1;
+	f->nvml_gpus = -1;
+	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
+		fc_err("--root %s is not a folder: name the copy of a node's /sys, /proc and /opt to read", root);
+		return -FC_EXIT_USAGE;
+	}
+	diag_copy(f->root, sizeof(f->root), strcmp(root, "/") ? root : "");
+	f->sample_seconds = o->sample_seconds;
+	diag_env_capture(f);
+	identity(f, o, table, ntable);
+	rel_line(f, "sys/module/efa/version", f->efa_driver, sizeof(f->efa_driver));
+	{
+		char *text, path[1200];
+		if (!diag_join(path, sizeof(path), f->root, "opt/amazon/efa_installed_packages") &&
+		    diag_read_alloc(path, &text) >= 0) {
+			diag_parse_installer(text, f->installer, sizeof(f->installer));
+			free(text);
+		}
+	}
 	gather_devices(f);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gather_gpus(f);
 	gather_proc(f);
-	f->lf_installer_present = exists_glob(f, "opt/amazon/efa/lib", "libfabric.so") ||
-				  exists_glob(f, "opt/amazon/efa/lib64", "libfabric.so");
-	f->lf_system_present = exists_glob(f, "usr/lib/x86_64-linux-gnu", "libfabric.so") ||
-			       exists_glob(f, "usr/lib64", "libfabric.so") ||
-			       exists_glob(f, "usr/lib/aarch64-linux-gnu", "libfabric.so");
-	f->k8s = getenv("KUBERNETES_SERVICE_HOST") != NULL;
-	if (facts_file)
-		rc = file_facts(f, facts_file);
-	else if (f->live) {
-		live_libfabric(f);
-		live_rdma_core(f);
+	f->uverbs = count_nodes(f, "dev/infiniband", "uverbs", true);
+	f->dev_gpus = count_nodes(f, "dev", "nvidia", true);
+	f->lf_installer_present = any_file(f, "opt/amazon/efa/lib", "libfabric.so") ||
+				  any_file(f, "opt/amazon/efa/lib64", "libfabric.so");
+	f->lf_system_present = any_file(f, "usr/lib/x86_64-linux-gnu", "libfabric.so") ||
+			       any_file(f, "usr/lib64", "libfabric.so") ||
+			       any_file(f, "usr/lib/aarch64-linux-gnu", "libfabric.so");
+	f->k8s = diag_env_get(f, "KUBERNETES_SERVICE_HOST") != NULL;
+	diag_nccl_find(f);
+	diag_affinity(f);
+	/* the facts file's sections stand in for the libraries they name */
+	if (o->facts_file) {
+		int rc = diag_facts_file(f, o->facts_file);
+		if (rc)
+			return rc;
 	}
-	f->lf_at_efa_installer = strstr(f->lf_path, "/opt/amazon/efa") != NULL;
-	return rc;
+	if (!f->lf_known)
+		diag_ofi_query(f);
+	if (f->ibverbs.state == LIB_NOT_ASKED)
+		diag_rdma_query(f);
+	diag_nvml_query(f);
+	if (f->cuda_dmabuf < 0)
+		diag_cuda_query(f);
+	sample_counters(f, &t0);
+	return 0;
 }

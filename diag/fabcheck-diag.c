@@ -1,6 +1,6 @@
 /* fabcheck-diag: is this node ready for NCCL over EFA, and if not, why.
- * A verdict per check (PASS, WARN, FAIL, SKIP) with the remedy; exit 0 when
- * nothing FAILs, 1 otherwise. */
+ * A verdict per check (PASS, WARN, FAIL, SKIP) with the remedy and the kind
+ * of action; exit 0 when nothing FAILs, 1 otherwise. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,34 +9,33 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "diag_check.h"
+#include "diag_out.h"
 #include "errors.h"
 #include "log.h"
-#include "record.h"
-
-#define MAX_CHECKS 64
-
-static const char *names[] = {"PASS", "WARN", "FAIL", "SKIP"};
-static const char *colours[] = {"\033[32m", "\033[33m", "\033[31m", "\033[90m"};
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fabcheck-diag [options]\n"
-		"Checks this node for NCCL over EFA: libfabric and its efa provider, EFA devices\n"
-		"against the instance type, RDMA capabilities, GPUs and their closest NICs,\n"
-		"GPUDirect, locked memory, fork safety, environment, Kubernetes, error counters.\n\n"
-		"  --instance-type TYPE  compare against TYPE (default: the DMI product name;\n"
-		"                        HyperPod's ml. prefix is stripped)\n"
-		"  --expect-efa          a node without EFA hardware is a failure\n"
-		"  --json FILE|-         the checks as JSON\n"
-		"  --root DIR            read /sys, /proc and /opt under DIR (fixtures; default /)\n"
-		"  --sysfs-root DIR      the same, naming DIR/sys (DIR/.. is the root)\n"
-		"  --facts FILE          libfabric and device attributes from FILE instead of\n"
-		"                        asking the libraries (used with --root)\n"
-		"  --table FILE          instance table (default: instance-types.tsv beside the\n"
-		"                        program, installed or in the source tree)\n"
-		"  -h, --help            this help\n"
-		"Exit: 0 nothing failed, 1 a check failed, 2 usage.\n");
+		"Checks this node for NCCL over EFA: libfabric, the NCCL plugin and the libfabric it\n"
+		"loads, the efa provider, rdma-core, EFA devices against the instance type, RDMA\n"
+		"capabilities, ports and link rate, the EFA driver, error counters, GPUs and their\n"
+		"health (NVML), NVLink, the NVSwitch fabric, GPU-to-EFA topology, GPUDirect, locked\n"
+		"and container memory, huge pages, fork safety, environment, Kubernetes.\n\n"
+		"  --instance-type TYPE    compare against TYPE (default: OFI_NCCL_FORCE_PRODUCT_NAME,\n"
+		"                          else the DMI product name; HyperPod's ml. is stripped)\n"
+		"  --expect-efa            a node without EFA hardware is a failure\n"
+		"  --json FILE|-           the checks as JSON (- : stdout, instead of the checklist)\n"
+		"  --counter-interval S    sample EFA error counters over S seconds (default 1; 0: no)\n"
+		"  --root DIR              read sys/, proc/, dev/, etc/ and opt/ under DIR (default /)\n"
+		"  --sysfs-root DIR        the same, naming DIR/sys (DIR/.. is the root)\n"
+		"  --facts FILE            libfabric, rdma-core and CUDA answers from FILE (its sections\n"
+		"                          stand in for those libraries)\n"
+		"  --table FILE            instance table (default: instance-types.tsv beside the\n"
+		"                          program, installed or in the source tree)\n"
+		"  -h, --help              this help\n"
+		"Exit: 0 nothing failed, 1 a check failed, 2 usage, 3 the JSON could not be written.\n");
 }
 
 static void find_table(char *out, size_t len)
@@ -55,20 +54,15 @@ static void find_table(char *out, size_t len)
 	snprintf(out, len, "%s", FC_SOURCE_DIAG "/instance-types.tsv");
 }
 
-static json_t *to_json(const struct facts *f, const struct check *k, int n)
+static int parse_seconds(const char *s, double *out)
 {
-	json_t *arr = json_array();
+	char *end;
+	double v = strtod(s, &end);
 
-	for (int i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "check", k[i].id, "title", k[i].title, "verdict",
-				      names[k[i].v], "reason", k[i].reason, "remedy", k[i].remedy);
-		if (k[i].details)
-			json_object_set(o, "details", k[i].details);
-		json_array_append_new(arr, o);
-	}
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:o}", "schema", FC_SCHEMA_VERSION, "tool", "fabcheck-diag",
-			 "fabcheck_version", FC_VERSION, "instance_type", f->instance, "efa_devices", f->ndevs,
-			 "gpus", f->ngpus, "checks", arr);
+	if (end == s || *end || !(v >= 0 && v <= 600))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -77,73 +71,70 @@ int main(int argc, char **argv)
 		{"instance-type", required_argument, NULL, 'i'}, {"expect-efa", no_argument, NULL, 'e'},
 		{"json", required_argument, NULL, 'j'},          {"root", required_argument, NULL, 'r'},
 		{"sysfs-root", required_argument, NULL, 's'},    {"facts", required_argument, NULL, 'f'},
-		{"table", required_argument, NULL, 't'},         {"help", no_argument, NULL, 'h'},
-		{0},
+		{"table", required_argument, NULL, 't'},         {"counter-interval", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},                {0},
 	};
-	const char *instance = NULL, *json_path = NULL, *facts_file = NULL;
+	const char *json_path = NULL;
 	char root[PATH_MAX] = "/", table_path[PATH_MAX] = "";
+	struct diag_options o = {.sample_seconds = 1};
 	bool expect_efa = false, colour = isatty(STDOUT_FILENO);
 	static struct facts f;
-	struct check checks[MAX_CHECKS];
-	struct itype *table;
+	static struct check checks[DIAG_NCHECKS];
+	struct itype *table = NULL;
 	int c, ntable, n, fails = 0, rc;
 
 	fc_log_set_prog("fabcheck-diag");
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0; /* our own messages, in the suite's words */
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': instance = optarg; break;
+		case 'i': o.instance = optarg; break;
 		case 'e': expect_efa = true; break;
 		case 'j': json_path = optarg; break;
 		case 'r': snprintf(root, sizeof(root), "%s", optarg); break;
-		case 's':
-			snprintf(root, sizeof(root), "%s/..", optarg);
-			break;
-		case 'f': facts_file = optarg; break;
+		case 's': snprintf(root, sizeof(root), "%s/..", optarg); break;
+		case 'f': o.facts_file = optarg; break;
 		case 't': snprintf(table_path, sizeof(table_path), "%s", optarg); break;
+		case 'c':
+			if (parse_seconds(optarg, &o.sample_seconds)) {
+				fc_err("--counter-interval takes seconds from 0 to 600, not '%s'", optarg);
+				return FC_EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return FC_EXIT_USAGE;
+		case ':': fc_err("option '%s' needs a value (see --help)", argv[optind - 1]); return FC_EXIT_USAGE;
+		default: fc_err("unknown option '%s' (see --help)", argv[optind - 1]); return FC_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fc_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return FC_EXIT_USAGE;
 	}
+	o.root = root;
 	if (!*table_path)
 		find_table(table_path, sizeof(table_path));
-	if (!(table = diag_load_table(table_path, &ntable)) || ntable == 0) {
-		fc_err("cannot read the instance table %s: name it with --table", table_path);
-		return FC_EXIT_USAGE;
-	}
-	if ((rc = diag_gather(&f, root, facts_file, instance, table, ntable))) {
+	if ((rc = diag_table_load(table_path, &table, &ntable)))
+		return fc_exit_status(rc);
+	if ((rc = diag_gather(&f, &o, table, ntable))) {
 		free(table);
 		return fc_exit_status(rc);
 	}
-	n = diag_run_checks(&f, checks, MAX_CHECKS, expect_efa);
-	for (int i = 0; i < n; i++) {
-		const struct check *k = &checks[i];
-		fails += k->v == FAIL;
-		if (json_path && !strcmp(json_path, "-"))
-			continue;
-		printf("%s%-4s%s  %-24s %s\n", colour ? colours[k->v] : "", names[k->v], colour ? "\033[0m" : "",
-		       k->title, k->reason);
-		if (*k->remedy && (k->v == WARN || k->v == FAIL))
-			printf("      %-24s remedy: %s\n", "", k->remedy);
-	}
-	if (json_path) {
-		json_t *j = to_json(&f, checks, n);
-		FILE *out = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
-		if (!out || json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', out) == EOF) {
-			fc_err("cannot write %s", json_path);
-			fails = fails ? fails : -1;
-		}
-		if (out && out != stdout)
-			fclose(out);
-		json_decref(j);
-	}
-	if (!json_path || strcmp(json_path, "-"))
-		printf("%d check(s): %d failed\n", n, fails > 0 ? fails : 0);
+	n = diag_run_checks(&f, expect_efa, checks);
 	for (int i = 0; i < n; i++)
-		json_decref(checks[i].details);
+		fails += checks[i].v == FAIL;
+	if (!json_path || strcmp(json_path, "-")) {
+		diag_print(stdout, checks, n, colour);
+		printf("%d check(s): %d failed\n", n, fails);
+		fflush(stdout);
+	}
+	rc = 0;
+	if (json_path) {
+		json_t *doc = diag_json(&f, checks, n);
+		rc = diag_write_json(doc, json_path);
+		json_decref(doc);
+	}
+	diag_free_checks(checks, n);
 	free(table);
-	return fails > 0 ? FC_EXIT_BELOW : fails < 0 ? FC_EXIT_USAGE : FC_EXIT_OK;
+	if (rc)
+		return fc_exit_status(rc);
+	return fails ? FC_EXIT_BELOW : FC_EXIT_OK;
 }

@@ -1,0 +1,172 @@
+#include "diag_out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "record.h"
+
+void diag_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < len; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+void diag_print(FILE *out, const struct check *k, int n, bool colour)
+{
+	static const char *colours[] = {"\033[32m", "\033[33m", "\033[31m", "\033[90m"};
+	char reason[3200], remedy[3200];
+
+	for (int i = 0; i < n; i++) {
+		diag_escape(k[i].reason, reason, sizeof(reason));
+		diag_escape(k[i].remedy, remedy, sizeof(remedy));
+		fprintf(out, "%s%-4s%s  %-26s %s\n", colour ? colours[k[i].v] : "", diag_verdict_name(k[i].v),
+			colour ? "\033[0m" : "", k[i].title, reason);
+		if (*remedy)
+			fprintf(out, "      %-26s remedy (%s): %s\n", "", diag_action_name(k[i].act), remedy);
+	}
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+json_t *diag_json(const struct facts *f, const struct check *k, int n)
+{
+	json_t *arr = json_array(), *versions, *summary;
+	int count[4] = {0};
+
+	for (int i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "check", k[i].id, "title", k[i].title, "verdict",
+				      diag_verdict_name(k[i].v), "action", diag_action_name(k[i].act), "reason",
+				      k[i].reason, "remedy", str_or_null(k[i].remedy));
+		json_object_set(o, "details", k[i].details ? k[i].details : json_null());
+		json_array_append_new(arr, o);
+		count[k[i].v]++;
+	}
+	/* what differs between nodes that should be the same: compared by the
+	 * cluster runner across nodes */
+	versions = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "libfabric",
+			     str_or_null(f->lf.version), "libfabric_api", str_or_null(f->lf_api), "libfabric_path",
+			     str_or_null(f->plugin_lf_path[0] ? f->plugin_lf_path : f->lf.path), "efa_driver",
+			     str_or_null(f->efa_driver), "efa_installer", str_or_null(f->installer), "aws_ofi_nccl",
+			     str_or_null(f->plugin_version), "nccl", str_or_null(f->nccl_version), "nvidia_driver",
+			     str_or_null(f->nvidia_driver), "cuda_driver",
+			     str_or_null(f->cuda_driver[0] ? f->cuda_driver : f->cuda.version), "rdma_core",
+			     str_or_null(f->ibverbs.version), "kernel", str_or_null(f->kernel));
+	summary = json_pack("{s:i, s:i, s:i, s:i}", "pass", count[PASS], "warn", count[WARN], "fail", count[FAIL],
+			    "skip", count[SKIP]);
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:i, s:o, s:o, s:o}", "schema",
+			 FC_SCHEMA_VERSION, "tool", "fabcheck-diag", "fabcheck_version", FC_VERSION, "hostname",
+			 f->hostname, "timestamp", f->timestamp, "instance_type", str_or_null(f->instance),
+			 "instance_type_from", str_or_null(f->instance_from), "product_name", f->product, "efa_devices",
+			 f->ndevs, "gpus", f->ngpus, "versions", versions, "summary", summary, "checks", arr);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fail(const char *path, int err)
+{
+	fc_err("cannot write %s: %s", path, strerror(err));
+	return -FC_EXIT_FABRIC;
+}
+
+static int write_direct(const char *path, const char *text, size_t len)
+{
+	/* O_NONBLOCK: a FIFO with no reader is an error (ENXIO), not a wait */
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), rc, flags;
+
+	if (fd < 0)
+		return fail(path, errno);
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	rc = write_all(fd, text, len);
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc ? fail(path, -rc) : 0;
+}
+
+static int write_replace(const char *path, const char *text, size_t len)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	mode_t mask = umask(0);
+	int fd, rc;
+
+	umask(mask);
+	if (!tmp)
+		return fail(path, ENOMEM);
+	snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = errno;
+		free(tmp);
+		return fail(path, rc);
+	}
+	rc = write_all(fd, text, len);
+	if (!rc && fchmod(fd, 0666 & ~mask))
+		rc = -errno;
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc ? fail(path, -rc) : 0;
+}
+
+int diag_write_json(json_t *doc, const char *path)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	size_t len;
+	struct stat st;
+	char real[4096];
+	int rc;
+
+	/* a link is followed: its target is what gets replaced */
+	if (strcmp(path, "-") && !lstat(path, &st) && S_ISLNK(st.st_mode) && realpath(path, real))
+		path = real;
+	if (!text)
+		return fail(path, ENOMEM);
+	len = strlen(text);
+	text[len] = '\n'; /* json_dumps' terminator becomes the final newline */
+	if (!strcmp(path, "-")) {
+		fflush(stdout);
+		rc = write_all(STDOUT_FILENO, text, len + 1);
+		rc = rc ? fail("standard output", -rc) : 0;
+	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		rc = S_ISDIR(st.st_mode) ? fail(path, EISDIR) : write_direct(path, text, len + 1);
+	} else {
+		rc = write_replace(path, text, len + 1);
+	}
+	free(text);
+	return rc;
+}

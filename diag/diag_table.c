@@ -1,0 +1,161 @@
+/* diag/instance-types.tsv: one row per type; a malformed row is an error
+ * naming file:line (a silently skipped row would make a type "unknown"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "diag_read.h"
+#include "errors.h"
+#include "log.h"
+
+#define TABLE_FIELDS 11
+
+/* "yes" / "no", "?" suffix: unconfirmed. */
+static int yes_no(const char *s, bool *v, bool *sourced)
+{
+	size_t n = strlen(s);
+	bool q = n && s[n - 1] == '?';
+
+	if (q)
+		n--;
+	if (n == 3 && !strncmp(s, "yes", 3))
+		*v = true;
+	else if (n == 2 && !strncmp(s, "no", 2))
+		*v = false;
+	else
+		return -1;
+	if (sourced)
+		*sourced = !q;
+	return 0;
+}
+
+static int number(const char *s, int lo, int hi, int *v, bool *sourced)
+{
+	char *end;
+	long x = strtol(s, &end, 10);
+
+	if (end == s || x < lo || x > hi)
+		return -1;
+	if (sourced)
+		*sourced = *end != '?';
+	return *end == '\0' || (*end == '?' && end[1] == '\0') ? (*v = (int)x, 0) : -1;
+}
+
+static int parse_row(char *line, struct itype *it)
+{
+	char *field[TABLE_FIELDS + 1], *save = NULL;
+	int n = 0;
+	bool ignored;
+
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		if (n <= TABLE_FIELDS)
+			field[n++] = t;
+	if (n != TABLE_FIELDS)
+		return -1;
+	memset(it, 0, sizeof(*it));
+	if (strlen(field[0]) >= sizeof(it->type) || strlen(field[1]) >= sizeof(it->accel) ||
+	    strlen(field[10]) >= sizeof(it->source))
+		return -1;
+	diag_copy(it->type, sizeof(it->type), field[0]);
+	diag_copy(it->accel, sizeof(it->accel), field[1]);
+	diag_copy(it->source, sizeof(it->source), field[10]);
+	if (number(field[2], 0, DIAG_MAX_GPUS, &it->gpus, NULL) ||
+	    number(field[3], 1, DIAG_MAX_DEVS, &it->efa, &it->efa_sourced) ||
+	    number(field[4], 1, 100000, &it->nic_gbps, &it->gbps_sourced) ||
+	    yes_no(field[5], &it->rdma_read, &it->rdma_sourced) || yes_no(field[6], &it->rdma_write, &ignored) ||
+	    yes_no(field[8], &it->gdr_supported, NULL) || yes_no(field[9], &it->gdr_required, NULL))
+		return -1;
+	it->rdma_sourced = it->rdma_sourced && ignored;
+	if (strcmp(field[7], "-")) {
+		char *end;
+		it->nics_per_gpu = strtod(field[7], &end);
+		if (*end || !(it->nics_per_gpu > 0 && it->nics_per_gpu <= DIAG_MAX_DEVS))
+			return -1;
+	}
+	return 0;
+}
+
+int diag_table_parse(const char *text, size_t len, const char *name, struct itype **out, int *count)
+{
+	struct itype *t = NULL;
+	int cap = 0, n = 0, lineno = 0;
+	size_t pos = 0;
+
+	*out = NULL;
+	*count = 0;
+	while (pos < len) {
+		char line[512];
+		size_t l = 0;
+		lineno++;
+		while (pos < len && text[pos] != '\n' && l < sizeof(line) - 1)
+			line[l++] = text[pos++];
+		if (pos < len && text[pos] != '\n') {
+			fc_err("%s:%d: line longer than %zu bytes", name, lineno, sizeof(line) - 1);
+			goto bad;
+		}
+		pos++;
+		line[l] = '\0';
+		if (memchr(line, '\0', l)) {
+			fc_err("%s:%d: a NUL byte: not a text table", name, lineno);
+			goto bad;
+		}
+		if (line[strspn(line, " \t\r")] == '\0' || line[strspn(line, " \t")] == '#')
+			continue;
+		line[strcspn(line, "\r")] = '\0';
+		if (n == cap) {
+			struct itype *nt;
+			cap = cap ? cap * 2 : 64;
+			if (!(nt = realloc(t, (size_t)cap * sizeof(*t))))
+				goto bad;
+			t = nt;
+		}
+		if (parse_row(line, &t[n])) {
+			fc_err("%s:%d: expected %d fields: type accel gpus efa nic_gbps rdma_read rdma_write "
+			       "nics_per_gpu gdr_supported gdr_required source", name, lineno, TABLE_FIELDS);
+			goto bad;
+		}
+		if (diag_table_find(t, n, t[n].type)) {
+			fc_err("%s:%d: %s is listed twice", name, lineno, t[n].type);
+			goto bad;
+		}
+		n++;
+	}
+	if (n == 0) {
+		fc_err("%s: no instance types in it", name);
+		goto bad;
+	}
+	*out = t;
+	*count = n;
+	return 0;
+bad:
+	free(t);
+	return -FC_EXIT_USAGE;
+}
+
+int diag_table_load(const char *path, struct itype **out, int *n)
+{
+	char *text;
+	ssize_t len = diag_read_alloc(path, &text);
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (len < 0) {
+		fc_err("cannot read the instance table %s: %s; name one with --table", path,
+		       len == -EINVAL ? "not a regular file" : strerror((int)-len));
+		return -FC_EXIT_USAGE;
+	}
+	rc = diag_table_parse(text, (size_t)len, path, out, n);
+	free(text);
+	return rc;
+}
+
+const struct itype *diag_table_find(const struct itype *t, int n, const char *type)
+{
+	for (int i = 0; type && i < n; i++)
+		if (!strcmp(t[i].type, type))
+			return &t[i];
+	return NULL;
+}
