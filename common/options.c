@@ -339,7 +339,10 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 			}
 			o->sockbuf = (long)sz;
 			break;
-		case 'E': rc = parse_long("endpoints per NIC (-E)", optarg, 1, 64, &o->endpoints); break;
+		case 'E':
+			rc = parse_long("endpoints per NIC (-E)", optarg, 1, FC_MAX_ENDPOINTS, &o->endpoints);
+			o->endpoints_given = true;
+			break;
 		case OPT_SYSFS: o->sysfs_root = optarg; break;
 		case 'D': rc = fc_mem_parse(optarg, &o->mem); break;
 		case 'W': rc = parse_long("window (-W)", optarg, 1, FC_MAX_WINDOW, &o->params.window); break;
@@ -392,6 +395,8 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 			return -FC_EXIT_USAGE;
 		}
 	}
+	o->params.endpoints = o->endpoints;
+	o->params.all_nics = o->domain && !strcmp(o->domain, "all");
 	if (fc_params_check(&o->params, why, sizeof(why))) {
 		fc_err("%s", why);
 		return -FC_EXIT_USAGE;

@@ -36,6 +36,7 @@ struct fc_opts {
 	const char *sysfs_root;  /* --sysfs-root, default $FABCHECK_SYSFS_ROOT or /sys */
 	const char *peer;        /* server host; NULL = this side is the server */
 	bool provider_given;     /* -p or $FABCHECK_PROVIDER: a server checks it at start */
+	bool endpoints_given;    /* -E: a server keeps its own, else takes the client's */
 };
 
 /* Option groups: every program takes CORE; the others as it says. */

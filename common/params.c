@@ -7,11 +7,12 @@
 
 json_t *fc_params_json(const struct fc_params *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:b, s:I, s:b, s:I, s:s, s:s}", "test", p->test,
-			 "transport", p->transport, "provider", p->provider, "fabric", p->fabric, "iters",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:b, s:I, s:b, s:I, s:s, s:s, s:b, s:I}", "test",
+			 p->test, "transport", p->transport, "provider", p->provider, "fabric", p->fabric, "iters",
 			 (json_int_t)p->iters, "warmup", (json_int_t)p->warmup, "size_time", p->size_time,
 			 "verify", p->verify, "window", (json_int_t)p->window, "bidir", p->bidir, "streams",
-			 (json_int_t)p->streams, "op", p->op, "buffers", p->buffers);
+			 (json_int_t)p->streams, "op", p->op, "buffers", p->buffers, "all_nics", p->all_nics,
+			 "endpoints", (json_int_t)p->endpoints);
 }
 
 const char *fc_params_flag(const char *key)
@@ -22,7 +23,7 @@ const char *fc_params_flag(const char *key)
 		{"test", "the program"}, {"transport", "-x"}, {"provider", "-p"}, {"fabric", "-f"},
 		{"iters", "-I"}, {"warmup", "-w"}, {"size_time", "--size-time"}, {"verify", "-v"},
 		{"window", "-W"}, {"bidir", "--bidir"}, {"streams", "-n"}, {"op", "--op"},
-		{"buffers", "--buffers"},
+		{"buffers", "--buffers"}, {"all_nics", "-d all"}, {"endpoints", "-E"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(map[i].key, key))
@@ -80,6 +81,8 @@ int fc_params_check(const struct fc_params *p, char *why, size_t len)
 		bad = "op";
 	else if (!one_of(p->buffers, buffers))
 		bad = "buffers";
+	else if (p->endpoints < 1 || p->endpoints > FC_MAX_ENDPOINTS)
+		bad = "endpoints";
 	if (bad) {
 		snprintf(why, len, "%s (%s) is out of range", fc_params_flag(bad), bad);
 		return -1;
@@ -143,7 +146,8 @@ int fc_params_from_json(const json_t *j, const char *test, struct fc_params *p, 
 	    get_bool(j, "verify", &p->verify, why, len) || get_int(j, "window", &p->window, why, len) ||
 	    get_bool(j, "bidir", &p->bidir, why, len) || get_int(j, "streams", &p->streams, why, len) ||
 	    get_str(j, "op", p->op, sizeof(p->op), why, len) ||
-	    get_str(j, "buffers", p->buffers, sizeof(p->buffers), why, len))
+	    get_str(j, "buffers", p->buffers, sizeof(p->buffers), why, len) ||
+	    get_bool(j, "all_nics", &p->all_nics, why, len) || get_int(j, "endpoints", &p->endpoints, why, len))
 		return -1;
 	if (!json_is_number(st)) {
 		snprintf(why, len, "--size-time (size_time) is missing or not a number");

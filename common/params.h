@@ -16,6 +16,7 @@
 #define FC_MAX_WINDOW 1024L
 #define FC_MAX_STREAMS 64L
 #define FC_MAX_SIZE_TIME_S 60.0
+#define FC_MAX_ENDPOINTS 64L
 
 struct fc_params {
 	char test[16];      /* pingpong, bw, rma */
@@ -31,6 +32,9 @@ struct fc_params {
 	long streams;       /* -n, socket transport connections */
 	char op[16];        /* --op write|read|writedata */
 	char buffers[8];    /* --buffers reuse|slots */
+	/* the client's lanes, which a server without -d / -E of its own takes */
+	bool all_nics;      /* -d all */
+	long endpoints;     /* -E */
 };
 
 /* Which parameters a program takes beyond the common ones. */

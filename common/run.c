@@ -31,10 +31,12 @@ static struct fc_xport_cfg lane_template(const struct fc_run *r, const struct fc
 
 static int open_lanes(struct fc_run *r, const struct fc_run_spec *spec)
 {
+	const struct fc_opts *o = r->opts;
+	/* a server takes the client's lanes where it chose none itself */
 	struct fc_lanes_spec ls = {
 		.ops = fc_xport_find(r->params.transport),
-		.domains = r->opts->domain,
-		.endpoints = r->opts->endpoints,
+		.domains = o->domain || r->is_client || !r->params.all_nics ? o->domain : "all",
+		.endpoints = o->endpoints_given || r->is_client ? o->endpoints : r->params.endpoints,
 		.tmpl = lane_template(r, spec),
 		.sysfs_root = r->opts->sysfs_root,
 		.op_timeout_s = r->opts->op_timeout_s,

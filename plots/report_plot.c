@@ -111,11 +111,13 @@ int rp_plot(struct rp_out *o, const char *script, const char *name, const struct
 {
 	static const char *fmts[] = {"png", "svg"};
 	char path[PATH_MAX + 256];
+	struct rp_buf p = {0};
+	int rc;
 
+	/* one gnuplot for both formats: the script runs twice, reset between */
 	for (int i = 0; i < 2; i++) {
-		struct rp_buf p = {0};
-		int rc;
-
+		if (i)
+			rp_buf_printf(&p, "unset output\nreset\n");
 		rp_gp_set(&p, "plotdir", o->plots);
 		snprintf(path, sizeof(path), "%s/%s.dat", o->dir, name);
 		rp_gp_set(&p, "datafile", path);
@@ -127,11 +129,11 @@ int rp_plot(struct rp_out *o, const char *script, const char *name, const struct
 		rp_buf_printf(&p, "load ");
 		rp_gp_str(&p, path);
 		rp_buf_printf(&p, "\n");
-		rc = run_gnuplot(o, rp_buf_str(&p), script, fmts[i]);
-		rp_buf_free(&p);
-		if (rc)
-			return rc;
 	}
+	rc = run_gnuplot(o, rp_buf_str(&p), script, "png and svg");
+	rp_buf_free(&p);
+	if (rc)
+		return rc;
 	o->charts++;
 	return 0;
 }

@@ -16,9 +16,17 @@ CLEAN=(-u FI_PROVIDER -u FI_EFA_USE_DEVICE_RDMA -u FI_EFA_USE_HUGE_PAGE -u FI_EF
 	-u FI_HMEM_DISABLE_P2P -u NCCL_NET -u NCCL_NET_PLUGIN -u OFI_NCCL_FORCE_PRODUCT_NAME -u LD_LIBRARY_PATH
 	-u KUBERNETES_SERVICE_HOST -u FABCHECK_LIBFABRIC -u FABCHECK_LIBIBVERBS -u FABCHECK_LIBEFA)
 
-# root VARIANT: builds the stand-in node in $OUT/VARIANT
+# root VARIANT: the stand-in node in $OUT/VARIANT, a private copy (tests
+# may change it) of one built once per file run (building is the slow part)
 root() {
-	[ -d "$OUT/$1" ] || python3 "$MAKE_ROOT" "$1" "$OUT/$1"
+	local cache="$BATS_FILE_TMPDIR/roots/$1"
+	[ -d "$OUT/$1" ] && return
+	mkdir -p "$BATS_FILE_TMPDIR/roots"
+	(
+		flock 9
+		[ -d "$cache" ] || python3 "$MAKE_ROOT" "$1" "$cache"
+	) 9>"$BATS_FILE_TMPDIR/roots.lock"
+	cp -a "$cache" "$OUT/$1"
 }
 
 # diag VARIANT [ARGS...]: runs diag on the node with the stand-in NVML and
@@ -318,7 +326,7 @@ facts_without() {
 	local c="$OUT/p5-retrans-since-boot/sys/class/infiniband/rdmap21s0/ports/1/hw_counters/retrans_timeout_events"
 	env "${CLEAN[@]}" FABCHECK_NVML=/nonexistent "$DIAG" --root "$OUT/p5-retrans-since-boot" \
 		--facts "$OUT/p5-retrans-since-boot/facts.json" --counter-interval 3 --json "$OUT/d.json" \
-		>"$OUT/diag.out" 2>"$OUT/diag.err" &
+		>"$OUT/diag.out" 2>"$OUT/diag.err" 3>&- &
 	local pid=$!
 	for _ in $(seq 100); do grep -q "sampling EFA error counters" "$OUT/diag.err" && break; sleep 0.05; done
 	echo 17 >"$c"

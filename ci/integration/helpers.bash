@@ -51,7 +51,7 @@ kill_server() {
 start_server() {
 	local prog=$1
 	shift
-	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 60 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 60 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" 3>&- &
 	SERVER_PID=$!
 }
 

@@ -72,7 +72,7 @@ server_ends_with() {
 }
 
 @test "hostile_socket_client_refuses_an_unterminated_data_address" {
-	timeout 60 python3 "$HOSTILE" server "$PORT" socket-addr-unterminated >"$OUT/hostile.out" &
+	timeout 60 python3 "$HOSTILE" server "$PORT" socket-addr-unterminated >"$OUT/hostile.out" 3>&- &
 	fake=$!
 	run_client "$PP" -x socket -S 8 -T 5
 	wait "$fake" || true
@@ -84,7 +84,7 @@ server_ends_with() {
 }
 
 @test "hostile_socket_client_connects_only_to_the_bootstrap_peer" {
-	timeout 60 python3 "$HOSTILE" server "$PORT" socket-addr-elsewhere >"$OUT/hostile.out" &
+	timeout 60 python3 "$HOSTILE" server "$PORT" socket-addr-elsewhere >"$OUT/hostile.out" 3>&- &
 	fake=$!
 	run_client "$PP" -x socket -S 8 -T 5
 	wait "$fake" || true
@@ -94,7 +94,7 @@ server_ends_with() {
 }
 
 @test "hostile_odd_fabric_address_exits_2" {
-	timeout 60 python3 "$HOSTILE" server "$PORT" addr-odd-hex >"$OUT/hostile.out" &
+	timeout 60 python3 "$HOSTILE" server "$PORT" addr-odd-hex >"$OUT/hostile.out" 3>&- &
 	fake=$!
 	run_client "$PP" -x socket -S 8 -T 5
 	wait "$fake" || true
@@ -104,7 +104,7 @@ server_ends_with() {
 }
 
 @test "hostile_rma_target_smaller_than_the_test_reaches_exits_2" {
-	timeout 60 python3 "$HOSTILE" server "$PORT" rma-target-too-small >"$OUT/hostile.out" &
+	timeout 60 python3 "$HOSTILE" server "$PORT" rma-target-too-small >"$OUT/hostile.out" 3>&- &
 	fake=$!
 	run_client "$RMA" -p tcp -S 64K -T 5
 	wait "$fake" || true
@@ -164,7 +164,7 @@ for _ in range(300):
 }
 
 @test "hostile_server_of_another_version_is_named_to_the_client" {
-	timeout 60 python3 "$HOSTILE" server "$PORT" version7 >"$OUT/hostile.out" &
+	timeout 60 python3 "$HOSTILE" server "$PORT" version7 >"$OUT/hostile.out" 3>&- &
 	fake=$!
 	run_client "$PP" -x socket -S 8 -T 5
 	wait "$fake" || true
@@ -179,7 +179,7 @@ for _ in range(300):
 	start_server "$PP" -x socket -T 1
 	hostile_client wrong-magic
 	hostile_client huge-length
-	hostile_client slow-hello &
+	hostile_client slow-hello 3>&- &
 	slow=$!
 	sleep 0.3
 	run_client "$PP" -x socket -S 8 -I 5 -T 5
@@ -250,7 +250,7 @@ for _ in range(300):
 
 @test "hostile_silent_peer_after_hello_exits_4_within_its_timeout" {
 	start_server "$PP" -T 2
-	hostile_client idle-after-hello &
+	hostile_client idle-after-hello 3>&- &
 	idle=$!
 	server_ends_with 4 6
 	kill "$idle" 2>/dev/null || true

@@ -69,7 +69,7 @@ def hello(cookie=None):
 def params(**kw):
     p = {"test": "pingpong", "transport": "socket", "provider": "efa", "fabric": "", "iters": 5,
          "warmup": 0, "size_time": 0.2, "verify": False, "window": 0, "bidir": False, "streams": 1,
-         "op": "write", "buffers": "reuse"}
+         "op": "write", "buffers": "reuse", "all_nics": False, "endpoints": 1}
     p.update(kw)
     return p
 
@@ -241,7 +241,7 @@ def run_client(port, scenario):
         else:
             read_frame(c.s)
     elif scenario == "idle-after-hello":
-        time.sleep(30)
+        time.sleep(6)
     else:
         sys.exit(f"hostile_peer: unknown client scenario {scenario}")
 

@@ -115,7 +115,7 @@ load helpers
 
 @test "pingpong_dead_peer_exits_4_within_op_timeout" {
 	start_server "$PP" -p tcp -S 8 -I 100000000 -T 2
-	timeout 60 "$PP" -B "$PORT" -p tcp -S 8 -I 100000000 -T 2 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" &
+	timeout 60 "$PP" -B "$PORT" -p tcp -S 8 -I 100000000 -T 2 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
 	client=$!
 	sleep 1.5
 	kill_server
