@@ -73,6 +73,10 @@ struct fc_bench {
 	const char *client_dir, *server_dir; /* the data each side checks, for mismatch messages */
 };
 
+/* Adaptive iterations: as many as fill --size-time at per_iter_ns each,
+ * from 10 to a million. */
+long fc_adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns);
+
 /* Every size: sync, warmup, timed phase on all lanes, verification
  * verdicts, records to both sides (client), or as the client asks (server). */
 int fc_bench_run(struct fc_run *r, const struct fc_bench *b);

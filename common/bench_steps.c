@@ -42,7 +42,7 @@ static long warmup_count(const struct fc_params *p)
 	return p->iters == 0 && p->warmup == 0 ? 1 : p->warmup;
 }
 
-static long adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns)
+long fc_adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns)
 {
 	double n = per_iter_ns > 0 ? p->size_time * 1e9 / (double)per_iter_ns : MAX_ADAPTIVE_ITERS;
 
@@ -75,7 +75,7 @@ static int warmup(struct fc_run *r, const struct fc_bench *b, long warm, long *i
 		per = (fc_now_ns() - t1) / (uint64_t)second.count;
 		if (first.count > 0 && (t1 - t0) / (uint64_t)first.count < per)
 			per = (t1 - t0) / (uint64_t)first.count;
-		*iters = adaptive_iters(&r->params, per);
+		*iters = fc_adaptive_iters(&r->params, per);
 	}
 	return 0;
 }
