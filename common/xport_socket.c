@@ -409,8 +409,10 @@ static int progress_stream(struct fc_xport *x, struct stream *st, struct fc_op *
 			break;
 		st->recvq.head++;
 		/* staged GPU receive: into device memory before it counts as done */
-		if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->from_host(op->buf, op->host, op->len))
+		if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->from_host(op->buf, op->host, op->len)) {
+			fc_err("copying %zu received bytes from the pinned stage into GPU memory failed", op->len);
 			return -FC_EXIT_FABRIC;
+		}
 		done[n++] = op;
 	}
 	return n;
@@ -441,8 +443,10 @@ static int sock_post_send(struct fc_xport *x, struct fc_op *op, uint64_t deadlin
 	op->moved = 0;
 	op->host = host_side(x, op);
 	/* staged GPU send: out of device memory first */
-	if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->to_host(op->host, op->buf, op->len))
+	if (op->host != op->buf && fc_mem_ops_of(&x->cfg->mem)->to_host(op->host, op->buf, op->len)) {
+		fc_err("copying %zu bytes out of GPU memory into the pinned stage failed", op->len);
 		return -FC_EXIT_FABRIC;
+	}
 	return opq_push(&stream_of(x, op)->sendq, op);
 }
 

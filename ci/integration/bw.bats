@@ -67,7 +67,7 @@ bw_pair() {
 }
 
 @test "bw_streams_need_socket_transport_exit_2" {
-	run "$BW" -p tcp -n 4
+	run timeout 60 "$BW" -p tcp -n 4
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"parallel streams are for the socket transport"* ]]
 }
@@ -102,7 +102,7 @@ bw_pair() {
 }
 
 @test "bw_help_exits_0" {
-	run "$BW" --help
+	run timeout 60 "$BW" --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--bidir"* && "$output" == *"--streams"* ]]
 }
@@ -120,11 +120,11 @@ bw_pair() {
 }
 
 @test "bw_empty_domain_list_exits_2" {
-	run "$BW" -p tcp -d , -B "$PORT" 127.0.0.1
+	run timeout 60 "$BW" -p tcp -d , -B "$PORT" 127.0.0.1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"names no usable domain list"* ]]
 	# a list longer than the lanes fabcheck runs is refused, not cut
-	run "$BW" -p tcp -d "$(printf 'nic%d,' $(seq 299))nic300" -B "$PORT" 127.0.0.1
+	run timeout 60 "$BW" -p tcp -d "$(printf 'nic%d,' $(seq 299))nic300" -B "$PORT" 127.0.0.1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"up to 256 names"* ]]
 }

@@ -468,27 +468,27 @@ facts_without() {
 }
 
 @test "diag_usage_errors_exit_2_in_the_suites_words" {
-	run "$DIAG" --bogus
+	run timeout 60 "$DIAG" --bogus
 	[ "$status" -eq 2 ]
 	[ "$output" = "fabcheck-diag: error: unknown option '--bogus' (see --help)" ]
-	run "$DIAG" --json
+	run timeout 60 "$DIAG" --json
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"option '--json' needs a value"* ]]
-	run "$DIAG" --table /nonexistent.tsv
+	run timeout 60 "$DIAG" --table /nonexistent.tsv
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cannot read the instance table"* ]]
-	run "$DIAG" --root /nonexistent
+	run timeout 60 "$DIAG" --root /nonexistent
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--root /nonexistent is not a folder"* ]]
-	run "$DIAG" --counter-interval -1
+	run timeout 60 "$DIAG" --counter-interval -1
 	[ "$status" -eq 2 ]
-	run "$DIAG" --help
+	run timeout 60 "$DIAG" --help
 	[ "$status" -eq 0 ]
 }
 
 @test "diag_malformed_instance_table_names_file_and_line" {
 	printf '# comment\np5.48xlarge h100 8 32 100 yes yes 4 yes\n' >"$OUT/bad.tsv"
-	run "$DIAG" --table "$OUT/bad.tsv"
+	run timeout 60 "$DIAG" --table "$OUT/bad.tsv"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"bad.tsv:2: expected 11 fields"* ]]
 }

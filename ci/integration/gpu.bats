@@ -20,7 +20,7 @@ copied() {
 }
 
 @test "gpu_no_cuda_runtime_exits_3_naming_what_was_tried" {
-	FABCHECK_CUDART=/nonexistent/libcudart.so.12 run "$PP" -x socket -D cuda -B "$PORT"
+	FABCHECK_CUDART=/nonexistent/libcudart.so.12 run timeout 60 "$PP" -x socket -D cuda -B "$PORT"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"no CUDA runtime found (tried /nonexistent/libcudart.so.12"* ]]
@@ -28,21 +28,21 @@ copied() {
 }
 
 @test "gpu_runtime_without_device_exits_3" {
-	FABCHECK_STANDIN_GPUS=0 run "$PP" -x socket -D cuda -B "$PORT"
+	FABCHECK_STANDIN_GPUS=0 run timeout 60 "$PP" -x socket -D cuda -B "$PORT"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"sees no GPU (no CUDA-capable device is detected)"* ]]
 }
 
 @test "gpu_missing_device_ordinal_exits_3" {
-	FABCHECK_STANDIN_GPUS=2 run "$PP" -x socket -D cuda:2 -B "$PORT"
+	FABCHECK_STANDIN_GPUS=2 run timeout 60 "$PP" -x socket -D cuda:2 -B "$PORT"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"CUDA device 2 does not exist: this node has 2 (cuda:0..cuda:1)"* ]]
 }
 
 @test "gpu_invalid_memory_value_exits_2" {
-	run "$PP" -D gpu0
+	run timeout 60 "$PP" -D gpu0
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"invalid memory 'gpu0'"* ]]
 }
@@ -74,7 +74,7 @@ copied() {
 }
 
 @test "gpu_tcp_provider_offers_no_hmem_exits_3_with_remedy" {
-	run "$PP" -p tcp -D cuda -B "$PORT" 127.0.0.1
+	run timeout 60 "$PP" -p tcp -D cuda -B "$PORT" 127.0.0.1
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"offers no FI_HMEM for provider tcp: it was built without CUDA support"* ]]
@@ -103,4 +103,16 @@ copied() {
 	[ "$CLIENT_RC" -eq 5 ]
 	[ "$SERVER_RC" -eq 5 ]
 	grep -q "size 4K, iteration 1, byte offset 100, server to client" "$OUT/client.err"
+}
+
+@test "gpu_failed_pattern_copy_is_a_device_error_not_corrupt_data" {
+	# the GPU stops taking copies after the first few: filling the test
+	# pattern fails, which is exit 3 naming the copy, never exit 5
+	start_server "$PP" -x socket -D host
+	FABCHECK_STANDIN_FAIL_H2D_AFTER=3 run_client "$PP" -x socket -D cuda -S 4K -I 5 -v
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 3 ]
+	grep -q "into GPU memory failed" "$OUT/client.err"
+	! grep -q "delivered wrong data" "$OUT/client.err" "$OUT/server.err"
 }

@@ -6,7 +6,7 @@ load helpers
 MR="$FABCHECK_BIN/fabcheck-mr"
 
 @test "mr_host_cold_and_repeat_records_per_size" {
-	run "$MR" -p tcp -d lo -S 4K,1M -I 4 --json "$OUT/mr.jsonl"
+	run timeout 60 "$MR" -p tcp -d lo -S 4K,1M -I 4 --json "$OUT/mr.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	jq -e -s 'length == 4 and map([.size, .mr_phase, .mr_path]) == [[4096, "cold", "va"], [4096, "repeat", "va"],
@@ -17,7 +17,7 @@ MR="$FABCHECK_BIN/fabcheck-mr"
 }
 
 @test "mr_shm_host_registration" {
-	run "$MR" -p shm -S 64K -I 3 --json "$OUT/mr.jsonl"
+	run timeout 60 "$MR" -p shm -S 64K -I 3 --json "$OUT/mr.jsonl"
 	[ "$status" -eq 0 ]
 	jq -e -s 'length == 2 and all(.[]; .provider == "shm")' "$OUT/mr.jsonl"
 }
@@ -25,27 +25,27 @@ MR="$FABCHECK_BIN/fabcheck-mr"
 @test "mr_cuda_memory_with_debian_libfabric_exits_3_with_remedy" {
 	export FABCHECK_CUDART="$(dirname "$FABCHECK_BIN")/standin/libcudart-standin.so"
 	[ -f "$FABCHECK_CUDART" ] || FABCHECK_CUDART="$(cd "$FABCHECK_BIN/../.." && pwd)/build/standin/libcudart-standin.so"
-	run "$MR" -p tcp -D cuda -S 64K -I 3
+	run timeout 60 "$MR" -p tcp -D cuda -S 64K -I 3
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"offers no FI_HMEM for provider tcp"* ]]
 	# shm offers FI_HMEM (host only): the CUDA registration itself is refused
-	run "$MR" -p shm -D cuda -S 64K -I 3
+	run timeout 60 "$MR" -p shm -D cuda -S 64K -I 3
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"registering 65536 bytes of CUDA memory with provider shm failed"* ]]
 }
 
 @test "mr_usage_errors_exit_2" {
-	run "$MR" -p tcp 127.0.0.1
+	run timeout 60 "$MR" -p tcp 127.0.0.1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"give no peer host"* ]]
-	run "$MR" -x socket
+	run timeout 60 "$MR" -x socket
 	[ "$status" -eq 2 ]
-	run "$MR" -S 8G
+	run timeout 60 "$MR" -S 8G
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'8G'"* ]]
-	run "$MR" --help
+	run timeout 60 "$MR" --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Memory registration cost"* ]]
 }

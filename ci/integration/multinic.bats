@@ -17,6 +17,7 @@ teardown_file() {
 }
 
 setup() {
+	needs_root
 	PORT=$(test_port)
 	OUT="$BATS_TEST_TMPDIR"
 	SERVER_PID=

@@ -7,7 +7,13 @@
 NS_A=fcnsA
 NS_B=fcnsB
 
+# needs_root: network namespaces and veth pairs need root (CAP_NET_ADMIN)
+needs_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces (ip netns, veth, tc)"
+}
+
 netns_up() {
+	needs_root
 	ip netns add "$NS_A"
 	ip netns add "$NS_B"
 	for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done

@@ -120,8 +120,28 @@ pingpong_pair() {
 }
 
 @test "pingpong_help_exits_0" {
-	run "$PP" --help
+	run timeout 60 "$PP" --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: fabcheck-pingpong"* ]]
 	[[ "$output" == *"--json"* ]]
+}
+
+@test "pingpong_and_rma_over_two_endpoints_have_an_aggregate_the_report_reads" {
+	start_server "$PP" -E 2
+	run_client "$PP" -p tcp -E 2 -S 8,4K -I 20 --json "$OUT/pp.jsonl"
+	wait_server
+	[ "$CLIENT_RC" -eq 0 ]
+	start_server "$RMA"
+	run_client "$RMA" -p tcp -E 2 -S 4K -I 3 --json "$OUT/rma.jsonl"
+	wait_server
+	[ "$CLIENT_RC" -eq 0 ]
+	show
+	for f in pp rma; do
+		jq -e -s 'map(select(.lane == "all")) | length >= 1 and all(.[]; .lanes == 2 and .bw_gbps > 0
+			and .lat_us_p50 > 0)' "$OUT/$f.jsonl"
+	done
+	run timeout 60 "$FABCHECK_BIN/fabcheck-report" -o "$OUT/report" "$OUT/pp.jsonl" "$OUT/rma.jsonl"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "lanes 2" "$OUT/report/report.md" || grep -q "2 lanes" "$OUT/report/report.md"
 }

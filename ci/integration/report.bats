@@ -25,7 +25,7 @@ row() {
 }
 
 @test "report_p4d_public_table_gives_18_7x_at_2_GiB" {
-	run "$REPORT" -o "$OUT/r" "$FIX/p4d-efa-vs-tcp.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/p4d-efa-vs-tcp.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
@@ -45,7 +45,7 @@ row() {
 @test "report_speedup_column_equals_the_ratio_of_the_bandwidth_columns" {
 	for fixture in one-sided p4d-efa-vs-tcp; do
 		rm -rf "$OUT/r"
-		run "$REPORT" -o "$OUT/r" "$FIX/$fixture.jsonl"
+		run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/$fixture.jsonl"
 		[ "$status" -eq 0 ]
 		# every row with both numbers: speed-up is their ratio, one decimal
 		# from 0.95 up, two significant digits below (never "0.0x")
@@ -67,7 +67,7 @@ print(rows, "rows checked")'
 }
 
 @test "report_size_on_one_side_only_gives_an_empty_cell" {
-	run "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
 	[ "$(row '64 KiB')" = "|64 KiB|9.50|||" ]
@@ -77,7 +77,7 @@ print(rows, "rows checked")'
 }
 
 @test "report_per_nic_bars_and_pair_heatmap" {
-	run "$REPORT" -o "$OUT/r" "$FIX/multinic-pairs.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/multinic-pairs.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	python3 "$CHECK" png "$OUT/r/nics.png" 800 500
@@ -99,7 +99,7 @@ print(rows, "rows checked")'
 		wait_server
 		[ "$CLIENT_RC" -eq 0 ]
 	done
-	run "$REPORT" -o "$OUT/r" "$OUT"/pp-*.jsonl "$OUT"/bw-*.jsonl
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT"/pp-*.jsonl "$OUT"/bw-*.jsonl
 	echo "$output"
 	[ "$status" -eq 0 ]
 	for c in bandwidth latency speedup; do
@@ -112,7 +112,7 @@ print(rows, "rows checked")'
 
 @test "report_empty_input_exits_2_and_writes_nothing" {
 	: > "$OUT/empty.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/empty.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/empty.jsonl"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"no records"* ]]
@@ -123,13 +123,13 @@ print(rows, "rows checked")'
 @test "report_malformed_input_exits_2_naming_the_line_and_writes_nothing" {
 	cp "$FIX/one-sided.jsonl" "$OUT/bad.jsonl"
 	echo '{"schema": 1, "test": "bw", "size": 8,' >> "$OUT/bad.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/bad.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/bad.jsonl"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"bad.jsonl:7 is not a JSON record"* ]]
 	[ ! -e "$OUT/r" ]
 	echo '{"hello": "world"}' > "$OUT/alien.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/alien.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/alien.jsonl"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"alien.jsonl:1 is not a fabcheck record"* ]]
 	[ ! -e "$OUT/r" ]
@@ -138,13 +138,13 @@ print(rows, "rows checked")'
 @test "report_refuses_to_overwrite_a_report" {
 	mkdir -p "$OUT/r"
 	echo keep > "$OUT/r/report.md"
-	run "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
 	[ "$status" -eq 2 ]
 	[ "$(cat "$OUT/r/report.md")" = "keep" ]
 }
 
 @test "report_help_exits_0" {
-	run "$REPORT" --help
+	run timeout 60 "$REPORT" --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: fabcheck-report"* ]]
 }
@@ -157,7 +157,7 @@ print(rows, "rows checked")'
 		"$REC" "provider=x'; y=system('touch $OUT/p'); z='" size=$s bw_gbps=1.5
 		sock size=$s bw_gbps=0.5
 	done > hostile.jsonl
-	run "$REPORT" -o "$OUT/r" hostile.jsonl
+	run timeout 60 "$REPORT" -o "$OUT/r" hostile.jsonl
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ ! -e "$OUT/p" ]
@@ -169,14 +169,14 @@ print(rows, "rows checked")'
 		"$REC" "provider=\"@plotdir\" \`touch $OUT/q\`" size=$s bw_gbps=1.0
 		sock size=$s bw_gbps=0.5
 	done > hostile2.jsonl
-	run "$REPORT" -o "$OUT/r2" hostile2.jsonl
+	run timeout 60 "$REPORT" -o "$OUT/r2" hostile2.jsonl
 	[ "$status" -eq 0 ]
 	[ ! -e "$OUT/q" ]
 }
 
 @test "report_output_path_with_quotes_runs_nothing_and_leaves_no_tmp" {
 	cd "$OUT"
-	run "$REPORT" -o "o';touch PWNED;'" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "o';touch PWNED;'" "$FIX/one-sided.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -f "o';touch PWNED;'/report.md" ]
@@ -190,7 +190,7 @@ print(rows, "rows checked")'
 }
 
 @test "report_output_path_with_apostrophe_works" {
-	run "$REPORT" -o "$OUT/bob's run" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/bob's run" "$FIX/one-sided.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -f "$OUT/bob's run/bandwidth.png" ]
@@ -199,7 +199,7 @@ print(rows, "rows checked")'
 
 @test "report_output_dir_with_trailing_slash_and_empty_dir_is_filled" {
 	mkdir "$OUT/r"
-	run "$REPORT" -o "$OUT/r/" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r/" "$FIX/one-sided.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -f "$OUT/r/report.md" ]
@@ -211,7 +211,7 @@ print(rows, "rows checked")'
 		"$REC" provider=prov$i size=4096 bw_gbps=$i.0
 	done > "$OUT/many.jsonl"
 	sock size=4096 bw_gbps=0.5 >> "$OUT/many.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/many.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/many.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	for i in $(seq 1 20); do grep -q "^| S$i | libfabric prov$i (" "$OUT/r/report.md"; done
@@ -222,7 +222,7 @@ print(rows, "rows checked")'
 @test "report_more_than_16_repeats_take_the_true_median" {
 	{ for i in $(seq 24); do "$REC" size=65536 bw_gbps=100; done
 	  for i in $(seq 16); do "$REC" size=65536 bw_gbps=1.0; done; } > "$OUT/rep.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/rep.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/rep.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(row '64 KiB')" = "|64 KiB|100.00|" ]
 	grep -q "| S1 | libfabric tcp;ofi_rxm (\`bw\`) | 40 | 1 |" "$OUT/r/report.md"
@@ -231,7 +231,7 @@ print(rows, "rows checked")'
 @test "report_size_zero_or_beyond_1_TiB_exits_2_naming_the_line" {
 	for size in 0 2199023255553; do
 		{ "$REC" size=8 bw_gbps=1; "$REC" size=$size bw_gbps=1; } > "$OUT/s.jsonl"
-		run "$REPORT" -o "$OUT/r" "$OUT/s.jsonl"
+		run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/s.jsonl"
 		echo "$output"
 		[ "$status" -eq 2 ]
 		[[ "$output" == *"s.jsonl:2 "*"size"* ]]
@@ -241,7 +241,7 @@ print(rows, "rows checked")'
 
 @test "report_absurd_bandwidth_exits_2_naming_the_line" {
 	{ "$REC" size=8 bw_gbps=1; "$REC" size=16 bw_gbps=1e300; } > "$OUT/b.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/b.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/b.jsonl"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"b.jsonl:2 "*"bw_gbps"* ]]
@@ -267,11 +267,11 @@ print(rows, "rows checked")'
 }
 
 @test "report_gnuplot_log_is_absent_or_not_empty" {
-	run "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/one-sided.jsonl"
 	[ "$status" -eq 0 ]
 	[ ! -e "$OUT/r/gnuplot.log" ] || [ -s "$OUT/r/gnuplot.log" ]
 	# a single-size chart makes gnuplot warn: the log stays, with words
-	run "$REPORT" -o "$OUT/r2" "$FIX/p4d-efa-vs-tcp.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r2" "$FIX/p4d-efa-vs-tcp.jsonl"
 	[ "$status" -eq 0 ]
 	[ -s "$OUT/r2/gnuplot.log" ]
 }
@@ -307,7 +307,7 @@ print(rows, "rows checked")'
 @test "report_bidir_is_not_compared_with_one_way_sockets" {
 	{ "$REC" size=4096 bw_gbps=2 direction=bidir; "$REC" size=4096 bw_gbps=1.5
 	  sock size=4096 bw_gbps=1; } > "$OUT/d.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/d.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/d.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
 	grep -q "^Compared: S2 libfabric tcp;ofi_rxm (uni) against S3 TCP sockets" "$OUT/r/report.md"
@@ -318,7 +318,7 @@ print(rows, "rows checked")'
 @test "report_socket_streams_are_separate_series_not_merged" {
 	{ "$REC" size=65536 bw_gbps=9; sock size=65536 bw_gbps=3.48 streams=1
 	  sock size=65536 bw_gbps=4.62 streams=4; } > "$OUT/n.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/n.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/n.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
 	! grep -q "4.05" "$OUT/r/report.md"
@@ -330,7 +330,7 @@ print(rows, "rows checked")'
 	for op in write read; do for s in 4096 65536; do
 		"$REC" test=rma tool=fabcheck-rma rma_op=$op direction=$op size=$s bw_gbps=3 lat_us_p50=12.5 lat_us_p99=20
 	done; done > "$OUT/rma.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/rma.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/rma.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
@@ -345,7 +345,7 @@ print(rows, "rows checked")'
 		"$REC" test=mr tool=fabcheck-mr mr_phase=$phase mr_path=va size=$s lat_us_p50=$([ $phase = cold ] && echo 40 || echo 2) \
 			lat_us_min=1 lat_us_p99=60 dereg_us_p50=3 lane=null lanes=null direction=null
 	done; done > "$OUT/mr.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/mr.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/mr.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
@@ -356,7 +356,7 @@ print(rows, "rows checked")'
 
 @test "report_only_coverage_records_says_what_is_ignored" {
 	"$REC" test=coverage size=null coverage=ok > "$OUT/c.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/c.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c.jsonl"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"1 coverage records"* ]]
@@ -364,7 +364,7 @@ print(rows, "rows checked")'
 	# beside measurements they are listed, not silently dropped
 	"$REC" size=8 bw_gbps=1 >> "$OUT/c.jsonl"
 	"$REC" test=frobnicate size=8 >> "$OUT/c.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/c.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c.jsonl"
 	[ "$status" -eq 0 ]
 	grep -q "1 \`coverage\` records .* not charted" "$OUT/r/report.md"
 	grep -q 'ignored: 1 records of test "frobnicate"' "$OUT/r/report.md"
@@ -373,7 +373,7 @@ print(rows, "rows checked")'
 @test "report_all_slower_says_slower_and_small_ratios_keep_two_digits" {
 	{ "$REC" size=8 bw_gbps=0.049; sock size=8 bw_gbps=1
 	  "$REC" size=1024 bw_gbps=0.2; sock size=1024 bw_gbps=1; } > "$OUT/slow.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/slow.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/slow.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
 	[ "$(row '8 B' | cut -d'|' -f5)" = "0.049x" ]
@@ -385,7 +385,7 @@ print(rows, "rows checked")'
 
 @test "report_one_side_only_has_no_empty_columns_and_says_no_comparison" {
 	"$REC" size=4096 bw_gbps=2 > "$OUT/one.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/one.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/one.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"(1 chart, PNG and SVG)"* ]]
@@ -400,7 +400,7 @@ print(rows, "rows checked")'
 @test "report_latency_ratio_has_a_direction_and_units_are_µs" {
 	{ "$REC" test=pingpong size=8 lat_us_p50=20 lat_us_p99=30 bw_gbps=0.0004
 	  sock test=pingpong size=8 lat_us_p50=10 lat_us_p99=15 bw_gbps=0.0008; } > "$OUT/l.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/l.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/l.jsonl"
 	[ "$status" -eq 0 ]
 	cat "$OUT/r/report.md"
 	grep -q "S1 libfabric tcp;ofi_rxm 20.00 µs, S2 TCP sockets 10.00 µs: S1 is 2.0x slower (higher latency)" "$OUT/r/report.md"
@@ -410,7 +410,7 @@ print(rows, "rows checked")'
 @test "report_contended_run_warns_and_suggests_blocking_completions" {
 	{ "$REC" test=pingpong size=8 lat_us_p50=4000 lat_us_p99=41000 lat_us_max=90000
 	  "$REC" test=pingpong size=64 lat_us_p50=6.7 lat_us_p99=9 lat_us_max=20; } > "$OUT/busy.jsonl"
-	run "$REPORT" -o "$OUT/r" "$OUT/busy.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/busy.jsonl"
 	[ "$status" -eq 0 ]
 	grep -q "looks contended.*At 1 of 2 sizes.*worst at 8 B.*\`-b\`.*idle machine" "$OUT/r/report.md"
 	# a quiet run gets no warning
@@ -421,15 +421,15 @@ print(rows, "rows checked")'
 
 @test "report_compare_option_picks_the_pair_and_refuses_unknown_series" {
 	{ "$REC" provider=efa size=4096 bw_gbps=8; "$REC" size=4096 bw_gbps=2; sock size=4096 bw_gbps=1; } > "$OUT/c.jsonl"
-	run "$REPORT" -o "$OUT/r" --compare S2,S3 "$OUT/c.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" --compare S2,S3 "$OUT/c.jsonl"
 	[ "$status" -eq 0 ]
 	grep -q "^Compared: S2 libfabric tcp;ofi_rxm against S3 TCP sockets .*chosen with --compare" "$OUT/r/report.md"
 	[ "$(row '4 KiB' | cut -d'|' -f3-5)" = "2.00|1.00|2.0x" ]
-	run "$REPORT" -o "$OUT/r2" --compare S2,nothing-like-this "$OUT/c.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r2" --compare S2,nothing-like-this "$OUT/c.jsonl"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"no series 'nothing-like-this'"* ]]
 	nothing_left "$OUT/r2"
-	run "$REPORT" -o "$OUT/r2" --compare libfabric,S3 "$OUT/c.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r2" --compare libfabric,S3 "$OUT/c.jsonl"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"matches both"* ]]
 }
@@ -442,7 +442,7 @@ nccl_rows() {
 }
 
 @test "report_nccl_text_reproduces_the_public_efa_table" {
-	run "$REPORT" -o "$OUT/r" "$FIX/nccl-p4d-efa.txt" "$FIX/nccl-p4d-socket.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/nccl-p4d-efa.txt" "$FIX/nccl-p4d-socket.txt"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	nccl_rows "$OUT/r/report.md" > "$OUT/rows"
@@ -461,7 +461,7 @@ nccl_rows() {
 
 @test "report_nccl_json_gives_the_same_table_as_text" {
 	"$REPORT" -o "$OUT/t" "$FIX/nccl-p4d-efa.txt" "$FIX/nccl-p4d-socket.txt"
-	run "$REPORT" -o "$OUT/j" "$FIX/nccl-p4d-efa.json" "$FIX/nccl-p4d-socket.json"
+	run timeout 60 "$REPORT" -o "$OUT/j" "$FIX/nccl-p4d-efa.json" "$FIX/nccl-p4d-socket.json"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(nccl_rows "$OUT/j/report.md")" = "$(nccl_rows "$OUT/t/report.md")" ]
@@ -478,22 +478,22 @@ nccl_rows() {
 
 @test "report_nccl_malformed_output_exits_2_naming_the_line" {
 	sed '40s/ 0$/ x/' "$FIX/nccl-p4d-efa.txt" > "$OUT/bad.txt"
-	run "$REPORT" -o "$OUT/r" "$OUT/bad.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/bad.txt"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"bad.txt:40: nccl-tests row: #wrong 'x'"* ]]
 	nothing_left "$OUT/r"
 	head -n 45 "$FIX/nccl-p4d-efa.txt" > "$OUT/cut.txt"
 	printf '%s\n' "     1048576        262144     float     sum      -1   217.1" >> "$OUT/cut.txt"
-	run "$REPORT" -o "$OUT/r" "$OUT/cut.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/cut.txt"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cut.txt:46: nccl-tests row has 6 columns where its header has 13"* ]]
 	grep -v '^#  *size' "$FIX/nccl-p4d-efa.txt" > "$OUT/nohdr.txt"
-	run "$REPORT" -o "$OUT/r" "$OUT/nohdr.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/nohdr.txt"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"nohdr.txt:"*"before nccl-tests' column header"* ]]
 	echo "hello" > "$OUT/junk.txt"
-	run "$REPORT" -o "$OUT/r" "$OUT/junk.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/junk.txt"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"junk.txt:1 is neither fabcheck records"* ]]
 }
@@ -501,7 +501,7 @@ nccl_rows() {
 # ---- issue 11: the cluster runner's folder
 
 @test "report_cluster_folder_has_verdict_heatmap_nodes_bad_nics_and_good_hosts" {
-	run "$REPORT" -o "$OUT/r" "$FIX/cluster"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$FIX/cluster"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	md="$OUT/r/report.md"
@@ -535,13 +535,13 @@ nccl_rows() {
 	cp "$FIX/cluster/pairs.jsonl" "$OUT/c/"
 	"$REC" test=verdict scope=rack verdict=fail size=null >> "$OUT/c/pairs.jsonl"
 	n=$(wc -l < "$OUT/c/pairs.jsonl")
-	run "$REPORT" -o "$OUT/r" "$OUT/c"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c"
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"pairs.jsonl:$n "*'"scope" "rack"'* ]]
 	nothing_left "$OUT/r"
 	# a folder without pairs.jsonl is named as such
-	run "$REPORT" -o "$OUT/r" "$BATS_TEST_DIRNAME"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$BATS_TEST_DIRNAME"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"folder without pairs.jsonl"* ]]
 }

@@ -40,7 +40,7 @@ rma_pair() {
 }
 
 @test "rma_socket_transport_has_no_rma_exit_2" {
-	run "$RMA" -x socket 127.0.0.1
+	run timeout 60 "$RMA" -x socket 127.0.0.1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"socket transport has no RMA"* ]]
 }
@@ -72,7 +72,7 @@ rma_pair() {
 }
 
 @test "rma_invalid_op_exits_2" {
-	run "$RMA" --op atomic
+	run timeout 60 "$RMA" --op atomic
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'atomic'"* ]]
 }

@@ -102,10 +102,20 @@ int cudaFreeHost(void *p)
 	return OK;
 }
 
+/* FABCHECK_STANDIN_FAIL_H2D_AFTER=N: host-to-device copies fail after N,
+ * as a GPU that fell off the bus would (fault tests). */
+static long fail_h2d_after(void)
+{
+	const char *s = getenv("FABCHECK_STANDIN_FAIL_H2D_AFTER");
+	return s && *s ? atol(s) : -1;
+}
+
 int cudaMemcpy(void *dst, const void *src, size_t len, int kind)
 {
 	if (kind == 1) { /* host to device */
 		if (!is_device(dst, len) || is_device(src, len))
+			return ERR_INVALID_VALUE;
+		if (fail_h2d_after() >= 0 && (long)h2d_calls >= fail_h2d_after())
 			return ERR_INVALID_VALUE;
 		h2d_bytes += len;
 		h2d_calls++;
