@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,7 +276,7 @@ int fc_boot_expect_any(struct fc_boot *b, unsigned types, uint64_t deadline, con
 	return 0;
 }
 
-static void tell(int fd, int exit_code, const char *msg)
+void fc_boot_tell(int fd, int exit_code, const char *msg)
 {
 	/* one second at most: never hang on a peer that is already gone */
 	send_frame(fd, 1.0, FC_MSG_ERROR, json_pack("{s:s, s:i}", "message", msg, "exit", exit_code));
@@ -289,7 +292,7 @@ int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
 	va_end(ap);
 	fc_err("%s", msg);
 	if (b->fd >= 0 && !b->told_peer && !b->peer_failed)
-		tell(b->fd, exit_code, msg);
+		fc_boot_tell(b->fd, exit_code, msg);
 	b->told_peer = true;
 	return -exit_code;
 }
@@ -299,7 +302,7 @@ int fc_boot_forward(struct fc_boot *b, int rc)
 	if (b->fd >= 0 && rc < 0 && !b->told_peer && !b->peer_failed) {
 		int code = fc_exit_status(rc);
 		/* a signal here is the peer's "gone" */
-		tell(b->fd, code > FC_EXIT_VERIFY ? FC_EXIT_PEER : code,
+		fc_boot_tell(b->fd, code > FC_EXIT_VERIFY ? FC_EXIT_PEER : code,
 		     *fc_first_error() ? fc_first_error() : "the peer failed (no reason recorded)");
 		b->told_peer = true;
 	}
@@ -468,7 +471,7 @@ static enum fc_greet check_hello(const struct fc_greeting *g, void *arg, const c
 		snprintf(msg, sizeof(msg),
 			 "bootstrap protocol version mismatch: the fabcheck server at %s speaks version %u, "
 			 "you sent %u; run the same fabcheck version on both sides", me, FC_BOOT_VERSION, h.version);
-		tell(g->fd, FC_EXIT_USAGE, msg);
+		fc_boot_tell(g->fd, FC_EXIT_USAGE, msg);
 		*why = "it speaks another bootstrap protocol version (told so)";
 		return FC_GREET_BAD;
 	}
@@ -523,8 +526,71 @@ int fc_listener_accept(struct fc_listener *l, uint64_t deadline, double hello_ti
 	return 0;
 }
 
+struct fc_busy {
+	pthread_t tid;
+	int wake[2]; /* closing wake[1] stops the thread */
+	int lfd;
+	char msg[512];
+};
+
+static void *answer_busy(void *p)
+{
+	struct fc_busy *b = p;
+
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = b->lfd, .events = POLLIN}, {.fd = b->wake[0], .events = POLLIN}};
+		int fd;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(b->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			fc_boot_tell(fd, FC_EXIT_PEER, b->msg);
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+int fc_listener_answer_busy(struct fc_listener *l, const char *msg)
+{
+	struct fc_busy *b = calloc(1, sizeof(*b));
+	sigset_t all, old;
+	int err;
+
+	if (!b || pipe2(b->wake, O_CLOEXEC)) {
+		free(b);
+		return -FC_EXIT_FABRIC;
+	}
+	b->lfd = l->fd;
+	snprintf(b->msg, sizeof(b->msg), "%s", msg);
+	/* signals stay with the main thread, which checks for a stop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&b->tid, NULL, answer_busy, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		close(b->wake[0]);
+		close(b->wake[1]);
+		free(b);
+		return -FC_EXIT_FABRIC;
+	}
+	l->busy = b;
+	return 0;
+}
+
 void fc_listener_close(struct fc_listener *l)
 {
+	if (l->busy) {
+		close(l->busy->wake[1]);
+		pthread_join(l->busy->tid, NULL);
+		close(l->busy->wake[0]);
+		free(l->busy);
+		l->busy = NULL;
+	}
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;

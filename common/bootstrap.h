@@ -56,6 +56,7 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 struct fc_listener {
 	int fd;
 	uint16_t port;
+	struct fc_busy *busy; /* answering while a session runs, or NULL */
 };
 int fc_listener_open(struct fc_listener *l, uint16_t port);
 /* Serves pending connections at once until one sends a valid hello of this
@@ -63,6 +64,10 @@ int fc_listener_open(struct fc_listener *l, uint16_t port);
  * keeps waiting. The caller answers with fc_boot_send(HELLO) or a fail. */
 int fc_listener_accept(struct fc_listener *l, uint64_t deadline, double hello_timeout_s,
 		       struct fc_boot *b, json_t **peer_hello);
+/* While this side is busy with a session: anyone else who connects is told
+ * so (an ERROR with msg, exit 4) at once, instead of waiting for a server
+ * that will not answer. Stops with fc_listener_close. */
+int fc_listener_answer_busy(struct fc_listener *l, const char *msg);
 void fc_listener_close(struct fc_listener *l);
 
 /* Sends one frame; steals the reference to payload (may be NULL). */
@@ -86,6 +91,10 @@ int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
 /* Tells the peer the first error printed here since fc_err_mark (lane
  * threads fail together; the first is the cause); returns rc. */
 int fc_boot_forward(struct fc_boot *b, int rc);
+
+/* One ERROR frame on a connection that is not (or not yet) a session,
+ * within a second; for turning a connection away with a reason. */
+void fc_boot_tell(int fd, int exit_code, const char *msg);
 
 void fc_boot_close(struct fc_boot *b);
 

@@ -12,80 +12,21 @@
 #include "record.h"
 #include "sizes.h"
 
-static int sink_open(struct fc_sink *s, const char *path)
-{
-	int fd;
-
-	memset(s, 0, sizeof(*s));
-	if (!path)
-		return 0;
-	if (!strcmp(path, "-")) {
-		s->f = stdout;
-		return 0;
-	}
-	if (asprintf(&s->tmp, "%s.tmp-XXXXXX", path) < 0)
-		return -FC_EXIT_FABRIC;
-	fd = mkstemp(s->tmp);
-	if (fd < 0 || !(s->f = fdopen(fd, "w"))) {
-		fc_err("cannot write results to '%s': %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(s->tmp);
-		}
-		free(s->tmp);
-		s->tmp = NULL;
-		return -FC_EXIT_USAGE;
-	}
-	s->path = strdup(path);
-	return 0;
-}
-
-/* A run that succeeded renames its file into place; one that failed keeps
- * the records it completed as FILE.partial (never touching an older FILE),
- * or nothing when it completed none. */
-static int sink_close(struct fc_sink *s, int run_rc)
-{
-	int rc = 0;
-
-	if (!s->f)
-		return 0;
-	if (s->f == stdout) {
-		fflush(stdout);
-	} else {
-		bool bad = fflush(s->f) != 0 || ferror(s->f) || fsync(fileno(s->f)) != 0;
-		char *partial = NULL;
-		bad |= fclose(s->f) != 0;
-		if (bad) {
-			fc_err("cannot finish writing '%s': %s (disk full?); nothing kept", s->path, strerror(errno));
-			unlink(s->tmp);
-			rc = -FC_EXIT_FABRIC;
-		} else if (run_rc == 0) {
-			if (rename(s->tmp, s->path)) {
-				fc_err("cannot move the results into '%s': %s", s->path, strerror(errno));
-				unlink(s->tmp);
-				rc = -FC_EXIT_FABRIC;
-			}
-		} else if (s->records && asprintf(&partial, "%s.partial", s->path) > 0 && !rename(s->tmp, partial)) {
-			fc_note("the run failed: the %zu record(s) it completed are in %s", s->records, partial);
-		} else {
-			unlink(s->tmp);
-		}
-		free(partial);
-	}
-	free(s->tmp);
-	free(s->path);
-	memset(s, 0, sizeof(*s));
-	return rc;
-}
-
 int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols)
 {
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->cols = cols;
-	if ((rc = sink_open(&o->json, opts->json_path)) || (rc = sink_open(&o->csv, opts->csv_path))) {
+	if (opts->json_path && opts->csv_path && fc_resfile_same(opts->json_path, opts->csv_path)) {
+		fc_err("--json and --csv both name '%s': one would overwrite the other; give them different files",
+		       opts->json_path);
+		return -FC_EXIT_USAGE;
+	}
+	if ((opts->json_path && (rc = fc_resfile_open(&o->json, opts->json_path))) ||
+	    (opts->csv_path && (rc = fc_resfile_open(&o->csv, opts->csv_path)))) {
 		fc_out_close(o, rc);
+		o->table = NULL;
 		return rc;
 	}
 	/* Records own stdout when asked for there; the table then goes to stderr. */
@@ -163,18 +104,17 @@ int fc_out_record(struct fc_out *o, json_t *rec)
 
 int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 {
+	int rc;
+
 	if (o->json.f) {
 		char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		if (!line)
 			return -FC_EXIT_FABRIC;
 		/* one complete line per record, flushed: a reader never sees half */
-		int bad = fprintf(o->json.f, "%s\n", line) < 0 || fflush(o->json.f);
+		fprintf(o->json.f, "%s\n", line);
 		free(line);
-		if (bad) {
-			fc_err("cannot write a record to '%s': %s", o->json.path ? o->json.path : "stdout", strerror(errno));
-			return -FC_EXIT_FABRIC;
-		}
-		o->json.records++;
+		if ((rc = fc_resfile_commit(&o->json)))
+			return rc;
 	}
 	if (o->csv.f) {
 		if (!o->csv_header_done) {
@@ -188,11 +128,9 @@ int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 				fputc(',', o->csv.f);
 			csv_value(o->csv.f, json_object_get(rec, fc_schema_fields[i]));
 		}
-		if (fputc('\n', o->csv.f) == EOF || fflush(o->csv.f)) {
-			fc_err("cannot write a record to '%s': %s", o->csv.path ? o->csv.path : "stdout", strerror(errno));
-			return -FC_EXIT_FABRIC;
-		}
-		o->csv.records++;
+		fputc('\n', o->csv.f);
+		if ((rc = fc_resfile_commit(&o->csv)))
+			return rc;
 	}
 	if (with_row)
 		table_row(o, rec);
@@ -201,6 +139,6 @@ int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 
 int fc_out_close(struct fc_out *o, int run_rc)
 {
-	int a = sink_close(&o->json, run_rc), b = sink_close(&o->csv, run_rc);
+	int a = fc_resfile_close(&o->json, run_rc), b = fc_resfile_close(&o->csv, run_rc);
 	return a ? a : b;
 }

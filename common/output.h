@@ -1,12 +1,13 @@
 /* Record sinks: the human table, JSON Lines and CSV, all from the same
- * record objects. Files are written under a temporary name and renamed
- * into place on close, so a result file is never half-written. */
+ * record objects. Files appear complete or not at all (resultfile.h). */
 #ifndef FC_OUTPUT_H
 #define FC_OUTPUT_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "resultfile.h"
 
 struct fc_opts;
 
@@ -18,19 +19,15 @@ struct fc_column {
 	int decimals; /* for numbers; -1 = size with suffix */
 };
 
-struct fc_sink {
-	FILE *f;
-	char *path, *tmp; /* NULL for stdout */
-	size_t records;
-};
-
 struct fc_out {
-	struct fc_sink json, csv;
+	struct fc_resfile json, csv;
 	FILE *table; /* stdout, or stderr when stdout carries records */
 	const struct fc_column *cols;
 	bool table_header_done, csv_header_done;
 };
 
+/* Opens --json and --csv (paths checked now, before any traffic: exit 2
+ * for a folder, an unwritable place, or both naming the same file). */
 int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols);
 /* Comment line above the table (provenance for people). */
 void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -38,9 +35,8 @@ void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format
 int fc_out_record(struct fc_out *o, json_t *rec);
 /* Same, with or without a row in the human table. */
 int fc_out_write(struct fc_out *o, json_t *rec, bool table_row);
-/* Flushes and renames files into place when the run succeeded (run_rc 0);
- * after a failure keeps completed records as FILE.partial. Returns 0 or
- * -FC_EXIT_FABRIC. */
+/* Renames files into place when the run succeeded (run_rc 0); after a
+ * failure keeps completed records as FILE.partial. 0 or -FC_EXIT_FABRIC. */
 int fc_out_close(struct fc_out *o, int run_rc);
 
 #endif

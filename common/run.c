@@ -187,8 +187,14 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog
 	}
 	if (r->is_client)
 		rc = fc_session_connect(&r->s, o->peer, o->port, r->deadline, o->op_timeout_s, &me);
-	else if (!(rc = fc_listener_open(&r->listener, o->port)))
-		rc = fc_session_accept(&r->s, &r->listener, r->deadline, o->op_timeout_s, &me);
+	else if (!(rc = fc_listener_open(&r->listener, o->port)) &&
+		 !(rc = fc_session_accept(&r->s, &r->listener, r->deadline, o->op_timeout_s, &me))) {
+		char busy[512];
+		snprintf(busy, sizeof(busy), "the fabcheck server at %s port %u is busy with a test from %s; "
+			 "wait until it ends, or start another server with another -B port",
+			 r->s.boot.local_ip, o->port, r->s.peer_label);
+		fc_listener_answer_busy(&r->listener, busy);
+	}
 	if (!rc)
 		rc = fc_session_params(&r->s, &r->params, prog->test);
 	if (!rc)
