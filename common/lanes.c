@@ -11,6 +11,7 @@
 #include "sizes.h"
 #include "stop.h"
 #include "timing.h"
+#include "topo.h"
 
 #define ADDR_MAX 512 /* bytes of a fabric address (EFA's is 32, tcp's 16) */
 
@@ -40,11 +41,11 @@ static void *worker(void *p)
 	struct worker_arg a = *(struct worker_arg *)p;
 	struct fc_workers *w = a.w;
 	struct fc_lane *l = &w->set->lane[a.i];
-	char cpus[256];
 	unsigned seen = 0;
 
 	free(p);
-	fc_nic_pin_thread(w->set->sysfs_root, l->info.provider, l->info.domain, cpus, sizeof(cpus));
+	if (l->pinned)
+		pthread_setaffinity_np(pthread_self(), sizeof(l->cpus), &l->cpus);
 	w->start_rc[a.i] = fc_mem_use(&w->set->mem); /* the GPU current on every lane thread */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -89,6 +90,30 @@ static void workers_stop(struct fc_lanes *set)
 	set->workers = NULL;
 }
 
+/* The CPUs next to each lane's NIC, from the PCI topology (hwloc) of the
+ * machine whose sysfs is set->sysfs_root; lanes whose NIC has no PCI
+ * device (veth, lo, shm) run anywhere. */
+static void place(struct fc_lanes *set)
+{
+	char root[512];
+	size_t n = strlen(set->sysfs_root);
+	struct fc_topo *t = NULL;
+
+	/* hwloc reads a whole root: the folder that holds sys/ */
+	if (n < 4 || strcmp(set->sysfs_root + n - 4, "/sys"))
+		return;
+	snprintf(root, sizeof(root), "%.*s", (int)(n - 4), set->sysfs_root);
+	if (fc_topo_open(*root ? root : "/", &t))
+		return;
+	for (int i = 0; i < set->n; i++) {
+		struct fc_lane *l = &set->lane[i];
+		l->pinned = fc_topo_nic_cpuset(t, l->info.domain, &l->cpus) == 0 && CPU_COUNT(&l->cpus) > 0;
+		if (l->pinned)
+			fc_topo_nic_cpulist(t, l->info.domain, l->cpulist, sizeof(l->cpulist));
+	}
+	fc_topo_close(t);
+}
+
 static int workers_start(struct fc_lanes *set)
 {
 	struct fc_workers *w = calloc(1, sizeof(*w));
@@ -105,6 +130,7 @@ static int workers_start(struct fc_lanes *set)
 	pthread_cond_init(&w->done, NULL);
 	if (!w->tid || !w->rc || !w->start_rc)
 		return -FC_EXIT_FABRIC;
+	place(set); /* before any thread: hwloc sets its environment while loading */
 	for (int i = 0; i < set->n; i++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 		if (!a)

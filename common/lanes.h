@@ -9,6 +9,7 @@
 #define FC_LANES_H
 
 #include <jansson.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +38,9 @@ struct fc_lane {
 	size_t size;                  /* message size of the current step (messages) */
 	void *bench;                  /* the benchmark's per-lane state for a size */
 	struct fc_nic_snapshot nic_before; /* counters when the current peer began */
+	cpu_set_t cpus;               /* where its worker runs: next to its NIC */
+	bool pinned;
+	char cpulist[64];             /* the same, "0-15,32-47", for the banner */
 	bool stuck;  /* operations the provider never gave back: their memory (bench
 		      * state, buffers) is left to it, never freed */
 };

@@ -1,8 +1,8 @@
 #include "nic.h"
 
+#include "readfile.h"
+
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,20 +23,18 @@ static void efa_device(const char *domain, char *dev, size_t len)
 		*dash = '\0';
 }
 
+/* Counters are small regular files: read safely (a FIFO or device put
+ * under --sysfs-root never blocks a run). */
 static int read_u64(const char *dir, const char *name, uint64_t *v)
 {
-	char path[768];
-	FILE *f;
+	char path[768], line[64], *end;
 	unsigned long long x;
-	int ok;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
+	if (fc_read_line(path, line, sizeof(line)))
 		return -1;
-	ok = fscanf(f, "%llu", &x) == 1;
-	fclose(f);
-	if (!ok)
+	x = strtoull(line, &end, 10);
+	if (end == line)
 		return -1;
 	*v = x;
 	return 0;
@@ -79,48 +77,3 @@ int fc_nic_read(const char *root, const char *provider, const char *domain, stru
 	return 0;
 }
 
-/* Parses "0-15,32-47" into a CPU set. */
-static int parse_cpulist(const char *s, cpu_set_t *set)
-{
-	CPU_ZERO(set);
-	while (*s && *s != '\n') {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
-		if (end == s)
-			return -1;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		for (long c = a; c <= b && c < CPU_SETSIZE; c++)
-			CPU_SET((int)c, set);
-		s = *end == ',' ? end + 1 : end;
-	}
-	return CPU_COUNT(set) ? 0 : -1;
-}
-
-int fc_nic_pin_thread(const char *root, const char *provider, const char *domain, char *cpulist, int len)
-{
-	char path[768], dev[128];
-	cpu_set_t set;
-	FILE *f;
-
-	if (!domain || !*domain)
-		return -1;
-	if (is_efa(provider)) {
-		efa_device(domain, dev, sizeof(dev));
-		snprintf(path, sizeof(path), "%s/class/infiniband/%s/device/local_cpulist", root, dev);
-	} else {
-		snprintf(path, sizeof(path), "%s/class/net/%s/device/local_cpulist", root, domain);
-	}
-	f = fopen(path, "r");
-	if (!f)
-		return -1; /* virtual interfaces and shm have no PCI device */
-	if (!fgets(cpulist, len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	cpulist[strcspn(cpulist, "\n")] = '\0';
-	if (parse_cpulist(cpulist, &set))
-		return -1;
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -1 : 0;
-}

@@ -21,9 +21,4 @@ struct fc_nic_snapshot {
 int fc_nic_read(const char *sysfs_root, const char *provider, const char *domain,
 		struct fc_nic_snapshot *s);
 
-/* CPUs local to the NIC (its PCI device's local_cpulist), or -1 if the
- * topology does not say. On success pins the calling thread there. */
-int fc_nic_pin_thread(const char *sysfs_root, const char *provider, const char *domain,
-		      char *cpulist, int len);
-
 #endif

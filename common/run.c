@@ -126,8 +126,9 @@ static void banner(struct fc_run *r)
 		      *info->libfabric ? ", libfabric " : "", info->libfabric, *info->fi_api ? ", API " : "", info->fi_api);
 	for (int i = 0; i < r->lanes->n; i++) {
 		const struct fc_lane *l = &r->lanes->lane[i];
-		fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s", i, l->info.domain, r->local_host,
-			      l->info.local_addr, r->s.peer_label, l->info.peer_addr);
+		fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s%s%s", i, l->info.domain, r->local_host,
+			      l->info.local_addr, r->s.peer_label, l->info.peer_addr, l->pinned ? ", CPUs " : "",
+			      l->pinned ? l->cpulist : "");
 	}
 	if (p->iters)
 		snprintf(iters, sizeof(iters), "%ld", p->iters);

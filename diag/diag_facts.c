@@ -12,7 +12,7 @@
 
 #include "diag.h"
 #include "diag_parse.h"
-#include "diag_read.h"
+#include "readfile.h"
 #include "errors.h"
 #include "log.h"
 
@@ -22,9 +22,9 @@ static int rel_line(const struct facts *f, const char *rel, char *buf, size_t le
 	char path[1200];
 
 	buf[0] = '\0';
-	if (diag_join(path, sizeof(path), f->root, rel))
+	if (fc_path_join(path, sizeof(path), f->root, rel))
 		return -ENAMETOOLONG;
-	return diag_read_line(path, buf, len);
+	return fc_read_line(path, buf, len);
 }
 
 static int rel_fmt_line(const struct facts *f, char *buf, size_t len, const char *fmt, const char *a,
@@ -43,7 +43,7 @@ static void pci_of(const struct facts *f, const char *rel, char *pci, size_t len
 	const char *slash;
 
 	pci[0] = '\0';
-	if (diag_join(path, sizeof(path), f->root, rel) || !realpath(path, real))
+	if (fc_path_join(path, sizeof(path), f->root, rel) || !realpath(path, real))
 		return;
 	slash = strrchr(real, '/');
 	diag_copy(pci, len, slash ? slash + 1 : real);
@@ -55,7 +55,7 @@ static int64_t counter(const char *dir, const char *name)
 	long long v;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (diag_read_line(path, line, sizeof(line)))
+	if (fc_read_line(path, line, sizeof(line)))
 		return -1;
 	v = strtoll(line, &end, 10);
 	return end == line || v < 0 ? -1 : v;
@@ -170,11 +170,11 @@ static void gather_proc(struct facts *f)
 	f->memlock = -2;
 	f->hugepages_total = f->hugepages_free = -1;
 	f->cgroup_max = -2;
-	if (!diag_join(path, sizeof(path), f->root, "proc/self/limits") && diag_read_alloc(path, &text) >= 0) {
+	if (!fc_path_join(path, sizeof(path), f->root, "proc/self/limits") && fc_read_alloc(path, &text) >= 0) {
 		f->memlock = diag_parse_memlock(text);
 		free(text);
 	}
-	if (!diag_join(path, sizeof(path), f->root, "proc/meminfo") && diag_read_alloc(path, &text) >= 0) {
+	if (!fc_path_join(path, sizeof(path), f->root, "proc/meminfo") && fc_read_alloc(path, &text) >= 0) {
 		diag_parse_hugepages(text, &f->hugepages_total, &f->hugepages_free);
 		free(text);
 	}
@@ -195,7 +195,7 @@ static int count_nodes(const struct facts *f, const char *rel, const char *prefi
 	int n = 0;
 	size_t k = strlen(prefix);
 
-	if (diag_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
+	if (fc_path_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
 		return -1;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, prefix, k) || !e->d_name[k] ||
@@ -215,7 +215,7 @@ static bool any_file(const struct facts *f, const char *rel, const char *prefix)
 	struct dirent *e;
 	bool found = false;
 
-	if (diag_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
+	if (fc_path_join(dir, sizeof(dir), f->root, rel) || !(d = opendir(dir)))
 		return false;
 	while (!found && (e = readdir(d)))
 		found = !strncmp(e->d_name, prefix, strlen(prefix));
@@ -294,8 +294,8 @@ int diag_gather(struct facts *f, const struct diag_options *o, const struct ityp
 	rel_line(f, "sys/module/efa/version", f->efa_driver, sizeof(f->efa_driver));
 	{
 		char *text, path[1200];
-		if (!diag_join(path, sizeof(path), f->root, "opt/amazon/efa_installed_packages") &&
-		    diag_read_alloc(path, &text) >= 0) {
+		if (!fc_path_join(path, sizeof(path), f->root, "opt/amazon/efa_installed_packages") &&
+		    fc_read_alloc(path, &text) >= 0) {
 			diag_parse_installer(text, f->installer, sizeof(f->installer));
 			free(text);
 		}

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "diag.h"
-#include "diag_read.h"
+#include "readfile.h"
 #include "errors.h"
 #include "log.h"
 
@@ -108,7 +108,7 @@ bad:
 int diag_facts_file(struct facts *f, const char *path)
 {
 	char *text;
-	ssize_t n = diag_read_alloc(path, &text);
+	ssize_t n = fc_read_alloc(path, &text);
 	int rc;
 
 	if (n < 0) {

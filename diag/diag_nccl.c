@@ -18,7 +18,7 @@
 
 #include "diag.h"
 #include "diag_elf.h"
-#include "diag_read.h"
+#include "readfile.h"
 
 #define MAX_DIRS 64
 
@@ -65,7 +65,7 @@ static void ld_conf(const struct facts *f, struct dirs *ds, const char *file, in
 {
 	char path[1024], *text, *save = NULL;
 
-	if (depth > 4 || diag_join(path, sizeof(path), f->root, file) || diag_read_alloc(path, &text) < 0)
+	if (depth > 4 || fc_path_join(path, sizeof(path), f->root, file) || fc_read_alloc(path, &text) < 0)
 		return;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		l[strcspn(l, "#")] = '\0';
@@ -110,7 +110,7 @@ static bool is_file(const struct facts *f, const char *node_path)
 	char path[1024];
 	struct stat st;
 
-	return !diag_join(path, sizeof(path), f->root, node_path[0] == '/' ? node_path + 1 : node_path) &&
+	return !fc_path_join(path, sizeof(path), f->root, node_path[0] == '/' ? node_path + 1 : node_path) &&
 	       !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
@@ -168,7 +168,7 @@ static void find_nccl(struct facts *f, const struct dirs *ds)
 		char dir[600];
 		DIR *d;
 		struct dirent *e;
-		if (diag_join(dir, sizeof(dir), f->root, ds->d[i] + 1) || !(d = opendir(dir)))
+		if (fc_path_join(dir, sizeof(dir), f->root, ds->d[i] + 1) || !(d = opendir(dir)))
 			continue;
 		while ((e = readdir(d)))
 			if (!strncmp(e->d_name, "libnccl.so.2.", 13) && strlen(e->d_name) > strlen(f->nccl_version) + 11) {
@@ -192,7 +192,7 @@ void diag_nccl_find(struct facts *f)
 	find_nccl(f, &common);
 	if (!find_plugin(f, &common))
 		return;
-	if (diag_join(real, sizeof(real), f->root, f->plugin_path + (f->plugin_path[0] == '/')) ||
+	if (fc_path_join(real, sizeof(real), f->root, f->plugin_path + (f->plugin_path[0] == '/')) ||
 	    diag_elf_file(real, &elf)) {
 		snprintf(f->plugin_error, sizeof(f->plugin_error), "%.200s is not an ELF shared object", f->plugin_path);
 		return;

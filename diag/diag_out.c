@@ -76,97 +76,19 @@ json_t *diag_json(const struct facts *f, const struct check *k, int n)
 			 f->ndevs, "gpus", f->ngpus, "versions", versions, "summary", summary, "checks", arr);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fail(const char *path, int err)
-{
-	fc_err("cannot write %s: %s", path, strerror(err));
-	return -FC_EXIT_FABRIC;
-}
-
-static int write_direct(const char *path, const char *text, size_t len)
-{
-	/* O_NONBLOCK: a FIFO with no reader is an error (ENXIO), not a wait */
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), rc, flags;
-
-	if (fd < 0)
-		return fail(path, errno);
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	rc = write_all(fd, text, len);
-	if (close(fd) && !rc)
-		rc = -errno;
-	return rc ? fail(path, -rc) : 0;
-}
-
-static int write_replace(const char *path, const char *text, size_t len)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	mode_t mask = umask(0);
-	int fd, rc;
-
-	umask(mask);
-	if (!tmp)
-		return fail(path, ENOMEM);
-	snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = errno;
-		free(tmp);
-		return fail(path, rc);
-	}
-	rc = write_all(fd, text, len);
-	if (!rc && fchmod(fd, 0666 & ~mask))
-		rc = -errno;
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc ? fail(path, -rc) : 0;
-}
-
-int diag_write_json(json_t *doc, const char *path)
+int diag_write_json(json_t *doc, struct fc_resfile *out, bool ok)
 {
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	size_t len;
-	struct stat st;
-	char real[4096];
 	int rc;
 
-	/* a link is followed: its target is what gets replaced */
-	if (strcmp(path, "-") && !lstat(path, &st) && S_ISLNK(st.st_mode) && realpath(path, real))
-		path = real;
-	if (!text)
-		return fail(path, ENOMEM);
-	len = strlen(text);
-	text[len] = '\n'; /* json_dumps' terminator becomes the final newline */
-	if (!strcmp(path, "-")) {
-		fflush(stdout);
-		rc = write_all(STDOUT_FILENO, text, len + 1);
-		rc = rc ? fail("standard output", -rc) : 0;
-	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
-		rc = S_ISDIR(st.st_mode) ? fail(path, EISDIR) : write_direct(path, text, len + 1);
-	} else {
-		rc = write_replace(path, text, len + 1);
+	if (!text) {
+		fc_resfile_close(out, -FC_EXIT_FABRIC);
+		return -FC_EXIT_FABRIC;
 	}
+	fprintf(out->f, "%s\n", text);
 	free(text);
-	return rc;
+	rc = fc_resfile_commit(out);
+	/* a FAIL verdict is a whole report too: it is written into place */
+	(void)ok;
+	return fc_resfile_close(out, rc) ? -FC_EXIT_FABRIC : rc;
 }

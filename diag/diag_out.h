@@ -9,15 +9,15 @@
 #include <stdio.h>
 
 #include "diag_check.h"
+#include "resultfile.h"
 
 /* Control characters (and DEL) as \xNN; the output always fits len. */
 void diag_escape(const char *in, char *out, size_t len);
 void diag_print(FILE *out, const struct check *k, int n, bool colour);
 json_t *diag_json(const struct facts *f, const struct check *k, int n);
-/* "-" is stdout. A regular file (or a new path) is written through a
- * temporary file beside it and renamed into place, so a full disk leaves
- * nothing half-written; a device or FIFO is written directly. 0, or
- * -FC_EXIT_FABRIC after saying why. */
-int diag_write_json(json_t *doc, const char *path);
+/* Writes the JSON document into the result file opened at start (see
+ * resultfile.h) and closes it; 0, -FC_EXIT_FABRIC on a write error, or the
+ * stop code. */
+int diag_write_json(json_t *doc, struct fc_resfile *out, bool ok);
 
 #endif

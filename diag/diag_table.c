@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "diag_read.h"
+#include "readfile.h"
 #include "errors.h"
 #include "log.h"
 
@@ -137,7 +137,7 @@ bad:
 int diag_table_load(const char *path, struct itype **out, int *n)
 {
 	char *text;
-	ssize_t len = diag_read_alloc(path, &text);
+	ssize_t len = fc_read_alloc(path, &text);
 	int rc;
 
 	*out = NULL;

@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 	static struct facts f;
 	static struct check checks[DIAG_NCHECKS];
 	struct itype *table = NULL;
+	struct fc_resfile out = {0};
 	int c, ntable, n, fails = 0, rc;
 
 	fc_log_set_prog("fabcheck-diag");
@@ -110,12 +111,16 @@ int main(int argc, char **argv)
 		return FC_EXIT_USAGE;
 	}
 	o.root = root;
+	/* the output path is checked before anything is gathered: a folder,
+	 * a missing folder or a FIFO nobody reads is a usage error now */
+	if (json_path && (rc = fc_resfile_open(&out, json_path)))
+		return fc_exit_status(rc);
 	if (!*table_path)
 		find_table(table_path, sizeof(table_path));
-	if ((rc = diag_table_load(table_path, &table, &ntable)))
-		return fc_exit_status(rc);
-	if ((rc = diag_gather(&f, &o, table, ntable))) {
+	if ((rc = diag_table_load(table_path, &table, &ntable)) || (rc = diag_gather(&f, &o, table, ntable))) {
 		free(table);
+		if (json_path)
+			fc_resfile_close(&out, rc);
 		return fc_exit_status(rc);
 	}
 	n = diag_run_checks(&f, expect_efa, checks);
@@ -129,7 +134,7 @@ int main(int argc, char **argv)
 	rc = 0;
 	if (json_path) {
 		json_t *doc = diag_json(&f, checks, n);
-		rc = diag_write_json(doc, json_path);
+		rc = diag_write_json(doc, &out, fails == 0);
 		json_decref(doc);
 	}
 	diag_free_checks(checks, n);

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	/* the readers get NUL-terminated text, as diag_read_file gives them */
+	/* the readers get NUL-terminated text, as fc_read_file gives them */
 	if (!(text = malloc(size)))
 		return 0;
 	memcpy(text, data + 1, size - 1);

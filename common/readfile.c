@@ -1,4 +1,4 @@
-#include "diag_read.h"
+#include "readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +40,7 @@ static ssize_t read_fd(int fd, char *buf, size_t cap)
 	return (ssize_t)got;
 }
 
-ssize_t diag_read_file(const char *path, char *buf, size_t cap)
+ssize_t fc_read_file(const char *path, char *buf, size_t cap)
 {
 	int fd;
 	ssize_t n;
@@ -55,10 +55,10 @@ ssize_t diag_read_file(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-int diag_read_line(const char *path, char *buf, size_t len)
+int fc_read_line(const char *path, char *buf, size_t len)
 {
 	char tmp[4096];
-	ssize_t n = diag_read_file(path, tmp, sizeof(tmp));
+	ssize_t n = fc_read_file(path, tmp, sizeof(tmp));
 
 	buf[0] = '\0';
 	if (n < 0)
@@ -68,15 +68,15 @@ int diag_read_line(const char *path, char *buf, size_t len)
 	return buf[0] ? 0 : -ENODATA;
 }
 
-ssize_t diag_read_alloc(const char *path, char **out)
+ssize_t fc_read_alloc(const char *path, char **out)
 {
-	char *buf = malloc(DIAG_READ_MAX + 1);
+	char *buf = malloc(FC_READ_MAX + 1);
 	ssize_t n;
 
 	*out = NULL;
 	if (!buf)
 		return -ENOMEM;
-	n = diag_read_file(path, buf, DIAG_READ_MAX + 1);
+	n = fc_read_file(path, buf, FC_READ_MAX + 1);
 	if (n < 0) {
 		free(buf);
 		return n;
@@ -85,7 +85,7 @@ ssize_t diag_read_alloc(const char *path, char **out)
 	return n;
 }
 
-int diag_join(char *out, size_t len, const char *root, const char *rel)
+int fc_path_join(char *out, size_t len, const char *root, const char *rel)
 {
 	int n = snprintf(out, len, "%s/%s", root, rel);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
