@@ -116,7 +116,7 @@ signal_run() {
 		>"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
 	client=$!
 	sleep 1.5
-	kill -"$1" "$client"
+	pkill -"$1" -P "$client" # the program, not its timeout wrapper
 	start=$SECONDS
 	wait "$client" && CLIENT_RC=0 || CLIENT_RC=$?
 	ELAPSED=$((SECONDS - start))

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Faults a peer or the node can throw at a running benchmark: each ends
+# with its exit code, in its time, with no crash and nothing half-written
+# (README "Robustness" lists them; this file backs its rows).
+
+load helpers
+
+# no_crash: neither side left a crash behind (libfabric's psm library turns
+# a SIGSEGV into exit 1 and a .btr file in the working folder)
+no_crash() {
+	[ -z "$(ls "$OUT" | grep -E '\.btr$')" ]
+	[ -z "$(ls "$OUT" | grep tmp-)" ]
+	! grep -q "Sanitizer\|terminated with signal" "$OUT"/*.err
+}
+
+@test "fault_peer_stalled_then_resumed_both_exit_4_without_crashing" {
+	# SIGSTOP a bidirectional client past the server's -T, then SIGCONT:
+	# the server gives up (4) and the resumed client finds it gone (4);
+	# operations still posted are cancelled and drained, or abandoned,
+	# never closed under the provider
+	cd "$OUT"
+	for dir in --bidir ""; do
+		start_server "$BW" -T 3 --json "$OUT/server.jsonl"
+		timeout 60 "$BW" -p tcp $dir -S 64K -I 30000 -t 60 -T 3 -B "$PORT" --json "$OUT/client.jsonl" 127.0.0.1 \
+			>"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
+		client=$!
+		sleep 1.5
+		pkill -STOP -P "$client" # the program, not its timeout wrapper
+		sleep 5
+		pkill -CONT -P "$client"
+		wait "$client" && rc=0 || rc=$?
+		wait_server
+		show
+		[ "$rc" -eq 4 ]
+		[ "$SERVER_RC" -eq 4 ]
+		no_crash
+	done
+}
+
+@test "fault_peer_killed_mid_run_exits_4_within_the_op_timeout" {
+	start_server "$BW" -T 2 --json "$OUT/server.jsonl"
+	timeout 60 "$BW" -p tcp -S 64K -I 30000 -T 2 -B "$PORT" 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
+	client=$!
+	sleep 1.5
+	pkill -9 -P "$client"
+	start=$SECONDS
+	wait_server
+	show
+	[ "$SERVER_RC" -eq 4 ]
+	[ $((SECONDS - start)) -le 4 ]
+	[ ! -e "$OUT/server.jsonl" ]
+	no_crash
+}
+
+@test "fault_counter_file_that_is_a_fifo_does_not_hang_a_run" {
+	# --sysfs-root names a tree whose lo counters are FIFOs: the coverage
+	# check says it cannot read them, the run ends in its time
+	mkdir -p "$OUT/sys/class/net/lo/statistics"
+	mkfifo "$OUT/sys/class/net/lo/statistics/tx_bytes" "$OUT/sys/class/net/lo/statistics/rx_bytes"
+	start_server "$PP" --sysfs-root "$OUT/sys"
+	start=$SECONDS
+	run_client "$PP" -x socket -S 8 -I 5 -t 20 --sysfs-root "$OUT/sys" --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ $((SECONDS - start)) -lt 10 ]
+	jq -e -s 'map(select(.test == "coverage")) | .[0].coverage == "unverifiable"' "$OUT/client.jsonl"
+}
+
+@test "fault_run_deadline_is_named_as_such_not_as_a_silent_peer" {
+	start_server "$PP"
+	run_client "$PP" -p tcp -S 8:1M -I 100000 -t 2
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 4 ]
+	grep -q "run deadline (-t 2 s) passed" "$OUT/client.err"
+	! grep -q "stopped responding" "$OUT/client.err"
+}
