@@ -17,7 +17,7 @@
 
 #define WARN_MAX 5 /* a connect storm gets a few lines and a count, not thousands */
 
-struct pending {
+struct fc_pending {
 	struct fc_greeting g;
 	uint64_t deadline;
 };
@@ -57,7 +57,7 @@ void fc_sock_local_ip(int fd, char *buf, size_t len)
 		numeric(&ss, buf, len);
 }
 
-static void drop(struct pending *p, const struct fc_accept_spec *s, const char *why, int *warned)
+static void drop(struct fc_pending *p, const struct fc_accept_spec *s, const char *why, int *warned)
 {
 	if ((*warned)++ < WARN_MAX)
 		fc_warn("ignoring connection from %s on %s: %s; still waiting", p->g.peer_ip, s->what, why);
@@ -68,7 +68,7 @@ static void drop(struct pending *p, const struct fc_accept_spec *s, const char *
 }
 
 /* Reads what arrived; 1 when the check took the connection. */
-static int serve(struct pending *p, const struct fc_accept_spec *s, int *warned)
+static int serve(struct fc_pending *p, const struct fc_accept_spec *s, int *warned)
 {
 	const char *why = "";
 	ssize_t n;
@@ -92,7 +92,7 @@ static int serve(struct pending *p, const struct fc_accept_spec *s, int *warned)
 	return 0;
 }
 
-static int take(const struct fc_accept_spec *s, struct pending *p, int *np, int *warned)
+static int take(const struct fc_accept_spec *s, struct fc_pending *p, int *np, int *warned)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -105,7 +105,7 @@ static int take(const struct fc_accept_spec *s, struct pending *p, int *np, int 
 		memmove(&p[0], &p[1], sizeof(*p) * (FC_ACCEPT_PENDING - 1));
 		(*np)--;
 	}
-	p[*np] = (struct pending){.g = {.fd = fd, .buf = malloc(s->max_len)},
+	p[*np] = (struct fc_pending){.g = {.fd = fd, .buf = malloc(s->max_len)},
 				  .deadline = fc_deadline_min(s->deadline, fc_deadline_in(s->per_conn_s))};
 	if (!p[*np].g.buf) {
 		close(fd);
@@ -116,18 +116,19 @@ static int take(const struct fc_accept_spec *s, struct pending *p, int *np, int 
 	return 0;
 }
 
-int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_greeting *out)
+int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_acceptor *a, struct fc_greeting *out)
 {
-	struct pending *p = calloc(FC_ACCEPT_PENDING, sizeof(*p));
 	struct pollfd *pfd = calloc(FC_ACCEPT_PENDING + 1, sizeof(*pfd));
-	int np = 0, warned = 0, rc = -ETIMEDOUT;
+	int rc = -ETIMEDOUT;
 
-	if (!p || !pfd) {
-		free(p);
+	if (!a->p && !(a->p = calloc(FC_ACCEPT_PENDING, sizeof(*a->p)))) {
 		free(pfd);
 		return -ENOMEM;
 	}
+	if (!pfd)
+		return -ENOMEM;
 	for (;;) {
+		struct fc_pending *p = a->p;
 		uint64_t now = fc_now_ns(), wake = fc_deadline_min(s->deadline, now + (uint64_t)(FC_STOP_SLICE_S * 1e9));
 		int k = 0;
 
@@ -135,27 +136,28 @@ int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_greeting *out)
 			rc = -EINTR;
 			break;
 		}
-		if (now >= s->deadline)
-			break;
 		/* connections past their own deadline give way */
-		for (int i = 0; i < np; i++) {
+		for (int i = 0; i < a->np; i++) {
 			if (p[i].g.fd >= 0 && now >= p[i].deadline)
-				drop(&p[i], s, "it sent no greeting in time (idle or half-open)", &warned);
+				drop(&p[i], s, "it sent no greeting in time (idle or half-open)", &a->warned);
 			if (p[i].g.fd >= 0) {
 				p[k++] = p[i];
 				wake = fc_deadline_min(wake, p[i].deadline);
 			}
 		}
-		np = k;
+		a->np = k;
+		if (now >= s->deadline)
+			break;
 		pfd[0] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
-		for (int i = 0; i < np; i++)
+		for (int i = 0; i < a->np; i++)
 			pfd[i + 1] = (struct pollfd){.fd = p[i].g.fd, .events = POLLIN};
-		if (poll(pfd, (nfds_t)np + 1, fc_ms_left(wake)) <= 0)
+		/* what already arrived on a pending connection is looked at first */
+		if (poll(pfd, (nfds_t)a->np + 1, fc_ms_left(wake)) <= 0)
 			continue;
-		for (int i = 0; i < np; i++) {
+		for (int i = 0; i < a->np; i++) {
 			if (!pfd[i + 1].revents || p[i].g.fd < 0)
 				continue;
-			if (serve(&p[i], s, &warned)) {
+			if (serve(&p[i], s, &a->warned)) {
 				*out = p[i].g;
 				p[i].g.fd = -1;
 				p[i].g.buf = NULL;
@@ -163,19 +165,26 @@ int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_greeting *out)
 				goto done;
 			}
 		}
-		if ((pfd[0].revents & POLLIN) && (rc = take(s, p, &np, &warned)) < 0)
+		if ((pfd[0].revents & POLLIN) && (rc = take(s, p, &a->np, &a->warned)) < 0)
 			goto done;
 		rc = -ETIMEDOUT;
 	}
 done:
-	for (int i = 0; i < np; i++) {
-		if (p[i].g.fd >= 0)
-			close(p[i].g.fd);
-		free(p[i].g.buf);
+	if (a->warned > WARN_MAX) {
+		fc_warn("%d more connections on %s were ignored", a->warned - WARN_MAX, s->what);
+		a->warned = WARN_MAX;
 	}
-	if (warned > WARN_MAX)
-		fc_warn("%d more connections on %s were ignored", warned - WARN_MAX, s->what);
-	free(p);
 	free(pfd);
 	return rc;
+}
+
+void fc_acceptor_close(struct fc_acceptor *a)
+{
+	for (int i = 0; a->p && i < a->np; i++) {
+		if (a->p[i].g.fd >= 0)
+			close(a->p[i].g.fd);
+		free(a->p[i].g.buf);
+	}
+	free(a->p);
+	*a = (struct fc_acceptor){0};
 }

@@ -38,9 +38,21 @@ struct fc_accept_spec {
 	const char *what;   /* "bootstrap port 47592", for warnings */
 };
 
+/* Connections accepted but not yet taken: they wait here between calls,
+ * so a listener taking one peer after another (a coordinator's agents, a
+ * server's data streams) loses none that arrived together. */
+struct fc_pending;
+struct fc_acceptor {
+	struct fc_pending *p;
+	int np;
+	int warned;
+};
+
 /* 0 with *out the accepted connection, -ETIMEDOUT at the deadline, -EINTR
  * when a stop was requested, or another negative errno. */
-int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_greeting *out);
+int fc_accept_greeted(const struct fc_accept_spec *s, struct fc_acceptor *a, struct fc_greeting *out);
+/* Closes what is still pending. */
+void fc_acceptor_close(struct fc_acceptor *a);
 
 /* The numeric address of a socket's peer (getpeername) or own side. */
 void fc_sock_peer_ip(int fd, char *buf, size_t len);

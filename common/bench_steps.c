@@ -129,7 +129,7 @@ static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long
 	} else if (!(rc = fc_session_records(&r->s, NULL, &theirs))) {
 		json_array_foreach(theirs, i, rec)
 			if (!rc)
-				rc = fc_out_record(r->out, rec);
+				rc = fc_out_record_peer(r->out, rec);
 		json_decref(theirs);
 	}
 	json_decref(recs);

@@ -30,8 +30,8 @@ struct frame_hdr {
 
 const char *fc_boot_type_name(unsigned type)
 {
-	static const char *const names[] = {"?", "HELLO", "ERROR", "PARAMS", "ADDR", "SIZES",
-					    "BEGIN", "READY", "ITERS", "RESULT", "END"};
+	static const char *const names[] = {"?",     "HELLO", "ERROR", "PARAMS", "ADDR", "SIZES",  "BEGIN",
+					    "READY", "ITERS", "RESULT", "END",   "ROUND", "REPORT", "FINISH"};
 	return type < FC_MSG_TYPES_END ? names[type] : "unknown";
 }
 
@@ -266,7 +266,7 @@ int fc_boot_expect_any(struct fc_boot *b, unsigned types, uint64_t deadline, con
 	}
 	if (got)
 		*got = (enum fc_boot_type)h.type;
-	if (!p && h.type != FC_MSG_READY && h.type != FC_MSG_END)
+	if (!p && h.type != FC_MSG_READY && h.type != FC_MSG_END && h.type != FC_MSG_FINISH)
 		return fc_boot_fail(b, FC_EXIT_USAGE, "%s from %s has no payload while %s",
 				    fc_boot_type_name(h.type), b->peer_host, during);
 	if (payload)
@@ -437,6 +437,7 @@ int fc_listener_open(struct fc_listener *l, uint16_t port)
 	}
 	l->fd = fd;
 	l->port = port;
+	l->pending = (struct fc_acceptor){0};
 	if (port == 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
@@ -498,7 +499,7 @@ int fc_listener_accept(struct fc_listener *l, uint64_t deadline, double hello_ti
 		struct fc_accept_spec spec = {.lfd = l->fd, .deadline = deadline, .per_conn_s = hello_timeout_s,
 					      .max_len = HDR_LEN + FC_BOOT_MAX_HELLO, .check = check_hello,
 					      .what = what};
-		rc = fc_accept_greeted(&spec, &g);
+		rc = fc_accept_greeted(&spec, &l->pending, &g);
 		if (rc == -EINTR)
 			return fc_stop_check();
 		if (rc == -ETIMEDOUT) {
@@ -591,6 +592,7 @@ void fc_listener_close(struct fc_listener *l)
 		free(l->busy);
 		l->busy = NULL;
 	}
+	fc_acceptor_close(&l->pending);
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "accept.h"
+
 #define FC_BOOT_MAGIC 0x4643484bu /* "FCHK" */
 #define FC_BOOT_VERSION 2
 #define FC_BOOT_HELLO_TIMEOUT_S 5.0   /* a connection that says nothing is dropped */
@@ -31,6 +33,10 @@ enum fc_boot_type {
 	FC_MSG_ITERS,     /* client: timed iterations */
 	FC_MSG_RESULT,    /* server: verification verdict; client: records */
 	FC_MSG_END,       /* client: no more sizes */
+	/* fabcheck-pairs: coordinator and agents */
+	FC_MSG_ROUND,     /* coordinator: this round's peer (or none) */
+	FC_MSG_REPORT,    /* agent: ready (round -1), or a round's records and failures */
+	FC_MSG_FINISH,    /* coordinator: no more rounds */
 	FC_MSG_TYPES_END
 };
 
@@ -56,7 +62,8 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 struct fc_listener {
 	int fd;
 	uint16_t port;
-	struct fc_busy *busy; /* answering while a session runs, or NULL */
+	struct fc_acceptor pending; /* connections that arrived, not taken yet */
+	struct fc_busy *busy;       /* answering while a session runs, or NULL */
 };
 int fc_listener_open(struct fc_listener *l, uint16_t port);
 /* Serves pending connections at once until one sends a valid hello of this

@@ -286,6 +286,25 @@ static void abandon(struct fc_lane *l)
 	}
 }
 
+int fc_lanes_renew_stuck(struct fc_lanes *set)
+{
+	int rc = 0;
+
+	for (int i = 0; i < set->n && !rc; i++) {
+		struct fc_lane *l = &set->lane[i];
+		if (!l->stuck)
+			continue;
+		abandon(l);
+		l->x = NULL;
+		l->sbuf = l->rbuf = l->scratch = NULL;
+		l->buflen = 0;
+		l->stuck = false;
+		l->bench = NULL;
+		rc = set->ops->open(&l->x, &l->cfg, &l->info);
+	}
+	return rc;
+}
+
 void fc_lanes_close(struct fc_lanes *set)
 {
 	workers_stop(set);
@@ -389,7 +408,7 @@ static long hex_decode(const char *s, unsigned char *out, size_t max)
 }
 
 int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *peer_ip, const char *peer_host,
-		     const unsigned char cookie[FC_COOKIE_LEN])
+		     const unsigned char cookie[FC_COOKIE_LEN], bool as_server)
 {
 	char name[128];
 	int rc = 0;
@@ -423,7 +442,7 @@ int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *pee
 			       l->info.provider, fc_printable(name, sizeof(name), prov), peer_host, i);
 			return -FC_EXIT_FABRIC;
 		}
-		rc = set->ops->connect(l->x, addr, (size_t)len, peer_ip, cookie,
+		rc = set->ops->connect(l->x, addr, (size_t)len, peer_ip, cookie, as_server,
 				       fc_deadline_min(set->deadline, fc_deadline_in(set->op_timeout_s)), &l->info);
 		l->peer_target = (struct fc_rma_target){0};
 		l->tx_bytes = l->rx_bytes = 0;

@@ -86,7 +86,11 @@ json_t *fc_lanes_addrs(struct fc_lanes *set);
 /* Takes the peer's lanes (validated: count, provider, address length and
  * encoding) and starts talking to it, dropping any earlier peer. */
 int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *peer_ip, const char *peer_host,
-		     const unsigned char cookie[FC_COOKIE_LEN]);
+		     const unsigned char cookie[FC_COOKIE_LEN], bool as_server);
+/* Lanes left stuck by a peer that stalled get a fresh endpoint (the old
+ * one stays with the provider): the cluster agent's next peer is not
+ * refused for what the last one did. */
+int fc_lanes_renew_stuck(struct fc_lanes *set);
 /* Cancels and drains everything posted and forgets the peer. A lane whose
  * operations do not come back is marked stuck (see struct fc_lane). */
 int fc_lanes_disconnect(struct fc_lanes *set);

@@ -15,7 +15,6 @@
 int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols)
 {
 	int rc;
-
 	memset(o, 0, sizeof(*o));
 	o->cols = cols;
 	if (opts->json_path && opts->csv_path && fc_resfile_same(opts->json_path, opts->csv_path)) {
@@ -34,10 +33,18 @@ int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_co
 	return 0;
 }
 
+void fc_out_open_capture(struct fc_out *o, json_t *capture)
+{
+	memset(o, 0, sizeof(*o));
+	o->capture = capture;
+}
+
 void fc_out_banner(struct fc_out *o, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!o->table)
+		return;
 	fc_progress_done();
 	fputs("# ", o->table);
 	va_start(ap, fmt);
@@ -74,6 +81,8 @@ static void table_row(struct fc_out *o, json_t *rec)
 {
 	FILE *f = o->table;
 
+	if (!f)
+		return;
 	fc_progress_done();
 	if (!o->table_header_done) {
 		for (const struct fc_column *c = o->cols; c->key; c++)
@@ -102,10 +111,23 @@ int fc_out_record(struct fc_out *o, json_t *rec)
 	return fc_out_write(o, rec, true);
 }
 
+int fc_out_record_peer(struct fc_out *o, json_t *rec)
+{
+	json_t *capture = o->capture;
+	int rc;
+
+	o->capture = NULL;
+	rc = fc_out_write(o, rec, true);
+	o->capture = capture;
+	return rc;
+}
+
 int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 {
 	int rc;
 
+	if (o->capture)
+		json_array_append(o->capture, rec);
 	if (o->json.f) {
 		char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		if (!line)

@@ -24,15 +24,21 @@ struct fc_out {
 	FILE *table; /* stdout, or stderr when stdout carries records */
 	const struct fc_column *cols;
 	bool table_header_done, csv_header_done;
+	json_t *capture; /* every record also appended here (the cluster agent's) */
 };
 
 /* Opens --json and --csv (paths checked now, before any traffic: exit 2
  * for a folder, an unwritable place, or both naming the same file). */
 int fc_out_open(struct fc_out *o, const struct fc_opts *opts, const struct fc_column *cols);
+/* No table, no files: every record is appended to capture (not stolen). */
+void fc_out_open_capture(struct fc_out *o, json_t *capture);
 /* Comment line above the table (provenance for people). */
 void fc_out_banner(struct fc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes one record everywhere. Does not take the reference. */
 int fc_out_record(struct fc_out *o, json_t *rec);
+/* A record the peer measured (the server shows the client's): printed and
+ * written like this side's, but not captured (the peer reports its own). */
+int fc_out_record_peer(struct fc_out *o, json_t *rec);
 /* Same, with or without a row in the human table. */
 int fc_out_write(struct fc_out *o, json_t *rec, bool table_row);
 /* Renames files into place when the run succeeded (run_rc 0); after a

@@ -54,7 +54,8 @@ static int exchange_addresses(struct fc_run *r)
 	json_t *theirs = NULL;
 	int rc = fc_session_addr(&r->s, fc_lanes_addrs(r->lanes), &theirs);
 
-	if (!rc && (rc = fc_lanes_connect(r->lanes, theirs, r->s.boot.peer_ip, r->s.peer_label, r->s.cookie)))
+	if (!rc && (rc = fc_lanes_connect(r->lanes, theirs, r->s.boot.peer_ip, r->s.peer_label, r->s.cookie,
+					  !r->is_client)))
 		rc = fc_session_forward(&r->s, rc);
 	json_decref(theirs);
 	return rc;
@@ -151,26 +152,79 @@ static void banner(struct fc_run *r)
 		fc_out_banner(r->out, "protocol switch points: %s", pts);
 }
 
-int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog *prog,
-		 const struct fc_run_spec *spec)
+static void init(struct fc_run *r, const struct fc_opts *o, const struct fc_prog *prog)
 {
-	struct fc_hello me;
-	int rc;
-
 	memset(r, 0, sizeof(*r));
 	r->opts = o;
 	r->prog = prog;
 	r->params = o->params;
-	r->is_client = o->peer != NULL;
-	r->deadline = fc_deadline_in(o->deadline_s);
 	r->s.boot.fd = -1;
-	r->listener.fd = -1;
+	r->own_listener.fd = -1;
+	r->listener = &r->own_listener;
 	r->lanes = &r->own_lanes;
 	r->rank = r->peer_rank = r->round = -1;
 	r->out = &r->own_out;
 	if (gethostname(r->local_host, sizeof(r->local_host)))
 		snprintf(r->local_host, sizeof(r->local_host), "unknown");
 	fc_mem_name(&o->mem, r->memory, sizeof(r->memory));
+}
+
+/* The phases after the parameters, the same for both kinds of run. */
+static int converse(struct fc_run *r, const struct fc_run_spec *spec)
+{
+	int rc;
+
+	if (!*r->peer_name)
+		snprintf(r->peer_name, sizeof(r->peer_name), "%s", r->s.peer_host);
+	if ((rc = exchange_addresses(r)) || (rc = agree_sizes(r)) || (rc = fc_run_buffers(r, spec)))
+		return rc;
+	banner(r);
+	return 0;
+}
+
+int fc_run_attach(struct fc_run *r, const struct fc_run_attach *a, const struct fc_run_spec *spec)
+{
+	struct fc_hello me;
+	int rc;
+
+	init(r, a->opts, a->prog);
+	r->params = a->params;
+	r->is_client = a->peer != NULL;
+	r->deadline = a->deadline;
+	r->lanes = a->lanes;
+	r->lanes->deadline = a->deadline; /* the lanes' waits end with this conversation */
+	r->lanes->deadline_s = (double)(a->deadline - fc_now_ns()) / 1e9;
+	r->lanes->op_timeout_s = a->opts->op_timeout_s;
+	r->listener = a->listener;
+	r->out = a->out;
+	r->rank = a->rank;
+	r->peer_rank = a->peer_rank;
+	r->round = a->round;
+	snprintf(r->local_host, sizeof(r->local_host), "%s", a->local_name);
+	snprintf(r->peer_name, sizeof(r->peer_name), "%s", a->peer_name);
+	me = (struct fc_hello){a->prog->name, r->local_host, r->memory};
+	if (r->is_client)
+		rc = fc_session_connect(&r->s, a->peer, a->port, r->deadline, a->opts->op_timeout_s, &me);
+	else
+		rc = fc_session_accept(&r->s, r->listener, r->deadline, a->opts->op_timeout_s, &me);
+	if (!rc)
+		rc = fc_session_params(&r->s, &r->params, a->params.test);
+	/* the same lanes serve every peer: the transport was chosen for the run */
+	if (!rc && strcmp(r->params.transport, r->lanes->ops->name))
+		rc = fc_session_fail(&r->s, FC_EXIT_USAGE, "the peer asked for the %s transport; this run's lanes are %s",
+				     r->params.transport, r->lanes->ops->name);
+	return rc ? rc : converse(r, spec);
+}
+
+int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog *prog,
+		 const struct fc_run_spec *spec)
+{
+	struct fc_hello me;
+	int rc;
+
+	init(r, o, prog);
+	r->is_client = o->peer != NULL;
+	r->deadline = fc_deadline_in(o->deadline_s);
 	me = (struct fc_hello){prog->name, r->local_host, r->memory};
 	/* output paths and the GPU first: a bad path or a missing runtime is
 	 * an error before any peer waits */
@@ -188,27 +242,19 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog
 	}
 	if (r->is_client)
 		rc = fc_session_connect(&r->s, o->peer, o->port, r->deadline, o->op_timeout_s, &me);
-	else if (!(rc = fc_listener_open(&r->listener, o->port)) &&
-		 !(rc = fc_session_accept(&r->s, &r->listener, r->deadline, o->op_timeout_s, &me))) {
+	else if (!(rc = fc_listener_open(r->listener, o->port)) &&
+		 !(rc = fc_session_accept(&r->s, r->listener, r->deadline, o->op_timeout_s, &me))) {
 		char busy[512];
 		snprintf(busy, sizeof(busy), "the fabcheck server at %s port %u is busy with a test from %s; "
 			 "wait until it ends, or start another server with another -B port",
 			 r->s.boot.local_ip, o->port, r->s.peer_label);
-		fc_listener_answer_busy(&r->listener, busy);
+		fc_listener_answer_busy(r->listener, busy);
 	}
 	if (!rc)
 		rc = fc_session_params(&r->s, &r->params, prog->test);
 	if (!rc)
 		rc = open_lanes(r, spec);
-	if (!rc)
-		rc = exchange_addresses(r);
-	if (!rc)
-		rc = agree_sizes(r);
-	if (!rc)
-		rc = fc_run_buffers(r, spec);
-	if (!rc)
-		banner(r);
-	return rc;
+	return rc ? rc : converse(r, spec);
 }
 
 void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct fc_rec *rec)
@@ -230,7 +276,7 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		.memory = r->memory,
 		.peer_memory = r->s.peer_memory,
 		.local_host = r->local_host,
-		.peer_host = r->s.peer_host,
+		.peer_host = r->peer_name,
 		.local_addr = l ? i->local_addr : NULL,
 		.peer_addr = l ? i->peer_addr : NULL,
 		.completion = r->opts->block ? "blocking" : "busy-poll",
@@ -338,10 +384,12 @@ int fc_run_finish(struct fc_run *r, int rc)
 		rc = fc_run_coverage(r);
 	/* never leave the peer waiting; a coverage failure is this side's own */
 	fc_session_forward(&r->s, rc < 0 && rc != -FC_EXIT_BELOW ? rc : 0);
+	if (r->lanes != &r->own_lanes && rc)
+		fc_lanes_disconnect(r->lanes); /* kept for the next peer: nothing left posted */
 	fc_lanes_close(&r->own_lanes);
 	fc_session_close(&r->s);
-	fc_listener_close(&r->listener);
+	fc_listener_close(&r->own_listener);
 	/* exit 1 is a verdict on a complete run: its records are whole */
-	orc = r->out->table ? fc_out_close(r->out, rc == -FC_EXIT_BELOW ? 0 : rc) : 0;
+	orc = r->out == &r->own_out && r->out->table ? fc_out_close(r->out, rc == -FC_EXIT_BELOW ? 0 : rc) : 0;
 	return rc ? rc : orc;
 }

@@ -22,10 +22,12 @@ struct fc_run {
 	bool is_client;
 	uint64_t deadline;
 	struct fc_session s;
-	struct fc_listener listener; /* server */
+	struct fc_listener own_listener; /* the standalone server's */
+	struct fc_listener *listener;
 	struct fc_lanes own_lanes;   /* the standalone programs' */
 	struct fc_lanes *lanes;      /* the ones this run measures on */
 	char local_host[256];
+	char peer_name[256];         /* records' peer_host: the peer's hostname, or the runner's label */
 	char memory[32];
 	int rank, peer_rank, round;  /* cluster runner; -1 elsewhere */
 	struct fc_out *out;
@@ -48,8 +50,26 @@ struct fc_run_spec {
  * the peer is told why. */
 int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog *prog,
 		 const struct fc_run_spec *spec);
-/* Coverage check (each side for its own NICs), teardown; returns rc, or a
- * coverage/output error if rc was 0. */
+/* The cluster runner's: one conversation over lanes, a listener and an
+ * output it keeps across peers. As client (peer set) connects to peer:port,
+ * as server accepts on listener; then the same phases as fc_run_setup. */
+struct fc_run_attach {
+	const struct fc_opts *opts; /* this side's choices (block, sysfs root, timeouts) */
+	const struct fc_prog *prog;
+	struct fc_params params;    /* the test (a server checks the client's against it) */
+	struct fc_lanes *lanes;
+	struct fc_listener *listener;
+	struct fc_out *out;
+	const char *peer;           /* client: the peer's address */
+	uint16_t port;
+	uint64_t deadline;
+	const char *local_name, *peer_name; /* record labels */
+	int rank, peer_rank, round;
+};
+int fc_run_attach(struct fc_run *r, const struct fc_run_attach *a, const struct fc_run_spec *spec);
+
+/* Coverage check (each side for its own NICs), teardown of what the run
+ * owns; returns rc, or a coverage/output error if rc was 0. */
 int fc_run_finish(struct fc_run *r, int rc);
 
 /* After the session agreed on sizes: buffers for the largest need, the

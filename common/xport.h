@@ -41,7 +41,7 @@ struct fc_xport_cfg {
 	const char *fabric;   /* NULL or empty: any */
 	const char *domain;   /* NULL: the one that reaches the peer */
 	const char *local_ip; /* this side's bootstrap address: the path to the peer */
-	bool is_server;
+	bool is_server;       /* may serve: the socket transport listens for data connections */
 	bool block;           /* blocking completion reads */
 	long sockbuf;         /* socket transport buffer sizes, 0 = kernel default */
 	int streams;          /* socket transport connections */
@@ -96,7 +96,8 @@ struct fc_xport_ops {
 	 * peer_ip is the bootstrap peer's address (the socket transport
 	 * connects only there), cookie what its data connections present. */
 	int (*connect)(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
-		       const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info);
+		       const unsigned char cookie[FC_COOKIE_LEN], bool as_server, uint64_t deadline,
+		       struct fc_xport_info *info);
 	/* Cancels every posted operation, drains their completions (at most
 	 * until deadline) and forgets the peer; the endpoint stays open for
 	 * the next one. 0 when nothing is left posted, negative otherwise. */

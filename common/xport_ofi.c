@@ -456,11 +456,13 @@ static int ofi_get_addr(struct fc_xport *x, void *buf, size_t *len)
 static int ofi_disconnect(struct fc_xport *x, uint64_t deadline);
 
 static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
-		       const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info)
+		       const unsigned char cookie[FC_COOKIE_LEN], bool as_server, uint64_t deadline,
+		       struct fc_xport_info *info)
 {
 	int ret;
 
 	(void)len;
+	(void)as_server; /* RDM: both sides only insert the other's address */
 	(void)peer_ip; /* the fabric address is the provider's to check */
 	(void)cookie;
 	/* RDM: no handshake here, the first send connects */

@@ -215,22 +215,25 @@ static int accept_peer(struct fc_xport *x, const char *peer_ip, const unsigned c
 	struct greet_arg arg = {x, peer_ip, cookie};
 	struct fc_accept_spec spec = {.lfd = x->lfd, .deadline = deadline, .per_conn_s = 2.0, .max_len = GREET_LEN,
 				      .check = check_stream, .arg = &arg, .what = "the data port"};
+	struct fc_acceptor pending = {0};
+	int rc = 0;
 
-	for (int have = 0; have < x->nstreams; have++) {
+	for (int have = 0; have < x->nstreams && !rc; have++) {
 		struct fc_greeting g;
-		int rc = fc_accept_greeted(&spec, &g);
-		if (rc == -EINTR)
-			return fc_stop_check();
-		if (rc) {
+		rc = fc_accept_greeted(&spec, &pending, &g);
+		if (rc == -EINTR) {
+			rc = fc_stop_check();
+		} else if (rc) {
 			fc_err("the client did not open its %d data connection(s) in time (%d arrived)", x->nstreams, have);
-			return -FC_EXIT_PEER;
+			rc = -FC_EXIT_PEER;
+		} else {
+			x->st[g.buf[4 + FC_COOKIE_LEN]].fd = g.fd;
+			free(g.buf);
+			rc = tune(x, g.fd) ? -FC_EXIT_FABRIC : 0;
 		}
-		x->st[g.buf[4 + FC_COOKIE_LEN]].fd = g.fd;
-		free(g.buf);
-		if (tune(x, g.fd))
-			return -FC_EXIT_FABRIC;
 	}
-	return 0;
+	fc_acceptor_close(&pending);
+	return rc;
 }
 
 static int connect_one(struct fc_xport *x, const char *ip, const char *port, const struct sockaddr_storage *ss,
@@ -312,12 +315,17 @@ static int sock_disconnect(struct fc_xport *x, uint64_t deadline)
 }
 
 static int sock_connect(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
-			const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info)
+			const unsigned char cookie[FC_COOKIE_LEN], bool as_server, uint64_t deadline,
+			struct fc_xport_info *info)
 {
 	int rc;
 
 	sock_disconnect(x, deadline);
-	if (x->cfg->is_server)
+	if (as_server && x->lfd < 0) {
+		fc_err("internal: the socket transport was opened without a data listener");
+		return -FC_EXIT_FABRIC;
+	}
+	if (as_server)
 		rc = accept_peer(x, peer_ip, cookie, deadline);
 	else
 		rc = connect_peer(x, peer, len, peer_ip, cookie, deadline);

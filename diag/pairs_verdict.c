@@ -310,6 +310,14 @@ int fc_pairs_judge(int n, const bool *alive, const char *const *labels, const st
 			 "%d node(s) measured: the relative rule needs %d; give --min-bw-gbps / --max-lat-us "
 			 "(or an instance type with a line rate) for a verdict on the numbers",
 			 n, c->min_nodes);
+	/* the pairs that failed anything, for the runner's retries */
+	out->fail_pairs = malloc(sizeof(*out->fail_pairs) * (size_t)(ncls + 1));
+	for (int i = 0; out->fail_pairs && i < ncls; i++)
+		if (cls[i].status == FC_PV_FAIL && (!out->nfail_pairs || out->fail_pairs[out->nfail_pairs - 1][0] != cls[i].lo ||
+						    out->fail_pairs[out->nfail_pairs - 1][1] != cls[i].hi)) {
+			out->fail_pairs[out->nfail_pairs][0] = cls[i].lo;
+			out->fail_pairs[out->nfail_pairs++][1] = cls[i].hi;
+		}
 	/* 3: blame per node, then links, then the fabric */
 	{
 		struct adjacency adj = {0};
@@ -403,5 +411,6 @@ void fc_verdicts_free(struct fc_verdicts *v)
 {
 	free(v->node);
 	free(v->links);
+	free(v->fail_pairs);
 	memset(v, 0, sizeof(*v));
 }

@@ -70,6 +70,8 @@ struct fc_verdicts {
 	int nlinks;
 	bool fabric;           /* a whole round was slow with no bad node to blame */
 	int fabric_round;
+	int (*fail_pairs)[2];  /* pairs with a failing measurement (before blame), each once */
+	int nfail_pairs;
 	bool relative;         /* the relative rule applied */
 	bool absolute;         /* floors applied */
 	char note[256];        /* why no rule could judge, when none could */

@@ -15,9 +15,10 @@
 #include "timing.h"
 
 static int fake_connect(struct fc_xport *x, const void *peer, size_t len, const char *peer_ip,
-			const unsigned char cookie[FC_COOKIE_LEN], uint64_t deadline, struct fc_xport_info *info)
+			const unsigned char cookie[FC_COOKIE_LEN], bool as_server, uint64_t deadline,
+			struct fc_xport_info *info)
 {
-	(void)x, (void)peer, (void)len, (void)peer_ip, (void)cookie, (void)deadline, (void)info;
+	(void)x, (void)peer, (void)len, (void)peer_ip, (void)cookie, (void)as_server, (void)deadline, (void)info;
 	return 0;
 }
 
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lane.set = &set;
 	set.deadline = s.deadline;
 	if (fc_session_params(&s, &p, "pingpong") == 0 && fc_session_addr(&s, json_array(), &theirs) == 0 &&
-	    fc_lanes_connect(&set, theirs, "127.0.0.1", "fuzz", s.cookie) == 0 &&
+	    fc_lanes_connect(&set, theirs, "127.0.0.1", "fuzz", s.cookie, true) == 0 &&
 	    fc_session_sizes(&s, NULL, 1u << 30) == 0 && fc_session_targets(&s, NULL, NULL) == 0) {
 		while (fc_session_next(&s, &sz) == 0) {
 			iters = 0;
