@@ -598,6 +598,20 @@ void fc_listener_close(struct fc_listener *l)
 	l->fd = -1;
 }
 
+void fc_boot_keepalive(struct fc_boot *b, int idle)
+{
+	int on = 1, interval = 2, count = 3;
+	/* keepalive probes only an idle connection; data left unacknowledged
+	 * (a report sent into a dead link) is bounded by the user timeout */
+	unsigned user_ms = (unsigned)(idle + interval * count) * 1000;
+
+	setsockopt(b->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
+	setsockopt(b->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(b->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(b->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+	setsockopt(b->fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
 void fc_boot_close(struct fc_boot *b)
 {
 	if (b->fd >= 0)

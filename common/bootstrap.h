@@ -103,6 +103,12 @@ int fc_boot_forward(struct fc_boot *b, int rc);
  * within a second; for turning a connection away with a reason. */
 void fc_boot_tell(int fd, int exit_code, const char *msg);
 
+/* Long-lived connections (a cluster agent's to its coordinator): TCP
+ * keepalive after `idle` seconds of silence and a user timeout for data
+ * left unacknowledged, so a peer behind a link that went down is found
+ * gone within about idle + 6 s instead of after TCP's retries (minutes). */
+void fc_boot_keepalive(struct fc_boot *b, int idle);
+
 void fc_boot_close(struct fc_boot *b);
 
 #endif

@@ -43,6 +43,8 @@ static void usage(FILE *f)
 		"      --pingpong-sizes LIST  ping-pong sizes (default 8:1M, quick 8)\n"
 		"      --bw-sizes LIST      bandwidth sizes (default 4K:4M, quick 1M)\n"
 		"      --size-time SEC      adaptive iterations: time per size (default 0.1, quick 0.05)\n"
+		"  -W, --window N           bandwidth: messages in flight (default by size, as fabcheck-bw)\n"
+		"  -w, --warmup N           untimed iterations per size (default 16, quick 4)\n"
 		"  -p, --provider NAME      libfabric provider (default efa, or $FABCHECK_PROVIDER)\n"
 		"  -f, --fabric NAME        libfabric fabric (efa, efa-direct)\n"
 		"  -x, --transport KIND     ofi or socket (default ofi)\n"
@@ -121,7 +123,8 @@ static const char *getenv_wrap(const char *name)
 enum { O_RANK = 256, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_BUDGET, O_SYSFS,
        O_JOIN, O_PAIR, O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_ITYPE, O_FRACTION, O_TABLE };
 
-static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mode, double *size_time, bool *seeded)
+static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mode, double *size_time, bool *seeded,
+		 long *warmup)
 {
 	static const struct option lo[] = {
 		{"rank", 1, NULL, O_RANK}, {"nodes", 1, NULL, O_NODES}, {"coordinator", 1, NULL, O_COORD},
@@ -134,14 +137,14 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		{"deadline", 1, NULL, 't'}, {"fail", 1, NULL, O_FAIL}, {"warn", 1, NULL, O_WARN},
 		{"min-bw-gbps", 1, NULL, O_MINBW}, {"max-lat-us", 1, NULL, O_MAXLAT}, {"thresholds", 1, NULL, O_THRESH},
 		{"instance-type", 1, NULL, O_ITYPE}, {"floor-fraction", 1, NULL, O_FRACTION}, {"table", 1, NULL, O_TABLE},
-		{"output", 1, NULL, 'o'}, {"help", 0, NULL, 'h'}, {0}};
+		{"window", 1, NULL, 'W'}, {"warmup", 1, NULL, 'w'}, {"output", 1, NULL, 'o'}, {"help", 0, NULL, 'h'}, {0}};
 	struct fc_pairs_cfg *c = &o->cfg;
 	double v;
 	int ch, rc = 0;
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":p:f:x:d:E:D:bT:t:o:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":p:f:x:d:E:D:bT:t:o:W:w:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case O_RANK: rc = number("--rank", optarg, 0, FC_PAIRS_MAX_NODES - 1, &v); o->rank = (int)v; break;
 		case O_NODES: rc = number("--nodes", optarg, 1, FC_PAIRS_MAX_NODES, &v); o->nodes = (int)v; break;
@@ -197,6 +200,8 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		case O_FRACTION: rc = number("--floor-fraction", optarg, 0.01, 1, &o->floor_fraction); break;
 		case O_TABLE: o->table = optarg; break;
 		case 'o': o->output = optarg; break;
+		case 'W': rc = number("-W", optarg, 1, FC_MAX_WINDOW, &v); c->bw.window = (long)v; break;
+		case 'w': rc = number("-w", optarg, 0, 1000, &v); *warmup = (long)v; break;
 		case 'h': usage(stdout); return 1;
 		case ':': fc_err("option '%s' needs a value (see --help)", argv[optind - 1]); return -FC_EXIT_USAGE;
 		default: fc_err("unknown option '%s' (see --help)", argv[optind - 1]); return -FC_EXIT_USAGE;
@@ -223,6 +228,7 @@ int main(int argc, char **argv)
 	struct fc_launch l;
 	struct fc_sizes check;
 	double size_time = 0;
+	long warmup = -1;
 	bool seeded = false;
 	char why[256];
 	int rc;
@@ -233,7 +239,7 @@ int main(int argc, char **argv)
 	*c = (struct fc_pairs_cfg){.sweep_rounds = 3, .op_timeout_s = 5};
 	snprintf(c->bw.provider, sizeof(c->bw.provider), "%s", env && *env ? env : "efa");
 	snprintf(c->bw.transport, sizeof(c->bw.transport), "ofi");
-	if ((rc = parse(argc, argv, &o, &mode, &size_time, &seeded)))
+	if ((rc = parse(argc, argv, &o, &mode, &size_time, &seeded, &warmup)))
 		return rc > 0 ? 0 : fc_exit_status(rc);
 	if ((rc = fc_launch_detect(&l, getenv_wrap, o.rank, o.nodes, o.coordinator)))
 		return fc_exit_status(rc);
@@ -251,7 +257,7 @@ int main(int argc, char **argv)
 	snprintf(c->pp.test, sizeof(c->pp.test), "pingpong");
 	snprintf(c->bw.test, sizeof(c->bw.test), "bw");
 	for (struct fc_params *p = &c->pp; p <= &c->bw; p++) {
-		p->warmup = c->quick ? 4 : 16;
+		p->warmup = warmup >= 0 ? warmup : c->quick ? 4 : 16;
 		p->size_time = size_time ? size_time : c->quick ? 0.05 : 0.1;
 		p->streams = 1;
 		p->endpoints = o.bench.endpoints;

@@ -72,6 +72,7 @@ static int join(struct agent *a)
 				  &reply)))
 		return rc;
 	a->coord.op_timeout_s = 30;
+	fc_boot_keepalive(&a->coord, 5);
 	if (strcmp(json_string_value(json_object_get(reply, "role")) ? json_string_value(json_object_get(reply, "role")) : "",
 		   "coordinator") ||
 	    fc_pairs_cfg_from_json(json_object_get(reply, "config"), &a->cfg, why, sizeof(why))) {

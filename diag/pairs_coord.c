@@ -69,6 +69,7 @@ static int accept_joins(struct coord *c)
 			continue;
 		}
 		json_decref(h);
+		fc_boot_keepalive(&b, 5);
 		c->node[rank].joined = c->node[rank].alive = true;
 		c->node[rank].b = b;
 		c->node[rank].port = (uint16_t)port;
