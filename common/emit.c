@@ -71,10 +71,12 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 		struct fc_lane *l = &set->lane[i];
 		struct fc_lane_state *st = l->bench;
 
+		if (!l->active)
+			continue;
 		common_fields(r, b, l, size, iters, warm, &rec);
 		rates(&rec, st->bytes, st->msgs, st->busy_ns);
 		/* stats sort the samples: copy them for the aggregate first */
-		if (set->n > 1 && st->nsamples) {
+		if (fc_lanes_active(set) > 1 && st->nsamples) {
 			uint64_t *grown = realloc(all, (nall + st->nsamples) * sizeof(*all));
 			if (!grown) {
 				rc = -FC_EXIT_FABRIC;
@@ -91,7 +93,7 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 		first = l->t_start < first ? l->t_start : first;
 		last = l->t_end > last ? l->t_end : last;
 	}
-	if (!rc && set->n > 1) {
+	if (!rc && fc_lanes_active(set) > 1) {
 		common_fields(r, b, NULL, size, iters, warm, &rec);
 		rates(&rec, bytes, msgs, last > first ? last - first : 0);
 		if (!(rc = latency(&rec, all, nall)))

@@ -56,7 +56,7 @@ static void *worker(void *p)
 			break;
 		seen = w->gen;
 		pthread_mutex_unlock(&w->mu);
-		rc = w->start_rc[a.i] ? w->start_rc[a.i] : w->fn(l, w->arg);
+		rc = w->start_rc[a.i] ? w->start_rc[a.i] : l->active ? w->fn(l, w->arg) : 0;
 		if (rc)
 			atomic_store(&w->set->abort, true);
 		pthread_mutex_lock(&w->mu);
@@ -161,7 +161,7 @@ int fc_lanes_run(struct fc_lanes *set, int (*fn)(struct fc_lane *l, void *arg), 
 	int rc = 0;
 
 	if (!w)
-		return fn(&set->lane[0], arg);
+		return set->lane[0].active ? fn(&set->lane[0], arg) : 0;
 	pthread_mutex_lock(&w->mu);
 	w->fn = fn;
 	w->arg = arg;
@@ -180,18 +180,67 @@ int fc_lanes_run(struct fc_lanes *set, int (*fn)(struct fc_lane *l, void *arg), 
 
 /* Lane domains from -d: none (the route to the peer decides), "all", or a
  * comma list; each repeated -E times. */
-static int plan(struct fc_lanes *set, const struct fc_lanes_spec *spec, char (**names)[128])
+static int cmp_lane_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* -d all: the provider's NICs and those of its kind that are down, sorted
+ * together so NIC i is the same position on every node. */
+static int plan_all(const struct fc_lanes_spec *spec, char (*nm)[128], char (*down)[32], int max)
+{
+	char (*dn)[128] = calloc(FC_MAX_LANES, sizeof(*dn));
+	char (*ds)[32] = calloc(FC_MAX_LANES, sizeof(*ds));
+	struct {
+		char name[128], state[32];
+	} *all;
+	int n, nd, k = 0;
+
+	n = spec->ops->list_domains ? spec->ops->list_domains(&spec->tmpl, nm, max) : 0;
+	nd = dn && ds && n >= 0 ? fc_nic_list_down(spec->sysfs_root, spec->tmpl.provider, dn, ds, max) : 0;
+	all = calloc((size_t)(n + nd + 1), sizeof(*all));
+	if (n < 0 || !all) {
+		free(dn);
+		free(ds);
+		free(all);
+		return n < 0 ? n : -FC_EXIT_FABRIC;
+	}
+	for (int i = 0; i < n; i++)
+		snprintf(all[k++].name, 128, "%s", nm[i]);
+	for (int i = 0; i < nd && k < max; i++) {
+		bool listed = false;
+		for (int j = 0; j < n && !listed; j++)
+			listed = !strcmp(nm[j], dn[i]);
+		if (!listed) {
+			snprintf(all[k].name, 128, "%s", dn[i]);
+			snprintf(all[k++].state, 32, "%s", ds[i]);
+		}
+	}
+	qsort(all, (size_t)k, sizeof(*all), cmp_lane_name);
+	for (int i = 0; i < k; i++) {
+		snprintf(nm[i], 128, "%s", all[i].name);
+		snprintf(down[i], 32, "%s", all[i].state);
+	}
+	free(dn);
+	free(ds);
+	free(all);
+	return n == 0 ? 0 : k;
+}
+
+static int plan(struct fc_lanes *set, const struct fc_lanes_spec *spec, char (**names)[128], char (**down)[32])
 {
 	int n = 0, max = FC_MAX_LANES;
 	char (*nm)[128] = calloc(FC_MAX_LANES, sizeof(*nm));
+	char (*dn)[32] = calloc(FC_MAX_LANES, sizeof(*dn));
 
 	*names = nm;
-	if (!nm)
+	*down = dn;
+	if (!nm || !dn)
 		return -FC_EXIT_FABRIC;
 	if (!spec->domains) {
 		n = 1;
 	} else if (!strcmp(spec->domains, "all")) {
-		n = spec->ops->list_domains ? spec->ops->list_domains(&spec->tmpl, nm, max) : 0;
+		n = plan_all(spec, nm, dn, max);
 		if (n < 0)
 			return n;
 		if (n == 0) {
@@ -225,6 +274,7 @@ static int plan(struct fc_lanes *set, const struct fc_lanes_spec *spec, char (**
 int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 {
 	char (*names)[128] = NULL;
+	char (*down)[32] = NULL;
 	int rc;
 
 	memset(set, 0, sizeof(*set));
@@ -234,7 +284,7 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 	set->op_timeout_s = spec->op_timeout_s;
 	set->deadline = spec->deadline;
 	set->deadline_s = spec->deadline_s;
-	rc = plan(set, spec, &names);
+	rc = plan(set, spec, &names, &down);
 	if (!rc && !(set->lane = calloc((size_t)set->n, sizeof(*set->lane))))
 		rc = -FC_EXIT_FABRIC;
 	for (int i = 0; !rc && i < set->n; i++) {
@@ -247,9 +297,18 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 		l->info.sndbuf = l->info.rcvbuf = -1;
 		l->info.rma_emulated = -1;
 		snprintf(l->info.transport, sizeof(l->info.transport), "%s", spec->ops->name);
+		if (*down[i / spec->endpoints]) {
+			/* there, but down: named to the peer and in the verdict */
+			l->down = true;
+			snprintf(l->link, sizeof(l->link), "%s", down[i / spec->endpoints]);
+			snprintf(l->info.domain, sizeof(l->info.domain), "%s", l->domain);
+			snprintf(l->info.provider, sizeof(l->info.provider), "%s", spec->tmpl.provider);
+			continue;
+		}
 		rc = spec->ops->open(&l->x, &l->cfg, &l->info);
 	}
 	free(names);
+	free(down);
 	if (!rc && set->n > 1)
 		rc = workers_start(set);
 	if (rc)
@@ -342,7 +401,7 @@ int fc_lanes_reserve(struct fc_lanes *set, size_t bytes)
 	fc_mem_name(&set->mem, mem, sizeof(mem));
 	for (int i = 0; i < set->n; i++) {
 		struct fc_lane *l = &set->lane[i];
-		if (l->buflen >= bytes)
+		if (l->buflen >= bytes || !l->x)
 			continue;
 		free_buffers(l);
 		l->buflen = bytes;
@@ -373,6 +432,11 @@ json_t *fc_lanes_addrs(struct fc_lanes *set)
 		unsigned char addr[ADDR_MAX];
 		char hex[2 * ADDR_MAX + 1];
 		size_t len = sizeof(addr);
+		if (set->lane[i].down) {
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "state", "down", "link", set->lane[i].link,
+							     "provider", set->lane[i].info.provider, "domain", set->lane[i].domain));
+			continue;
+		}
 		if (set->ops->get_addr(set->lane[i].x, addr, &len)) {
 			json_decref(arr);
 			return NULL;
@@ -429,9 +493,28 @@ int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *pee
 		struct fc_lane *l = &set->lane[i];
 		json_t *e = json_array_get(theirs, (size_t)i);
 		const char *prov = json_string_value(json_object_get(e, "provider"));
+		const char *state = json_string_value(json_object_get(e, "state"));
 		unsigned char addr[ADDR_MAX];
-		long len = hex_decode(json_string_value(json_object_get(e, "addr")), addr, sizeof(addr));
+		long len;
 
+		l->peer_target = (struct fc_rma_target){0};
+		l->tx_bytes = l->rx_bytes = 0;
+		l->peer_down = state && !strcmp(state, "down");
+		{
+			const char *pd = json_string_value(json_object_get(e, "domain"));
+			fc_printable(l->peer_domain, sizeof(l->peer_domain), pd && strlen(pd) < 128 ? pd : "?");
+		}
+		l->active = !l->down && !l->peer_down;
+		if (l->peer_down) {
+			const char *link = json_string_value(json_object_get(e, "link"));
+			fc_printable(l->peer_link, sizeof(l->peer_link), link && strlen(link) < 32 ? link : "down");
+		}
+		if (!l->active) {
+			if (l->x)
+				set->ops->disconnect(l->x, fc_deadline_in(1.0));
+			continue;
+		}
+		len = hex_decode(json_string_value(json_object_get(e, "addr")), addr, sizeof(addr));
 		if (len < 0 || !prov || strlen(prov) >= sizeof(l->info.provider)) {
 			fc_err("peer %s sent an unusable address or provider for lane %d", peer_host, i);
 			return -FC_EXIT_USAGE;
@@ -444,11 +527,23 @@ int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *pee
 		}
 		rc = set->ops->connect(l->x, addr, (size_t)len, peer_ip, cookie, as_server,
 				       fc_deadline_min(set->deadline, fc_deadline_in(set->op_timeout_s)), &l->info);
-		l->peer_target = (struct fc_rma_target){0};
-		l->tx_bytes = l->rx_bytes = 0;
 		fc_nic_read(set->sysfs_root, l->info.provider, l->info.domain, &l->nic_before);
 	}
+	if (!rc && !fc_lanes_active(set)) {
+		fc_err("no NIC is up on both this side and %s: every lane pairs a NIC that is down; see the link states",
+		       peer_host);
+		rc = -FC_EXIT_FABRIC;
+	}
 	return rc;
+}
+
+int fc_lanes_active(const struct fc_lanes *set)
+{
+	int n = 0;
+
+	for (int i = 0; i < set->n; i++)
+		n += set->lane[i].active;
+	return n;
 }
 
 int fc_lanes_disconnect(struct fc_lanes *set)
@@ -468,8 +563,8 @@ json_t *fc_lanes_targets(struct fc_lanes *set)
 	json_t *arr = json_array();
 
 	for (int i = 0; i < set->n; i++) {
-		struct fc_rma_target t;
-		if (set->ops->rma_target(set->lane[i].x, set->lane[i].rbuf, set->lane[i].buflen, &t)) {
+		struct fc_rma_target t = {0};
+		if (set->lane[i].x && set->ops->rma_target(set->lane[i].x, set->lane[i].rbuf, set->lane[i].buflen, &t)) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -491,6 +586,8 @@ int fc_lanes_take_targets(struct fc_lanes *set, const json_t *theirs, size_t nee
 	for (int i = 0; i < set->n; i++) {
 		json_t *t = json_array_get(theirs, (size_t)i);
 		json_t *key = json_object_get(t, "key"), *addr = json_object_get(t, "addr"), *len = json_object_get(t, "len");
+		if (!set->lane[i].active)
+			continue;
 		if (!json_is_integer(key) || !json_is_integer(addr) || !json_is_integer(len) ||
 		    json_integer_value(len) < 0 || (uint64_t)json_integer_value(len) < need) {
 			fc_err("peer %s registered less than the %s this test reaches on lane %d, or sent no "

@@ -38,6 +38,12 @@ struct fc_lane {
 	size_t size;                  /* message size of the current step (messages) */
 	void *bench;                  /* the benchmark's per-lane state for a size */
 	struct fc_nic_snapshot nic_before; /* counters when the current peer began */
+	bool down;                    /* its NIC is there but down (-d all): never opened */
+	char link[32];                /* its NIC's link state when down */
+	bool active;                  /* paired with the current peer: both NICs up */
+	bool peer_down;               /* the peer's NIC i is down */
+	char peer_link[32];
+	char peer_domain[128];        /* the peer's NIC i, as it names it */
 	cpu_set_t cpus;               /* where its worker runs: next to its NIC */
 	bool pinned;
 	char cpulist[64];             /* the same, "0-15,32-47", for the banner */
@@ -84,13 +90,17 @@ int fc_lanes_reserve(struct fc_lanes *set, size_t bytes);
 json_t *fc_lanes_addrs(struct fc_lanes *set);
 
 /* Takes the peer's lanes (validated: count, provider, address length and
- * encoding) and starts talking to it, dropping any earlier peer. */
+ * encoding) and starts talking to it, dropping any earlier peer. Lane i
+ * pairs this side's NIC i with the peer's; a pair where either NIC is
+ * down is left inactive (and named), the others run. */
 int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *peer_ip, const char *peer_host,
 		     const unsigned char cookie[FC_COOKIE_LEN], bool as_server);
 /* Lanes left stuck by a peer that stalled get a fresh endpoint (the old
  * one stays with the provider): the cluster agent's next peer is not
  * refused for what the last one did. */
 int fc_lanes_renew_stuck(struct fc_lanes *set);
+/* How many lanes run with the current peer. */
+int fc_lanes_active(const struct fc_lanes *set);
 /* Cancels and drains everything posted and forgets the peer. A lane whose
  * operations do not come back is marked stuck (see struct fc_lane). */
 int fc_lanes_disconnect(struct fc_lanes *set);

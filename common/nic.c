@@ -1,5 +1,9 @@
 #include "nic.h"
 
+#include <dirent.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+
 #include "readfile.h"
 
 #include <errno.h>
@@ -77,3 +81,63 @@ int fc_nic_read(const char *root, const char *provider, const char *domain, stru
 	return 0;
 }
 
+
+/* An EFA device (PCI vendor 0x1d0f) whose port 1 is not ACTIVE. */
+static int efa_down(const char *root, char names[][128], char states[][32], int max)
+{
+	char path[768], line[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/class/infiniband", root);
+	if (!(d = opendir(path)))
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/class/infiniband/%s/device/vendor", root, e->d_name);
+		if (fc_read_line(path, line, sizeof(line)) || strcmp(line, "0x1d0f"))
+			continue;
+		snprintf(path, sizeof(path), "%s/class/infiniband/%s/ports/1/state", root, e->d_name);
+		if (fc_read_line(path, line, sizeof(line)) || strstr(line, "ACTIVE"))
+			continue;
+		snprintf(names[n], 128, "%.120s-rdm", e->d_name);
+		snprintf(states[n++], 32, "%.31s", line);
+	}
+	closedir(d);
+	return n;
+}
+
+/* An interface with an IPv4 address that is administratively down or has
+ * no carrier (the tcp provider lists only interfaces that are up). */
+static int netif_down(char names[][128], char states[][32], int max)
+{
+	struct ifaddrs *all, *ifa;
+	int n = 0;
+
+	if (getifaddrs(&all))
+		return 0;
+	for (ifa = all; ifa && n < max; ifa = ifa->ifa_next) {
+		bool seen = false;
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET || (ifa->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if ((ifa->ifa_flags & IFF_UP) && (ifa->ifa_flags & IFF_RUNNING))
+			continue;
+		for (int i = 0; i < n && !seen; i++)
+			seen = !strcmp(names[i], ifa->ifa_name);
+		if (seen)
+			continue;
+		snprintf(names[n], 128, "%s", ifa->ifa_name);
+		snprintf(states[n++], 32, "%s", !(ifa->ifa_flags & IFF_UP) ? "down" : "no carrier");
+	}
+	freeifaddrs(all);
+	return n;
+}
+
+int fc_nic_list_down(const char *root, const char *provider, char names[][128], char states[][32], int max)
+{
+	if (provider && !strcmp(provider, "shm"))
+		return 0;
+	return is_efa(provider) ? efa_down(root, names, states, max) : netif_down(names, states, max);
+}

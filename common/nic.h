@@ -21,4 +21,12 @@ struct fc_nic_snapshot {
 int fc_nic_read(const char *sysfs_root, const char *provider, const char *domain,
 		struct fc_nic_snapshot *s);
 
+/* NICs of the provider's kind that are there but not usable now, which
+ * libfabric does not list: EFA devices whose port is not ACTIVE, network
+ * interfaces with an IPv4 address that are down or without carrier. For
+ * -d all, so a NIC that went down is named, not silently left out. Writes
+ * names (as libfabric would name the domain) and link states; returns how
+ * many (up to max). */
+int fc_nic_list_down(const char *sysfs_root, const char *provider, char names[][128], char states[][32], int max);
+
 #endif

@@ -127,9 +127,13 @@ static void banner(struct fc_run *r)
 		      *info->libfabric ? ", libfabric " : "", info->libfabric, *info->fi_api ? ", API " : "", info->fi_api);
 	for (int i = 0; i < r->lanes->n; i++) {
 		const struct fc_lane *l = &r->lanes->lane[i];
-		fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s%s%s", i, l->info.domain, r->local_host,
-			      l->info.local_addr, r->s.peer_label, l->info.peer_addr, l->pinned ? ", CPUs " : "",
-			      l->pinned ? l->cpulist : "");
+		if (!l->active)
+			fc_out_banner(r->out, "lane %d: NOT RUN: %s NIC %s is %s", i, l->down ? r->local_host : r->s.peer_label,
+				      l->down ? l->domain : l->peer_domain, l->down ? l->link : l->peer_link);
+		else
+			fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s%s%s", i, l->info.domain, r->local_host,
+				      l->info.local_addr, r->s.peer_label, l->info.peer_addr, l->pinned ? ", CPUs " : "",
+				      l->pinned ? l->cpulist : "");
 	}
 	if (p->iters)
 		snprintf(iters, sizeof(iters), "%ld", p->iters);
@@ -282,7 +286,7 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		.completion = r->opts->block ? "blocking" : "busy-poll",
 		.timestamp = r->timestamp,
 		.lane = l ? FC_LANE(l->index) : FC_LANE_ALL,
-		.lanes = FC_I(r->lanes->n),
+		.lanes = FC_I(fc_lanes_active(r->lanes)),
 		.size = size ? FC_I(size) : (fc_int_t){0},
 		.gpu_path = i->gpu_path,
 	};
@@ -376,12 +380,52 @@ int fc_run_coverage(struct fc_run *r)
 	return rc;
 }
 
+/* A NIC that is there but down is a finding: a record names it (host,
+ * NIC, link state) and the run ends with exit 1, after the NICs both
+ * sides have were measured. */
+static int missing_nics(struct fc_run *r)
+{
+	int rc = 0;
+
+	for (int i = 0; i < r->lanes->n; i++) {
+		const struct fc_lane *l = &r->lanes->lane[i];
+		struct fc_rec rec;
+		char reason[768];
+		json_t *j;
+
+		if (l->active || (!l->down && !l->peer_down))
+			continue;
+		if (l->down)
+			snprintf(reason, sizeof(reason), "NIC %s of %s is %s: lane %d was not measured", l->domain,
+				 r->local_host, l->link, i);
+		else
+			snprintf(reason, sizeof(reason), "NIC %s of %s is %s: lane %d was not measured", l->peer_domain,
+				 r->s.peer_label, l->peer_link, i);
+		fc_err("%s; check its link (ip link, the EFA port state) and cabling or the instance", reason);
+		fc_run_rec(r, l, 0, &rec);
+		rec.test = "nic";
+		rec.local_addr = rec.peer_addr = NULL;
+		rec.link_state = l->down ? l->link : l->peer_link;
+		rec.verdict = "down";
+		rec.reason = reason;
+		rec.local_host = l->down ? r->local_host : r->peer_name;
+		rec.domain = l->down ? l->domain : l->peer_domain;
+		j = fc_rec_json(&rec);
+		fc_out_write(r->out, j, false);
+		json_decref(j);
+		rc = -FC_EXIT_BELOW;
+	}
+	return rc;
+}
+
 int fc_run_finish(struct fc_run *r, int rc)
 {
 	int orc;
 
-	if (rc == 0 && r->lanes && r->lanes->n)
-		rc = fc_run_coverage(r);
+	if (rc == 0 && r->lanes && r->lanes->n && !(rc = fc_run_coverage(r)))
+		rc = missing_nics(r);
+	else if (rc == 0 && r->lanes && r->lanes->n)
+		missing_nics(r);
 	/* never leave the peer waiting; a coverage failure is this side's own */
 	fc_session_forward(&r->s, rc < 0 && rc != -FC_EXIT_BELOW ? rc : 0);
 	if (r->lanes != &r->own_lanes && rc)

@@ -36,7 +36,8 @@ static json_t *lane_list(const struct fc_lanes *set)
 	json_t *arr = json_array();
 
 	for (int i = 0; i < set->n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "domain", set->lane[i].info.domain, "state", "up"));
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "domain", set->lane[i].info.domain, "state",
+						     set->lane[i].down ? set->lane[i].link : "up"));
 	return arr;
 }
 

@@ -111,8 +111,13 @@ static void await_ready(struct coord *c)
 			nd->nlanes = json_array_size(lanes) < FC_PV_MAX_LANES ? (int)json_array_size(lanes) : FC_PV_MAX_LANES;
 			json_array_foreach(lanes, k, e) {
 				const char *d = json_string_value(json_object_get(e, "domain"));
-				if ((int)k < nd->nlanes)
-					fc_printable(nd->lane_domain[k], sizeof(nd->lane_domain[k]), d ? d : "?");
+				const char *st = json_string_value(json_object_get(e, "state"));
+				if ((int)k >= nd->nlanes)
+					continue;
+				fc_printable(nd->lane_domain[k], sizeof(nd->lane_domain[k]), d && strlen(d) < 64 ? d : "?");
+				fc_printable(nd->lane_state[k], sizeof(nd->lane_state[k]), st && strlen(st) < 32 ? st : "?");
+				if (strcmp(nd->lane_state[k], "up"))
+					nd->down_lanes |= 1ull << k;
 			}
 		}
 		json_decref(m);
@@ -319,6 +324,17 @@ int fc_coord_judge(struct coord *c)
 	alive_list(c, alive);
 	fc_verdicts_free(&c->v);
 	rc = fc_pairs_judge(c->n, alive, labels, c->meas, c->nm, c->fail, c->nf, &c->floor, &c->v);
+	/* a NIC that is there but down fails its node, whatever the numbers
+	 * of the NICs that are up say */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		if (!c->node[i].alive || !c->node[i].down_lanes)
+			continue;
+		v->verdict = FC_PV_FAIL;
+		v->bad_lanes |= c->node[i].down_lanes;
+		snprintf(v->reason, sizeof(v->reason), "a NIC is down (%d of %d lanes measured)",
+			 c->node[i].nlanes - __builtin_popcountll(c->node[i].down_lanes), c->node[i].nlanes);
+	}
 	free(labels);
 	free(alive);
 	return rc;

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "bootstrap.h"
@@ -19,6 +20,8 @@ struct cnode {
 	char lost[256]; /* why unreachable */
 	int nlanes;
 	char lane_domain[FC_PV_MAX_LANES][64];
+	char lane_state[FC_PV_MAX_LANES][32]; /* "up", or the link state of a NIC that is down */
+	uint64_t down_lanes;
 };
 
 struct coord {

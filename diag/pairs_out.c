@@ -101,15 +101,20 @@ static void verdict_records(struct coord *c, json_t *out)
 			char nr[512];
 			if (!(v->bad_lanes & (1ull << l)))
 				continue;
-			snprintf(nr, sizeof(nr), "NIC lane %d (%s) fails with %d partners whose lane %d passes elsewhere", l,
-				 c->node[i].lane_domain[l], v->fail_partners, l);
+			if (c->node[i].down_lanes & (1ull << l))
+				snprintf(nr, sizeof(nr), "NIC lane %d (%s) is %s: it was not measured", l, c->node[i].lane_domain[l],
+					 c->node[i].lane_state[l]);
+			else
+				snprintf(nr, sizeof(nr), "NIC lane %d (%s) fails with %d partners whose lane %d passes elsewhere",
+					 l, c->node[i].lane_domain[l], v->fail_partners, l);
 			r = base("verdict", ts, sizeof(ts));
 			r.scope = "nic";
 			r.rank = FC_I(i);
 			r.local_host = c->node[i].label;
 			r.domain = c->node[i].lane_domain[l];
 			r.lane = FC_LANE(l);
-			r.verdict = "fail";
+			r.verdict = c->node[i].down_lanes & (1ull << l) ? "down" : "fail";
+			r.link_state = c->node[i].down_lanes & (1ull << l) ? c->node[i].lane_state[l] : NULL;
 			r.reason = nr;
 			r.action = action_of(FC_PV_FAIL, true);
 			json_array_append_new(out, fc_rec_json(&r));
@@ -268,7 +273,9 @@ int fc_coord_out_write(struct coord *c)
 			fc_note("  %s %s (rank %d): %s", fc_pv_name(v->verdict), c->node[i].label, i,
 				v->verdict == FC_PV_UNREACHABLE && *c->node[i].lost ? c->node[i].lost : v->reason);
 			for (int l = 0; l < c->node[i].nlanes && l < FC_PV_MAX_LANES; l++)
-				if (v->bad_lanes & (1ull << l))
+				if (c->node[i].down_lanes & (1ull << l))
+					fc_note("    NIC %s (lane %d) is %s", c->node[i].lane_domain[l], l, c->node[i].lane_state[l]);
+				else if (v->bad_lanes & (1ull << l))
 					fc_note("    NIC %s (lane %d) is the slow one", c->node[i].lane_domain[l], l);
 		}
 	for (int k = 0; k < c->v.nlinks; k++)

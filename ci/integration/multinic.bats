@@ -106,3 +106,24 @@ bw_all_nics() {
 	jq -e -s 'map(select(.test == "pingpong")) | length == 6 and all(.[]; .lat_us_p50 > 0)
 		and (map(select(.lane == "all")) | length == 2 and all(.[]; .domain == "all" and .lanes == 2))' "$OUT/client.jsonl"
 }
+
+@test "multinic_a_nic_that_is_down_is_named_and_the_other_is_measured" {
+	# host A's second NIC is down: both sides still run -d all, NIC 0 is
+	# measured, NIC 1 is named with its link state, and the run says so (1)
+	ip -n "$NS_A" link set fcna1 down
+	start_server "$BW" --json "$OUT/server.jsonl"
+	run_client "$BW" -p tcp -d all -S 64K -I 3 --json "$OUT/client.jsonl"
+	wait_server
+	ip -n "$NS_A" link set fcna1 up
+	show
+	[ "$CLIENT_RC" -eq 1 ]
+	[ "$SERVER_RC" -eq 1 ]
+	grep -q "NIC fcna1 of vm is down: lane 1 was not measured" "$OUT/client.err"
+	# the server's end of that link has no carrier: it says so of its own NIC
+	grep -q "NIC fcnb1 of vm is no carrier: lane 1 was not measured" "$OUT/server.err"
+	# the NIC both sides have was measured; the missing one is a record
+	jq -e -s 'map(select(.test == "bw")) | length == 1 and .[0].domain == "fcna0" and .[0].lanes == 1' "$OUT/client.jsonl"
+	jq -e -s 'map(select(.test == "nic")) | length == 1 and .[0].domain == "fcna1" and .[0].link_state == "down"' \
+		"$OUT/client.jsonl"
+	! grep -q "give both sides -d lists" "$OUT/client.err" "$OUT/server.err"
+}

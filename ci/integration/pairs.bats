@@ -202,3 +202,20 @@ agents_exited_0() {
 	run timeout 20 "$PAIRS" --mode ring
 	[ "$status" -eq 2 ]
 }
+
+@test "pairs_namespace_hosts_a_nic_that_is_down_is_a_finding_not_a_usage_error" {
+	cluster_up
+	ip -n fcq1 link set fc1n1 down
+	agents 4 10.78.0.1 -p tcp -d all --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
+	coordinator 4 10.78.0.1 -p tcp -d all --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
+	[ "$COORD_RC" -eq 1 ]
+	agents_exited_0
+	[ "$(verdict_of 1)" = fail ]
+	jq -e '.node_verdicts[] | select(.rank == 1) | .bad_nics == ["fc1n1"]' "$OUT/pairs/verdict.json"
+	grep -q "NIC fc1n1 (lane 1) is down" "$OUT/coord.err"
+	jq -e -s 'map(select(.test == "verdict" and .scope == "nic")) | .[0].verdict == "down" and .[0].link_state == "down"' \
+		"$OUT/pairs/pairs.jsonl"
+	# the NICs that are up were measured between every pair
+	every_pair_once 4
+	! grep -q "give both sides -d lists" "$OUT"/agent*.log "$OUT/coord.err"
+}
