@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -297,6 +298,7 @@ int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 			c->fail[k].b_gone = !c->node[c->fail[k].b].alive;
 		}
 	fc_coord_round_record(c, round, pairs, (double)(fc_now_ns() - t0) / 1e9, retry);
+	c->rounds++;
 	return 0;
 }
 
@@ -310,6 +312,7 @@ static void alive_list(const struct coord *c, bool *alive)
 
 int fc_coord_judge(struct coord *c)
 {
+	uint64_t t0 = fc_now_ns();
 	const char **labels = calloc((size_t)c->n, sizeof(char *));
 	bool *alive = calloc((size_t)c->n, sizeof(bool));
 	int rc;
@@ -337,6 +340,7 @@ int fc_coord_judge(struct coord *c)
 	}
 	free(labels);
 	free(alive);
+	c->judge_s += (double)(fc_now_ns() - t0) / 1e9;
 	return rc;
 }
 
@@ -493,6 +497,16 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 	c.records = json_array();
 	c.floor = o->verdict;
 	c.started = time(NULL);
+	{
+		/* a connection per node: 1024 nodes need more than the usual
+		 * soft limit of descriptors */
+		struct rlimit rl;
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	c.t0 = fc_now_ns();
 	if (!c.node || !c.fail)
 		return FC_EXIT_FABRIC;
 	for (int i = 0; i < c.n; i++)

@@ -38,6 +38,9 @@ struct coord {
 	struct fc_verdicts v;
 	bool quorum_failed;
 	time_t started;
+	uint64_t t0;             /* CLOCK_MONOTONIC at start */
+	int rounds;              /* rounds run */
+	double judge_s;          /* time spent judging */
 	char dir[4096];          /* the output folder */
 };
 

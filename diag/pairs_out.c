@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "pairs_coord.h"
 #include "record.h"
 #include "resultfile.h"
+#include "timing.h"
 
 int fc_coord_out_open(struct coord *c)
 {
@@ -261,6 +263,18 @@ int fc_coord_out_write(struct coord *c)
 			"absolute_rule", c->v.absolute, "note", reason, "fabric",
 			c->v.fabric ? json_pack("{s:i}", "round", c->v.fabric_round) : json_null(), "node_verdicts", nodes,
 			"links", links, "good_hosts", good, "bad_hosts", badh, "commands", cmds);
+	{
+		/* what the coordinator itself cost: for the scale projections */
+		struct rusage ru;
+		double cpu = 0;
+		if (!getrusage(RUSAGE_SELF, &ru))
+			cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		json_object_set_new(doc, "timing", json_pack("{s:i, s:f, s:f, s:f}", "rounds", c->rounds, "wall_s",
+							     (double)(fc_now_ns() - c->t0) / 1e9, "coordinator_cpu_s", cpu,
+							     "judge_s", c->judge_s));
+		fc_note("coordinator: %d round(s) in %.1f s; its own CPU %.3f s, judging %.3f s", c->rounds,
+			(double)(fc_now_ns() - c->t0) / 1e9, cpu, c->judge_s);
+	}
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if ((rc = write_records(c, all)) || (rc = write_text(c->dir, "verdict.json", text ? text : "{}")) ||
 	    (rc = write_text(c->dir, "good-hosts.txt", goodtxt)) || (rc = write_text(c->dir, "bad-hosts.txt", badtxt)))

@@ -160,7 +160,10 @@ int rp_cluster_build(struct rp_cluster *c, json_t *records)
 				if (has_rank(rec, "peer_rank") && ival(rec, "peer_rank") == n->rank)
 					push(&sv, num(rec, "bw_gbps"));
 			}
-			if (is(rec, "pingpong") && ival(rec, "size") == c->lat_size && ival(rec, "rank") == n->rank)
+			/* a round trip is the same for both ends: the node's pairs
+			 * whether it was the client or the server */
+			if (is(rec, "pingpong") && ival(rec, "size") == c->lat_size &&
+			    (ival(rec, "rank") == n->rank || (has_rank(rec, "peer_rank") && ival(rec, "peer_rank") == n->rank)))
 				push(&lat, num(rec, "lat_us_p50"));
 		}
 		n->bw_client = median(&cl);
