@@ -299,6 +299,66 @@ static void a_whole_slow_round_is_the_fabric(void **st)
 	fc_verdicts_free(&v);
 }
 
+/* Sweep mode among 64 simulated nodes, one of them slow: three random
+ * matchings, then suspects meet good nodes they have not met (two
+ * rounds): the bad node is named, no good node is blamed, in at most
+ * R + 2 rounds. */
+static void sweep_finds_one_bad_node_among_64_within_its_rounds(void **st)
+{
+	enum { N = 64, R = 3 };
+	static const char *names[N];
+	static char buf[N][8];
+	bool alive[N], use[N], met[N * N] = {0}, suspect[N], good[N];
+	struct fc_verdict_cfg cfg = {.fail = 0.8, .warn = 0.9, .min_nodes = 4};
+	struct fc_verdicts v;
+	uint64_t seed = 42;
+	int bad = 37, rounds = 0;
+	(void)st;
+	nms = 0;
+	for (int i = 0; i < N; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "n%d", i);
+		names[i] = buf[i];
+		alive[i] = use[i] = true;
+	}
+	for (int r = 0; r < R; r++, rounds++) {
+		struct fc_round rd;
+		assert_int_equal(fc_schedule_random(N, use, &seed, &rd), 0);
+		for (int i = 0; i < N; i++)
+			if (rd.partner[i] > i) {
+				met[i * N + rd.partner[i]] = met[rd.partner[i] * N + i] = true;
+				measure(rounds, i, rd.partner[i], i == bad || rd.partner[i] == bad ? 1.0 : 10.0, 1, -1);
+			}
+		free(rd.partner);
+	}
+	for (int pass = 0; pass < 2; pass++, rounds++) {
+		struct fc_round rd;
+		assert_int_equal(fc_pairs_judge(N, alive, names, ms, nms, NULL, 0, &cfg, &v), 0);
+		for (int i = 0; i < N; i++) {
+			suspect[i] = v.node[i].fail_partners > 0 || v.node[i].verdict != FC_PV_PASS;
+			good[i] = !suspect[i];
+		}
+		for (int k = 0; k < v.nfail_pairs; k++) {
+			suspect[v.fail_pairs[k][0]] = suspect[v.fail_pairs[k][1]] = true;
+			good[v.fail_pairs[k][0]] = good[v.fail_pairs[k][1]] = false;
+		}
+		fc_verdicts_free(&v);
+		assert_true(fc_schedule_recheck(N, suspect, good, met, &rd) > 0);
+		for (int i = 0; i < N; i++)
+			if (rd.partner[i] > i) {
+				met[i * N + rd.partner[i]] = met[rd.partner[i] * N + i] = true;
+				measure(rounds, i, rd.partner[i], i == bad || rd.partner[i] == bad ? 1.0 : 10.0, 1, -1);
+			}
+		free(rd.partner);
+	}
+	assert_true(rounds <= R + 2);
+	assert_int_equal(fc_pairs_judge(N, alive, names, ms, nms, NULL, 0, &cfg, &v), 0);
+	for (int i = 0; i < N; i++)
+		if ((i == bad) != (v.node[i].verdict == FC_PV_FAIL))
+			fail_msg("node %d: %s", i, fc_pv_name(v.node[i].verdict));
+	assert_int_equal(v.nlinks, 0);
+	fc_verdicts_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +372,7 @@ int main(void)
 		cmocka_unit_test(unreachable_nodes_are_named_and_their_partners_not_blamed),
 		cmocka_unit_test(few_nodes_need_a_floor_and_a_floor_judges_them),
 		cmocka_unit_test(a_whole_slow_round_is_the_fabric),
+		cmocka_unit_test(sweep_finds_one_bad_node_among_64_within_its_rounds),
 	};
 	return cmocka_run_group_tests_name("pairs_logic", tests, NULL, NULL);
 }
