@@ -88,17 +88,16 @@ static int open_temp(struct fc_resfile *r)
 	return 0;
 }
 
-int fc_resfile_open(struct fc_resfile *r, const char *path)
+static int open_checked(struct fc_resfile *r, const char *path)
 {
 	char real[PATH_MAX];
 	struct stat st;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	if (!strcmp(path, "-")) {
 		r->f = stdout;
 		r->path = strdup("stdout");
-		return 0;
+		return r->path ? 0 : -FC_EXIT_FABRIC;
 	}
 	r->path = strdup(path);
 	/* a symlink (or a chain of them) is followed to what it names */
@@ -123,6 +122,21 @@ int fc_resfile_open(struct fc_resfile *r, const char *path)
 	if ((rc = check_folder(r->target)))
 		return rc;
 	return open_temp(r);
+}
+
+/* On failure nothing is left open or allocated: callers just exit. */
+int fc_resfile_open(struct fc_resfile *r, const char *path)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = open_checked(r, path))) {
+		free(r->path);
+		free(r->target);
+		free(r->tmp);
+		memset(r, 0, sizeof(*r));
+	}
+	return rc;
 }
 
 int fc_resfile_commit(struct fc_resfile *r)

@@ -51,10 +51,12 @@ coordinator() {
 	cat "$OUT/coord.err"
 }
 
-# every unordered pair of N ranks measured both ways, exactly once
+# every unordered pair of N ranks measured both ways, exactly once by the
+# schedule (a loaded box may add retry rounds, which the round records name)
 every_pair_once() {
-	jq -e -s --argjson n "$1" '[.[] | select(.test == "bw" and (.lane == 0 or .lane == "all") and .lanes >= 1
-		and (.lanes == 1 or .lane == "all")) | [.rank, .peer_rank]] | sort
+	jq -e -s --argjson n "$1" '[.[] | select(.test == "round" and (.reason | test("retries"))) | .round] as $retry
+		| [.[] | select(.test == "bw" and (.lane == 0 or .lane == "all") and .lanes >= 1
+		and (.lanes == 1 or .lane == "all") and (.round as $r | $retry | index($r) | not)) | [.rank, .peer_rank]] | sort
 		== [range(0; $n) as $a | range(0; $n) as $b | select($a != $b) | [$a, $b]]' "$OUT/pairs/pairs.jsonl"
 }
 

@@ -128,7 +128,8 @@ signal_run() {
 	for sig in INT:130 TERM:143 HUP:129; do
 		signal_run "${sig%%:*}"
 		[ "$CLIENT_RC" -eq "${sig#*:}" ]
-		[ "$ELAPSED" -le 2 ]
+		# well inside the 10 s op timeout (a loaded CI box may take a few s)
+		[ "$ELAPSED" -le 5 ]
 		# completed records kept, none half, no temporary left
 		jq -e -s 'length >= 1' "$OUT/client.jsonl.partial"
 		[ ! -e "$OUT/client.jsonl" ]

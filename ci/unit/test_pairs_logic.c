@@ -307,7 +307,7 @@ static void sweep_finds_one_bad_node_among_64_within_its_rounds(void **st)
 {
 	enum { N = 64, R = 3 };
 	static const char *names[N];
-	static char buf[N][8];
+	static char buf[N][16];
 	bool alive[N], use[N], met[N * N] = {0}, suspect[N], good[N];
 	struct fc_verdict_cfg cfg = {.fail = 0.8, .warn = 0.9, .min_nodes = 4};
 	struct fc_verdicts v;
