@@ -66,6 +66,8 @@ static void usage(FILE *f)
 		"      --instance-type T    for the floor from the instance table (default: the nodes' DMI)\n"
 		"      --floor-fraction X   of a NIC's line rate, for that floor (default 0.5)\n"
 		"      --table FILE         another instance table\n"
+		"      --diag FILE          this node's fabcheck-diag --json results: a node whose checks\n"
+		"                           failed fails the cluster verdict, naming them\n"
 		"  -o, --output DIR         the coordinator's folder (default results/pairs-<time>)\n"
 		"  -h, --help               this help\n\n"
 		"Agents exit 0 whatever they measured. Rank 0 exits 0 when every node passed, 1 when a\n"
@@ -121,7 +123,7 @@ static const char *getenv_wrap(const char *name)
 }
 
 enum { O_RANK = 256, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_BUDGET, O_SYSFS,
-       O_JOIN, O_PAIR, O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_ITYPE, O_FRACTION, O_TABLE };
+       O_JOIN, O_PAIR, O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_ITYPE, O_FRACTION, O_TABLE, O_DIAG };
 
 static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mode, double *size_time, bool *seeded,
 		 long *warmup)
@@ -137,6 +139,7 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		{"deadline", 1, NULL, 't'}, {"fail", 1, NULL, O_FAIL}, {"warn", 1, NULL, O_WARN},
 		{"min-bw-gbps", 1, NULL, O_MINBW}, {"max-lat-us", 1, NULL, O_MAXLAT}, {"thresholds", 1, NULL, O_THRESH},
 		{"instance-type", 1, NULL, O_ITYPE}, {"floor-fraction", 1, NULL, O_FRACTION}, {"table", 1, NULL, O_TABLE},
+		{"diag", 1, NULL, O_DIAG},
 		{"window", 1, NULL, 'W'}, {"warmup", 1, NULL, 'w'}, {"output", 1, NULL, 'o'}, {"help", 0, NULL, 'h'}, {0}};
 	struct fc_pairs_cfg *c = &o->cfg;
 	double v;
@@ -199,6 +202,7 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		case O_ITYPE: o->instance_type = optarg; break;
 		case O_FRACTION: rc = number("--floor-fraction", optarg, 0.01, 1, &o->floor_fraction); break;
 		case O_TABLE: o->table = optarg; break;
+		case O_DIAG: o->diag = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'W': rc = number("-W", optarg, 1, FC_MAX_WINDOW, &v); c->bw.window = (long)v; break;
 		case 'w': rc = number("-w", optarg, 0, 1000, &v); *warmup = (long)v; break;

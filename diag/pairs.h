@@ -7,7 +7,8 @@
  *
  * Coordinator and agents talk over the same versioned, checked bootstrap
  * framing as the benchmarks:
- *   agent -> HELLO {tool, role "agent", rank, nodes, host, port, product}
+ *   agent -> HELLO {tool, role "agent", rank, nodes, host, port, product,
+ *                   diag {fail, failed[]} (with --diag)}
  *   coord -> HELLO {tool, role "coordinator", config}
  *   agent -> REPORT {round -1, ok, lanes | message}       (ready)
  *   coord -> ROUND {round, retry, self, peer | null, first}
@@ -57,6 +58,7 @@ struct fc_pairs_opts {
 	const char *instance_type;
 	const char *table;     /* instance table path */
 	double floor_fraction; /* of a NIC's line rate, when the type is known */
+	const char *diag;      /* this node's fabcheck-diag JSON, sent with its join */
 };
 
 /* Runs this node's agent until the coordinator finishes or goes; returns

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "log.h"
 #include "pairs.h"
+#include "pairs_diag.h"
 #include "run.h"
 #include "stop.h"
 #include "timing.h"
@@ -68,6 +69,8 @@ static int join(struct agent *a)
 	hello = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "tool", "fabcheck-pairs", "fabcheck_version",
 			  FC_VERSION, "role", "agent", "rank", a->l->rank, "nodes", a->l->nodes, "host", a->host, "port",
 			  (int)a->listener.port, "product", prod);
+	if (a->o->diag)
+		json_object_set_new(hello, "diag", fc_pairs_diag_summary(a->o->diag));
 	a->coord.op_timeout_s = a->o->join_timeout_s;
 	if ((rc = fc_boot_connect(&a->coord, coord, a->l->coord_port, fc_deadline_in(a->o->join_timeout_s), hello,
 				  &reply)))

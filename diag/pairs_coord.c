@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pairs.h"
 #include "pairs_coord.h"
+#include "pairs_diag.h"
 #include "pairs_schedule.h"
 #include "record.h"
 #include "stop.h"
@@ -24,7 +25,8 @@
 
 /* ---- joins ---- */
 
-static bool hello_ok(const json_t *h, int nodes, int *rank, char *host, size_t hlen, int *port, char *prod, size_t plen)
+static bool hello_ok(const json_t *h, int nodes, int *rank, char *host, size_t hlen, int *port, char *prod, size_t plen,
+		     struct cnode *scratch)
 {
 	const char *tool = json_string_value(json_object_get(h, "tool"));
 	const char *role = json_string_value(json_object_get(h, "role"));
@@ -34,7 +36,8 @@ static bool hello_ok(const json_t *h, int nodes, int *rank, char *host, size_t h
 
 	if (!tool || strcmp(tool, "fabcheck-pairs") || !role || strcmp(role, "agent") || !hs || !*hs ||
 	    strlen(hs) >= hlen || r < 0 || r >= nodes || p < 1 || p > 65535 ||
-	    json_integer_value(json_object_get(h, "nodes")) != nodes)
+	    json_integer_value(json_object_get(h, "nodes")) != nodes ||
+	    fc_pairs_diag_take(json_object_get(h, "diag"), &scratch->diag_fail, scratch->diag, sizeof(scratch->diag)))
 		return false;
 	*rank = (int)r;
 	*port = (int)p;
@@ -55,6 +58,7 @@ static int accept_joins(struct coord *c)
 		json_t *h = NULL;
 		int rank, port, rc;
 		char host[256], prod[64];
+		struct cnode got = {0};
 
 		rc = fc_listener_accept(&c->listener, deadline, 10, &b, &h);
 		if (rc) {
@@ -62,7 +66,8 @@ static int accept_joins(struct coord *c)
 				fc_err_mark(); /* the join timeout is not an error of its own */
 			break;
 		}
-		if (!hello_ok(h, c->n, &rank, host, sizeof(host), &port, prod, sizeof(prod)) || c->node[rank].joined) {
+		if (!hello_ok(h, c->n, &rank, host, sizeof(host), &port, prod, sizeof(prod), &got) ||
+		    c->node[rank].joined) {
 			fc_boot_fail(&b, FC_EXIT_USAGE, "refused: not a fabcheck-pairs agent of this run (%d nodes), or a "
 						       "rank that joined already", c->n);
 			fc_boot_close(&b);
@@ -77,6 +82,8 @@ static int accept_joins(struct coord *c)
 		snprintf(c->node[rank].host, sizeof(c->node[rank].host), "%s", host);
 		snprintf(c->node[rank].ip, sizeof(c->node[rank].ip), "%s", b.peer_ip);
 		snprintf(c->node[rank].product, sizeof(c->node[rank].product), "%s", prod);
+		c->node[rank].diag_fail = got.diag_fail;
+		memcpy(c->node[rank].diag, got.diag, sizeof(got.diag));
 		if (fc_boot_send(&c->node[rank].b, FC_MSG_HELLO,
 				 json_pack("{s:s, s:s, s:s, s:o}", "tool", "fabcheck-pairs", "fabcheck_version", FC_VERSION,
 					   "role", "coordinator", "config", fc_pairs_cfg_json(&c->o->cfg)))) {
@@ -337,6 +344,19 @@ int fc_coord_judge(struct coord *c)
 		v->bad_lanes |= c->node[i].down_lanes;
 		snprintf(v->reason, sizeof(v->reason), "a NIC is down (%d of %d lanes measured)",
 			 c->node[i].nlanes - __builtin_popcountll(c->node[i].down_lanes), c->node[i].nlanes);
+	}
+	/* so does a node whose own checks failed (fabcheck-diag, --diag) */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		char was[sizeof(v->reason)];
+		if (!c->node[i].joined || !c->node[i].diag_fail)
+			continue;
+		snprintf(was, sizeof(was), "%s", v->verdict == FC_PV_FAIL ? v->reason : "");
+		if (v->verdict != FC_PV_UNREACHABLE)
+			v->verdict = FC_PV_FAIL;
+		if (snprintf(v->reason, sizeof(v->reason), "%s%sfabcheck-diag: %d check(s) failed: %s", was,
+			     *was ? "; " : "", c->node[i].diag_fail, c->node[i].diag) >= (int)sizeof(v->reason))
+			memcpy(v->reason + sizeof(v->reason) - 4, "...", 4); /* cut, and says so */
 	}
 	free(labels);
 	free(alive);

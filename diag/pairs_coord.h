@@ -22,6 +22,8 @@ struct cnode {
 	char lane_domain[FC_PV_MAX_LANES][64];
 	char lane_state[FC_PV_MAX_LANES][32]; /* "up", or the link state of a NIC that is down */
 	uint64_t down_lanes;
+	int diag_fail;      /* checks its fabcheck-diag failed (--diag) */
+	char diag[512];     /* which, and why */
 };
 
 struct coord {
