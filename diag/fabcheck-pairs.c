@@ -32,8 +32,9 @@ static void usage(FILE *f)
 		"over endpoints each node keeps open, and names the node, NIC or link to drop.\n\n"
 		"where this node is\n"
 		"      --rank N             this node's rank (default: the launcher's)\n"
-		"      --nodes N            how many nodes (default: the launcher's)\n"
-		"      --coordinator HOST[:PORT]  rank 0's address (default: the launcher's; port %d)\n"
+		"      --nodes N            how many nodes (default: the launcher's, else $FABCHECK_NODES)\n"
+		"      --coordinator HOST[:PORT]  rank 0's address (default: the launcher's, else\n"
+		"                           $FABCHECK_COORDINATOR; port %d)\n"
 		"what to run\n"
 		"      --mode full|sweep    every pair (default up to 32 nodes) or random matchings\n"
 		"                           and rechecks (default above 32)\n"
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 		"      --diag FILE          this node's fabcheck-diag --json results: a node whose checks\n"
 		"                           failed fails the cluster verdict, naming them\n"
 		"  -o, --output DIR         the coordinator's folder (default results/pairs-<time>)\n"
+		"      --where              print rank, nodes, coordinator and launcher as this node\n"
+		"                           sees them (KEY=VALUE lines, for scripts), and exit\n"
 		"  -h, --help               this help\n\n"
 		"Agents exit 0 whatever they measured. Rank 0 exits 0 when every node passed, 1 when a\n"
 		"node, NIC, link or the fabric failed or a node was unreachable, 4 when fewer than the\n"
@@ -123,7 +126,7 @@ static const char *getenv_wrap(const char *name)
 }
 
 enum { O_RANK = 256, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_BUDGET, O_SYSFS,
-       O_JOIN, O_PAIR, O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_ITYPE, O_FRACTION, O_TABLE, O_DIAG };
+       O_JOIN, O_PAIR, O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_ITYPE, O_FRACTION, O_TABLE, O_DIAG, O_WHERE };
 
 static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mode, double *size_time, bool *seeded,
 		 long *warmup)
@@ -139,7 +142,7 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		{"deadline", 1, NULL, 't'}, {"fail", 1, NULL, O_FAIL}, {"warn", 1, NULL, O_WARN},
 		{"min-bw-gbps", 1, NULL, O_MINBW}, {"max-lat-us", 1, NULL, O_MAXLAT}, {"thresholds", 1, NULL, O_THRESH},
 		{"instance-type", 1, NULL, O_ITYPE}, {"floor-fraction", 1, NULL, O_FRACTION}, {"table", 1, NULL, O_TABLE},
-		{"diag", 1, NULL, O_DIAG},
+		{"diag", 1, NULL, O_DIAG}, {"where", 0, NULL, O_WHERE},
 		{"window", 1, NULL, 'W'}, {"warmup", 1, NULL, 'w'}, {"output", 1, NULL, 'o'}, {"help", 0, NULL, 'h'}, {0}};
 	struct fc_pairs_cfg *c = &o->cfg;
 	double v;
@@ -203,6 +206,7 @@ static int parse(int argc, char **argv, struct fc_pairs_opts *o, const char **mo
 		case O_FRACTION: rc = number("--floor-fraction", optarg, 0.01, 1, &o->floor_fraction); break;
 		case O_TABLE: o->table = optarg; break;
 		case O_DIAG: o->diag = optarg; break;
+		case O_WHERE: o->where = true; break;
 		case 'o': o->output = optarg; break;
 		case 'W': rc = number("-W", optarg, 1, FC_MAX_WINDOW, &v); c->bw.window = (long)v; break;
 		case 'w': rc = number("-w", optarg, 0, 1000, &v); *warmup = (long)v; break;
@@ -247,6 +251,13 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : fc_exit_status(rc);
 	if ((rc = fc_launch_detect(&l, getenv_wrap, o.rank, o.nodes, o.coordinator)))
 		return fc_exit_status(rc);
+	if (o.where) {
+		/* the launcher's view, once: scripts (diag/preflight.sh) ask here
+		 * instead of reading the launchers' variables again */
+		printf("rank=%d\nnodes=%d\ncoordinator=%s:%u\nlauncher=%s\n", l.rank, l.nodes,
+		       *l.coord ? l.coord : "127.0.0.1", l.coord_port, l.launcher);
+		return 0;
+	}
 	/* the run's shape: what every agent will be told */
 	snprintf(c->mode, sizeof(c->mode), "%s", mode ? mode : l.nodes > 32 ? "sweep" : "full");
 	if (!*c->pp_sizes)

@@ -59,6 +59,7 @@ struct fc_pairs_opts {
 	const char *table;     /* instance table path */
 	double floor_fraction; /* of a NIC's line rate, when the type is known */
 	const char *diag;      /* this node's fabcheck-diag JSON, sent with its join */
+	bool where;            /* --where: say who this node is and exit */
 };
 
 /* Runs this node's agent until the coordinator finishes or goes; returns

@@ -132,6 +132,12 @@ int fc_launch_detect(struct fc_launch *l, const char *(*env)(const char *), int 
 		l->launcher = "kubernetes";
 		number(v, &l->rank);
 	}
+	/* what a launcher does not say (an Indexed Job knows only its index)
+	 * the job's manifest may: FABCHECK_NODES, FABCHECK_COORDINATOR */
+	if (l->nodes < 0 && (v = env("FABCHECK_NODES")))
+		number(v, &l->nodes);
+	if (!*l->coord && (v = env("FABCHECK_COORDINATOR")))
+		snprintf(l->coord, sizeof(l->coord), "%s", v);
 	if (rank >= 0)
 		l->rank = rank;
 	if (nodes >= 0)
@@ -148,7 +154,7 @@ int fc_launch_detect(struct fc_launch *l, const char *(*env)(const char *), int 
 	}
 	if (l->rank < 0 || l->nodes < 1) {
 		fc_err("cannot tell this node's rank and the node count (launcher: %s): run under mpirun, SkyPilot, "
-		       "srun or a Kubernetes Indexed Job, or give --rank and --nodes", l->launcher);
+		       "srun or a Kubernetes Indexed Job, or give --rank and --nodes (or FABCHECK_NODES)", l->launcher);
 		return -FC_EXIT_USAGE;
 	}
 	if (l->rank >= l->nodes) {
@@ -156,7 +162,8 @@ int fc_launch_detect(struct fc_launch *l, const char *(*env)(const char *), int 
 		return -FC_EXIT_USAGE;
 	}
 	if (!*l->coord && l->rank != 0) {
-		fc_err("cannot tell where the coordinator (rank 0) is (launcher: %s): give --coordinator HOST[:PORT]",
+		fc_err("cannot tell where the coordinator (rank 0) is (launcher: %s): give --coordinator HOST[:PORT] "
+		       "(or FABCHECK_COORDINATOR)",
 		       l->launcher);
 		return -FC_EXIT_USAGE;
 	}

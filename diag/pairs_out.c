@@ -240,6 +240,9 @@ int fc_coord_out_write(struct coord *c)
 			fprintf(gf, "%s\n", launch_name(c, i));
 			json_array_append_new(good, json_string(launch_name(c, i)));
 			npass++;
+		} else if (v->verdict == FC_PV_PASS || v->verdict == FC_PV_WARN) {
+			/* without a quorum nothing was judged: no node is vouched
+			 * for, and none that answered is blamed */
 		} else {
 			const char *h = c->node[i].joined ? launch_name(c, i) : c->node[i].label;
 			char cmd[768];

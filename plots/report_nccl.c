@@ -117,13 +117,35 @@ static void scan_info(struct meta *m, const char *line, json_t *banner)
 	}
 }
 
-/* "[1,0]<stdout>:" from mpirun --tag-output */
-static const char *untag(const char *s)
+/* The length of an mpirun --tag-output tag ("[1,0]<stdout>:") at s, or 0. */
+static size_t tag_len(const char *s)
 {
-	if (*s == '[') {
-		const char *e = strstr(s, "]<std");
-		if (e && (e = strchr(e, ':')) && (size_t)(e - s) < 32)
-			return e + 1;
+	size_t n = 0;
+
+	if (s[n++] != '[')
+		return 0;
+	for (int part = 0; part < 2; part++) {
+		size_t digits = strspn(s + n, "0123456789");
+		if (!digits || digits > 9 || s[n + digits] != (part ? ']' : ','))
+			return 0;
+		n += digits + 1;
+	}
+	if (!strncmp(s + n, "<stdout>:", 9) || !strncmp(s + n, "<stderr>:", 9))
+		return n + 9;
+	return 0;
+}
+
+/* Open MPI tags every piece of output it forwards, and a piece may end
+ * mid-line ("      262144     [1,0]<stdout>:    65536 ..."): every tag goes,
+ * wherever it is. */
+static char *untag(char *s)
+{
+	for (char *p = strchr(s, '['); p; p = strchr(p, '[')) {
+		size_t n = tag_len(p);
+		if (n)
+			memmove(p, p + n, strlen(p + n) + 1);
+		else
+			p++;
 	}
 	return s;
 }
@@ -322,7 +344,7 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 		m.op = strdup(op);
 	/* pass 1: what the run says about itself, wherever NCCL printed it */
 	while (off < len) {
-		char *line = next_line(buf, len, &off), *p = (char *)untag(line);
+		char *line = next_line(buf, len, &off), *p = untag(line);
 		const char *q;
 		while (*p == ' ')
 			p++;
@@ -342,7 +364,7 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 		free(line);
 	}
 	for (off = 0; off < len && !rc;) {
-		char *line = next_line(buf, len, &off), *p = (char *)untag(line);
+		char *line = next_line(buf, len, &off), *p = untag(line);
 		const char *q;
 		lineno++;
 		while (*p == ' ')

@@ -1,22 +1,29 @@
 # A small cluster on one machine: CLUSTER_N "hosts" in network namespaces
-# fcq0..fcqN-1, each with two NICs, NIC i of every host on bridge fcbri:
-#   host k: fc<k>n0 10.78.0.(k+1)/24 on fcbr0, fc<k>n1 10.78.1.(k+1)/24 on fcbr1
-# The root namespace holds the bridges (and 10.78.0.254, 10.78.1.254, so
-# mpirun started here reaches the hosts). Names are fixed: one cluster at a
-# time (the pairs tests run one after another), a stale one is removed first.
+# fc<T>0..fc<T>N-1, each with two NICs, NIC i of every host on bridge fc<T>bri:
+#   host k: fc<k>n0 10.<S>.0.(k+1)/24 on fc<T>br0, fc<k>n1 10.<S>.1.(k+1)/24 on fc<T>br1
+# The root namespace holds the bridges (and 10.<S>.0.254, 10.<S>.1.254, so
+# mpirun started here reaches the hosts). T (CLUSTER_TAG, one letter) and S
+# (CLUSTER_SUBNET) tell one test file's cluster from another's: files run in
+# parallel, the tests of one file one after another; a stale cluster of the
+# same tag is removed first. Defaults: q and 78 (pairs.bats).
 CLUSTER_N=${CLUSTER_N:-4}
+CLUSTER_TAG=${CLUSTER_TAG:-q}
+CLUSTER_SUBNET=${CLUSTER_SUBNET:-78}
 
-cluster_host() { echo "fcq$1"; }
-cluster_ip() { echo "10.78.${2:-0}.$(($1 + 1))"; }
+cluster_host() { echo "fc$CLUSTER_TAG$1"; }
+cluster_ip() { echo "10.$CLUSTER_SUBNET.${2:-0}.$(($1 + 1))"; }
+# the root namespace's end of host K's NIC I (where tc slows what K receives)
+cluster_root_veth() { echo "fc${CLUSTER_TAG}b$1n$2"; }
 
 cluster_down() {
-	for k in $(seq 0 7); do ip netns del "fcq$k" 2>/dev/null || true; done
-	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^fcb(r[01]|[0-9]n[01])$'); do
+	local t=$CLUSTER_TAG
+	for k in $(seq 0 7); do ip netns del "fc$t$k" 2>/dev/null || true; done
+	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^fc${t}(br[01]|b[0-9]n[01])$"); do
 		ip link del "$l" 2>/dev/null || true
 	done
 	# namespaces and their veths go away asynchronously: wait until gone
 	for _ in $(seq 50); do
-		ip -o link show 2>/dev/null | grep -qE ': fcb(r[01]|[0-9]n[01])[@:]' || return 0
+		ip -o link show 2>/dev/null | grep -qE ": fc${t}(br[01]|b[0-9]n[01])[@:]" || return 0
 		sleep 0.1
 	done
 }
@@ -24,26 +31,27 @@ cluster_down() {
 cluster_up() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces (ip netns, veth, bridges, tc)"
 	cluster_down
+	local t=$CLUSTER_TAG
 	for i in 0 1; do
-		ip link add "fcbr$i" type bridge
-		ip addr add "10.78.$i.254/24" dev "fcbr$i"
-		ip link set "fcbr$i" up
+		ip link add "fc${t}br$i" type bridge
+		ip addr add "10.$CLUSTER_SUBNET.$i.254/24" dev "fc${t}br$i"
+		ip link set "fc${t}br$i" up
 	done
 	for k in $(seq 0 $((CLUSTER_N - 1))); do
-		ip netns add "fcq$k"
-		ip -n "fcq$k" link set lo up
+		ip netns add "fc$t$k"
+		ip -n "fc$t$k" link set lo up
 		for i in 0 1; do
-			ip link add "fc${k}n$i" netns "fcq$k" type veth peer name "fcb${k}n$i"
-			ip link set "fcb${k}n$i" master "fcbr$i" up
-			ip -n "fcq$k" addr add "$(cluster_ip "$k" "$i")/24" dev "fc${k}n$i"
-			ip -n "fcq$k" link set "fc${k}n$i" up
+			ip link add "fc${k}n$i" netns "fc$t$k" type veth peer name "$(cluster_root_veth "$k" "$i")"
+			ip link set "$(cluster_root_veth "$k" "$i")" master "fc${t}br$i" up
+			ip -n "fc$t$k" addr add "$(cluster_ip "$k" "$i")/24" dev "fc${k}n$i"
+			ip -n "fc$t$k" link set "fc${k}n$i" up
 		done
 	done
 	# until every host sees its two NICs as tcp-provider domains
 	for _ in $(seq 50); do
 		local ready=0
 		for k in $(seq 0 $((CLUSTER_N - 1))); do
-			[ "$(ip netns exec "fcq$k" fi_info -p tcp -t FI_EP_RDM 2>/dev/null | grep -c "domain: fc${k}n")" -ge 2 ] &&
+			[ "$(ip netns exec "fc$t$k" fi_info -p tcp -t FI_EP_RDM 2>/dev/null | grep -c "domain: fc${k}n")" -ge 2 ] &&
 				ready=$((ready + 1))
 		done
 		[ "$ready" -eq "$CLUSTER_N" ] && return 0
@@ -57,5 +65,5 @@ cluster_up() {
 on_host() {
 	local k=$1
 	shift
-	ip netns exec "fcq$k" "$@"
+	ip netns exec "$(cluster_host "$k")" "$@"
 }

@@ -531,3 +531,30 @@ facts_without() {
 	[[ "$output" == *'x9\x1b[2J\x1b]0;pwned\x07.mega'* ]]
 	! grep -q $'\033' <<<"$output"
 }
+
+# diag/slurm/node-check.sh as a Slurm prolog or health check would run it
+node_check() { # VARIANT: NC_RC, $OUT/nc.out; scontrol is a stand-in that logs its arguments
+	local v=$1
+	root "$v"
+	mkdir -p "$OUT/path"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/scontrol.args"\n' "$OUT" >"$OUT/path/scontrol"
+	chmod +x "$OUT/path/scontrol"
+	env "${CLEAN[@]}" PATH="$OUT/path:$PATH" FABCHECK_BIN="$FABCHECK_BIN" NODE_CHECK_DRAIN=1 \
+		FABCHECK_NVML="$STANDIN/libnvml-standin.so" FABCHECK_LIBCUDA="$STANDIN/libcuda-standin.so" \
+		FABCHECK_STANDIN_NVML_GPUS="$(cat "$OUT/$v/nvml_gpus")" NODE_CHECK_COUNTER_INTERVAL=0 \
+		"$REPO/diag/slurm/node-check.sh" --root "$OUT/$v" --facts "$OUT/$v/facts.json" >"$OUT/nc.out" 2>&1 &&
+		NC_RC=0 || NC_RC=$?
+	cat "$OUT/nc.out"
+}
+
+@test "diag_slurm_node_check_passes_a_healthy_node_and_drains_one_with_a_port_down" {
+	node_check p5-healthy
+	[ "$NC_RC" -eq 0 ]
+	[ ! -e "$OUT/scontrol.args" ]
+	node_check p5-port-down
+	[ "$NC_RC" -eq 1 ]
+	grep -q "^FAIL  EFA port and link rate" "$OUT/nc.out"
+	# drained with the failed check as the reason, as one scontrol argument
+	grep -qx "State=DRAIN" "$OUT/scontrol.args"
+	grep -q "^Reason=fabcheck: EFA port and link rate .*DOWN" "$OUT/scontrol.args"
+}

@@ -103,7 +103,7 @@ agents_exited_0() {
 	cluster_up
 	# host 3's link shaped both ways
 	tc -n fcq3 qdisc add dev fc3n0 root tbf rate 100mbit burst 32kb latency 400ms
-	tc qdisc add dev fcb3n0 root tbf rate 100mbit burst 32kb latency 400ms
+	tc qdisc add dev "$(cluster_root_veth 3 0)" root tbf rate 100mbit burst 32kb latency 400ms
 	agents 4 10.78.0.1 -p tcp --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
 	coordinator 4 10.78.0.1 -p tcp --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
 	[ "$COORD_RC" -eq 1 ]
@@ -162,7 +162,7 @@ agents_exited_0() {
 @test "pairs_namespace_hosts_a_slow_nic_of_two_is_named" {
 	cluster_up
 	tc -n fcq3 qdisc add dev fc3n1 root tbf rate 100mbit burst 32kb latency 400ms
-	tc qdisc add dev fcb3n1 root tbf rate 100mbit burst 32kb latency 400ms
+	tc qdisc add dev "$(cluster_root_veth 3 1)" root tbf rate 100mbit burst 32kb latency 400ms
 	agents 4 10.78.0.1 -p tcp -d all --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
 	coordinator 4 10.78.0.1 -p tcp -d all --quick --bw-sizes 64K -W 4 "${LOOSE[@]}"
 	[ "$COORD_RC" -eq 1 ]

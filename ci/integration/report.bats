@@ -545,3 +545,17 @@ nccl_rows() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"folder without pairs.jsonl"* ]]
 }
+
+@test "report_nccl_output_tagged_by_mpirun_even_mid_line_gives_the_same_table" {
+	# mpirun --tag-output tags every piece it forwards; a piece can end mid-line
+	sed 's/^/[1,0]<stdout>:/' "$FIX/nccl-p4d-efa.txt" |
+		sed 's/^\(\[1,0\]<stdout>: *262144 *\)/\1[1,0]<stdout>:/' >"$OUT/tagged.txt"
+	grep -q "262144 *\[1,0\]<stdout>:" "$OUT/tagged.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/tagged.txt" "$FIX/nccl-p4d-socket.txt"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	nccl_rows "$OUT/r/report.md" >"$OUT/rows"
+	[ "$(grep -c . "$OUT/rows")" -eq 29 ]
+	grep -qx "256 KiB|1.86|.*" "$OUT/rows"
+	grep -qx "2 GiB|77.35|4.13|18.7x" "$OUT/rows"
+}

@@ -36,6 +36,8 @@ static void launchers_give_rank_nodes_and_coordinator(void **st)
 	static const char *const slurm[] = {"SLURM_PROCID", "2", "SLURM_NTASKS", "16", "SLURM_JOB_NODELIST",
 					    "gpu-st-p5-[007-010,012],login1", NULL};
 	static const char *const k8s[] = {"JOB_COMPLETION_INDEX", "5", NULL};
+	static const char *const k8s_job[] = {"JOB_COMPLETION_INDEX", "2", "FABCHECK_NODES", "4", "FABCHECK_COORDINATOR",
+					      "fabcheck-preflight-0.fabcheck-preflight", NULL};
 	struct fc_launch l;
 	(void)st;
 	env_table = ompi;
@@ -57,6 +59,12 @@ static void launchers_give_rank_nodes_and_coordinator(void **st)
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, 8, "preflight-0.preflight:47700"), 0);
 	assert_true(l.rank == 5 && l.nodes == 8 && l.coord_port == 47700);
 	assert_string_equal(l.coord, "preflight-0.preflight");
+	/* or the manifest's environment (diag/k8s/preflight-job.yaml) */
+	env_table = k8s_job;
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
+	assert_true(l.rank == 2 && l.nodes == 4 && l.coord_port == FC_PAIRS_PORT);
+	assert_string_equal(l.coord, "fabcheck-preflight-0.fabcheck-preflight");
+	assert_string_equal(l.launcher, "kubernetes");
 	/* no launcher: the command line, which must say it all */
 	env_table = NULL;
 	assert_int_equal(fc_launch_detect(&l, fake_env, 1, 2, NULL), -FC_EXIT_USAGE); /* where is rank 0? */
