@@ -1,6 +1,11 @@
 /* Streaming bandwidth and message rate. Each iteration is a window of W
  * messages closed by a small ack from the receiver: the window's time ends
- * when the data has arrived, not when it left. Buffers (--buffers): reuse
+ * when the data has arrived, not when it left. One way, two windows are in
+ * flight: the sender posts window k+1 before it waits for window k's ack,
+ * so the ack's round trip costs no idle wire (one window when the
+ * provider's queues cannot hold two). Both ways, each side's receives
+ * would have to tell acks from data in arrival order, so one window at a
+ * time. Buffers (--buffers): reuse
  * sends and receives every message of a window from one buffer each, as
  * fabtests, perftest and iperf3 do; slots gives every message its own
  * buffer (the copy paths of shm and kernel TCP then run out of cache), and
@@ -54,13 +59,18 @@ static size_t buffer_bytes(const struct fc_params *p, size_t size)
 	return data_bytes(p, size) + ACK_AREA;
 }
 
+#define MAX_INFLIGHT 2
+
 /* Per-lane state for one size. */
 struct bw {
 	struct fc_lane_state h;
 	size_t size, data;
 	long w, streams;
+	long inflight;           /* windows in flight: 2 one way, 1 both ways */
 	bool sends, recvs, slots, verify, client;
-	struct fc_op *sendop, *recvop, ack_send, ack_recv;
+	struct fc_op *sendop, *recvop; /* MAX_INFLIGHT windows' worth each */
+	struct fc_op ack_send, ack_recv[MAX_INFLIGHT];
+	uint64_t t0[MAX_INFLIGHT];  /* when window k % inflight was posted */
 };
 
 static void *slot(struct fc_lane *l, bool recv, long set, long i)
@@ -70,19 +80,22 @@ static void *slot(struct fc_lane *l, bool recv, long set, long i)
 	return b->slots ? base + ((size_t)(set * b->w + i)) * b->size : base;
 }
 
-static void *ack_buf(struct fc_lane *l, bool recv)
+/* Ack j of those in flight: its own bytes in the ack area */
+static void *ack_buf(struct fc_lane *l, bool recv, long j)
 {
 	struct bw *b = l->bench;
-	return (char *)(recv ? l->rbuf : l->sbuf) + b->data;
+	return (char *)(recv ? l->rbuf : l->sbuf) + b->data + (size_t)j * 64;
 }
 
-static int post_window_recvs(struct fc_lane *l, long set)
+/* Receives of a window into slot set `set`, with the ops of in-flight
+ * position `pos`. */
+static int post_window_recvs(struct fc_lane *l, long set, long pos)
 {
 	struct bw *b = l->bench;
 	int rc = 0;
 
 	for (long i = 0; i < b->w && !rc; i++)
-		rc = fc_lane_recv(l, &b->recvop[i], slot(l, true, set, i), b->size, (int)(i % b->streams));
+		rc = fc_lane_recv(l, &b->recvop[pos * b->w + i], slot(l, true, set, i), b->size, (int)(i % b->streams));
 	return rc;
 }
 
@@ -93,19 +106,17 @@ static uint64_t seed(const struct fc_lane *l, uint64_t window, long i, bool from
 	return fc_pattern_seed(b->size, fc_window_msg_iter(window, b->w, i, l->index), from_client ? TO_SERVER : TO_CLIENT);
 }
 
-static int window_loop(struct fc_lane *l, void *arg)
+/* Both ways: one window at a time, each side sending and receiving. */
+static int window_loop_bidir(struct fc_lane *l, const struct fc_phase *ph)
 {
-	const struct fc_phase *ph = arg;
 	struct bw *b = l->bench;
 	uint64_t busy = 0;
 	int rc = 0;
 
-	if (ph->count == 0)
-		return 0;
 	/* receives for the first window, and the first ack, before anything moves */
-	if (b->recvs && (rc = post_window_recvs(l, 0)))
+	if (b->recvs && (rc = post_window_recvs(l, 0, 0)))
 		return rc;
-	if (b->sends && (rc = fc_lane_recv(l, &b->ack_recv, ack_buf(l, true), ACK_BYTES, 0)))
+	if (b->sends && (rc = fc_lane_recv(l, &b->ack_recv[0], ack_buf(l, true, 0), ACK_BYTES, 0)))
 		return rc;
 	if (ph->timed)
 		l->t_start = fc_now_ns();
@@ -125,18 +136,18 @@ static int window_loop(struct fc_lane *l, void *arg)
 			return rc;
 		if (b->recvs) {
 			/* next window's slots before the ack that lets the peer send it */
-			if ((more && (rc = post_window_recvs(l, (k + 1) % 2))) ||
-			    (rc = fc_lane_send(l, &b->ack_send, ack_buf(l, false), ACK_BYTES, 0)))
+			if ((more && (rc = post_window_recvs(l, (k + 1) % 2, 0))) ||
+			    (rc = fc_lane_send(l, &b->ack_send, ack_buf(l, false, 0), ACK_BYTES, 0)))
 				return rc;
 		}
 		for (long i = 0; b->sends && i < b->w && !rc; i++)
 			rc = fc_lane_wait(l, &b->sendop[i], "window send", k);
 		if (!rc && b->sends)
-			rc = fc_lane_wait(l, &b->ack_recv, "peer's ack", k);
+			rc = fc_lane_wait(l, &b->ack_recv[0], "peer's ack", k);
 		if (!rc && b->recvs)
 			rc = fc_lane_wait(l, &b->ack_send, "ack", k);
 		if (!rc && b->sends && more)
-			rc = fc_lane_recv(l, &b->ack_recv, ack_buf(l, true), ACK_BYTES, 0);
+			rc = fc_lane_recv(l, &b->ack_recv[0], ack_buf(l, true, 0), ACK_BYTES, 0);
 		if (rc)
 			return rc;
 		if (ph->timed) {
@@ -151,19 +162,121 @@ static int window_loop(struct fc_lane *l, void *arg)
 			return rc;
 	}
 	if (ph->timed) {
-		double dirs = b->sends && b->recvs ? 2 : 1;
-		b->h.msgs = dirs * (double)b->w * (double)ph->count;
+		b->h.msgs = 2 * (double)b->w * (double)ph->count;
 		b->h.bytes = b->h.msgs * (double)b->size;
 		b->h.busy_ns = busy;
 	}
 	return 0;
 }
 
+/* One way, sender: windows k+1.. are posted before window k's ack is
+ * awaited; the slot set and ops of window k are free again once its sends
+ * completed and its ack came. */
+static int send_window(struct fc_lane *l, uint64_t win, long k)
+{
+	struct bw *b = l->bench;
+	long pos = k % b->inflight, set = k % 2;
+	int rc = 0;
+
+	for (long i = 0; b->verify && i < b->w && !rc; i++)
+		rc = fc_lane_fill(l, slot(l, false, set, i), b->size, seed(l, win, i, b->client));
+	b->t0[pos] = fc_now_ns();
+	for (long i = 0; i < b->w && !rc; i++)
+		rc = fc_lane_send(l, &b->sendop[pos * b->w + i], slot(l, false, set, i), b->size, (int)(i % b->streams));
+	return rc;
+}
+
+static int window_loop_sender(struct fc_lane *l, const struct fc_phase *ph)
+{
+	struct bw *b = l->bench;
+	long d = b->inflight;
+	int rc = 0;
+
+	for (long j = 0; j < d && j < ph->count && !rc; j++)
+		rc = fc_lane_recv(l, &b->ack_recv[j], ack_buf(l, true, j), ACK_BYTES, 0);
+	if (ph->timed)
+		l->t_start = fc_now_ns();
+	for (long j = 0; j < d && j < ph->count && !rc; j++)
+		rc = send_window(l, ph->iter0 + (uint64_t)j, j);
+	for (long k = 0; k < ph->count && !rc; k++) {
+		long pos = k % d;
+		for (long i = 0; i < b->w && !rc; i++)
+			rc = fc_lane_wait(l, &b->sendop[pos * b->w + i], "window send", k);
+		if (!rc)
+			rc = fc_lane_wait(l, &b->ack_recv[pos], "peer's ack", k);
+		if (rc)
+			break;
+		if (ph->timed) {
+			uint64_t t1 = fc_now_ns();
+			b->h.samples[k] = t1 - b->t0[pos];
+			l->t_end = t1;
+		}
+		if (k + d < ph->count && !(rc = fc_lane_recv(l, &b->ack_recv[pos], ack_buf(l, true, pos), ACK_BYTES, 0)))
+			rc = send_window(l, ph->iter0 + (uint64_t)(k + d), k + d);
+	}
+	return rc;
+}
+
+/* One way, receiver: the receives of windows k+1.. are posted when window
+ * k completes; its slots are checked (-v), reposted for window k+d, and
+ * acked. */
+static int window_loop_receiver(struct fc_lane *l, const struct fc_phase *ph)
+{
+	struct bw *b = l->bench;
+	long d = b->inflight;
+	int rc = 0;
+
+	for (long j = 0; j < d && j < ph->count && !rc; j++)
+		rc = post_window_recvs(l, j % 2, j);
+	if (ph->timed)
+		l->t_start = fc_now_ns();
+	for (long k = 0; k < ph->count && !rc; k++) {
+		uint64_t win = ph->iter0 + (uint64_t)k, t0 = fc_now_ns();
+		long pos = k % d, set = k % 2;
+		for (long i = 0; i < b->w && !rc; i++)
+			rc = fc_lane_wait(l, &b->recvop[pos * b->w + i], "window receive", k);
+		for (long i = 0; b->verify && i < b->w && !rc; i++)
+			rc = fc_mismatch_check(&b->h.bad, l, slot(l, true, set, i), b->size, seed(l, win, i, !b->client), k, i);
+		/* window k+d's receives before the ack that lets the peer send it */
+		if (!rc && k + d < ph->count)
+			rc = post_window_recvs(l, (k + d) % 2, (k + d) % d);
+		if (!rc)
+			rc = fc_lane_send(l, &b->ack_send, ack_buf(l, false, 0), ACK_BYTES, 0);
+		if (!rc)
+			rc = fc_lane_wait(l, &b->ack_send, "ack", k);
+		if (!rc && ph->timed) {
+			uint64_t t1 = fc_now_ns();
+			b->h.samples[k] = t1 - t0;
+			l->t_end = t1;
+		}
+	}
+	return rc;
+}
+
+static int window_loop(struct fc_lane *l, void *arg)
+{
+	const struct fc_phase *ph = arg;
+	struct bw *b = l->bench;
+	int rc;
+
+	if (ph->count == 0)
+		return 0;
+	if (b->sends && b->recvs)
+		return window_loop_bidir(l, ph);
+	rc = b->sends ? window_loop_sender(l, ph) : window_loop_receiver(l, ph);
+	if (!rc && ph->timed) {
+		/* windows overlap: the time is the span, not a sum */
+		b->h.msgs = (double)b->w * (double)ph->count;
+		b->h.bytes = b->h.msgs * (double)b->size;
+		b->h.busy_ns = l->t_end - l->t_start;
+	}
+	return rc;
+}
+
 static struct fc_lane_state *lane_begin(struct fc_run *r, struct fc_lane *l, size_t size)
 {
 	struct bw *b = calloc(1, sizeof(*b));
 
-	(void)l;
 	if (!b)
 		return NULL;
 	b->size = size;
@@ -175,8 +288,12 @@ static struct fc_lane_state *lane_begin(struct fc_run *r, struct fc_lane *l, siz
 	b->client = r->is_client;
 	b->sends = r->is_client || r->params.bidir;
 	b->recvs = !r->is_client || r->params.bidir;
-	b->sendop = calloc((size_t)b->w, sizeof(struct fc_op));
-	b->recvop = calloc((size_t)b->w, sizeof(struct fc_op));
+	/* two windows in flight one way, when the queues hold both and their acks */
+	b->inflight = b->sends && b->recvs ? 1 : MAX_INFLIGHT;
+	if (l->info.queue_depth && (size_t)(MAX_INFLIGHT * b->w + MAX_INFLIGHT) > l->info.queue_depth)
+		b->inflight = 1;
+	b->sendop = calloc((size_t)(MAX_INFLIGHT * b->w), sizeof(struct fc_op));
+	b->recvop = calloc((size_t)(MAX_INFLIGHT * b->w), sizeof(struct fc_op));
 	if (!b->sendop || !b->recvop) {
 		free(b->sendop);
 		free(b->recvop);
