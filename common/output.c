@@ -122,10 +122,24 @@ int fc_out_record_peer(struct fc_out *o, json_t *rec)
 	return rc;
 }
 
+/* A p99 ten times the p50 (and 20 us above it) is not the fabric: another
+ * busy process, or more busy threads than cores, took the CPU. */
+static void note_spread(struct fc_out *o, json_t *rec)
+{
+	json_t *p50 = json_object_get(rec, "lat_us_p50"), *p99 = json_object_get(rec, "lat_us_p99");
+
+	if (!json_is_number(p50) || !json_is_number(p99))
+		return;
+	o->nlat++;
+	if (json_number_value(p99) > 10 * json_number_value(p50) && json_number_value(p99) - json_number_value(p50) > 20)
+		o->nspread++;
+}
+
 int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 {
 	int rc;
 
+	note_spread(o, rec);
 	if (o->capture)
 		json_array_append(o->capture, rec);
 	if (o->json.f) {
@@ -161,6 +175,11 @@ int fc_out_write(struct fc_out *o, json_t *rec, bool with_row)
 
 int fc_out_close(struct fc_out *o, int run_rc)
 {
+	if (o->table && o->nspread >= 2 && 2 * o->nspread >= o->nlat)
+		fprintf(o->table,
+			"# warning: p99 latency is over 10x the p50 in %d of %d records: the run looks contended (another "
+			"busy process, or more busy-polling threads than cores); rerun on an idle machine, or with -b\n",
+			o->nspread, o->nlat);
 	int a = fc_resfile_close(&o->json, run_rc), b = fc_resfile_close(&o->csv, run_rc);
 	return a ? a : b;
 }

@@ -25,6 +25,7 @@ struct fc_out {
 	const struct fc_column *cols;
 	bool table_header_done, csv_header_done;
 	json_t *capture; /* every record also appended here (the cluster agent's) */
+	int nlat, nspread; /* latency records, and those whose p99 is far above p50 */
 };
 
 /* Opens --json and --csv (paths checked now, before any traffic: exit 2
@@ -42,7 +43,8 @@ int fc_out_record_peer(struct fc_out *o, json_t *rec);
 /* Same, with or without a row in the human table. */
 int fc_out_write(struct fc_out *o, json_t *rec, bool table_row);
 /* Renames files into place when the run succeeded (run_rc 0); after a
- * failure keeps completed records as FILE.partial. 0 or -FC_EXIT_FABRIC. */
+ * failure keeps completed records as FILE.partial. 0 or -FC_EXIT_FABRIC.
+ * Says below the table when the latencies look contended. */
 int fc_out_close(struct fc_out *o, int run_rc);
 
 #endif

@@ -110,6 +110,25 @@ int fc_run_buffers(struct fc_run *r, const struct fc_run_spec *spec)
 	return rc;
 }
 
+/* Busy-polling lanes of both sides on one host, more than its CPUs: they
+ * take turns on the CPUs, and the numbers measure the scheduler. */
+static void busy_threads_warning(struct fc_run *r)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int busy = 0;
+
+	if (r->opts->block)
+		return;
+	for (int i = 0; i < r->lanes->n; i++)
+		busy += r->lanes->lane[i].active;
+	if (!strcmp(r->s.peer_host, r->local_host))
+		busy *= 2; /* the peer's lanes spin here too */
+	if (cpus > 0 && busy > cpus)
+		fc_out_banner(r->out, "warning: %d busy-polling threads on %ld CPUs (both sides on this host): they "
+				      "compete with each other and with the kernel; use -b for steadier numbers",
+			      busy, cpus);
+}
+
 /* Every parameter that changes what a number means, once above the table. */
 static void banner(struct fc_run *r)
 {
@@ -154,6 +173,7 @@ static void banner(struct fc_run *r)
 			      p->window ? (snprintf(b, sizeof(b), "%ld", p->window), b) : "by size");
 	if (*pts)
 		fc_out_banner(r->out, "protocol switch points: %s", pts);
+	busy_threads_warning(r);
 }
 
 static void init(struct fc_run *r, const struct fc_opts *o, const struct fc_prog *prog)

@@ -55,12 +55,12 @@ const char *fc_size_format(uint64_t bytes, char *buf, size_t len)
 		div *= 1024;
 		u++;
 	}
-	if (u < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
-	else if (bytes % div == 0)
+	/* whole units as K/M/G; anything else exactly, so the sizes beside a
+	 * switch point (-S all: 16383, 16384, 16385) stay three rows */
+	if (u >= 0 && bytes % div == 0)
 		snprintf(buf, len, "%llu%c", (unsigned long long)(bytes / div), unit[u]);
 	else
-		snprintf(buf, len, "%.4g%c", (double)bytes / (double)div, unit[u]);
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
 	return buf;
 }
 

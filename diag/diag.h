@@ -91,6 +91,22 @@ struct diag_env {
 };
 #define DIAG_ENV_MAX 24
 
+/* The one-node traffic self-test (--traffic, diag_traffic.c). */
+struct diag_traffic_lane {
+	char domain[64];
+	double lat_us, bw_gbps;   /* p50 at 8 B; GB/s at 1 MiB */
+	char coverage[16];        /* ok, failed, unverifiable */
+	unsigned long long nic_tx, nic_rx;
+};
+struct diag_traffic {
+	bool asked, ran;
+	char provider[32];
+	int exit;                 /* of the first program that failed, 0 */
+	char error[384];          /* why it did not run or failed */
+	int nlanes;
+	struct diag_traffic_lane lane[DIAG_MAX_DEVS];
+};
+
 struct facts {
 	char root[512]; /* "" for / */
 	char hostname[128], timestamp[32];
@@ -140,6 +156,7 @@ struct facts {
 	int dev_gpus; /* /dev/nvidiaN nodes, -1: none */
 	struct diag_env env[DIAG_ENV_MAX];
 	int nenv;
+	struct diag_traffic traffic;
 };
 
 /* The instance table: parse text (file:line in errors), find a type. */
@@ -152,6 +169,9 @@ const struct itype *diag_table_find(const struct itype *t, int n, const char *ty
 struct diag_options {
 	const char *root, *facts_file, *instance;
 	double sample_seconds;
+	bool traffic;                 /* run the one-node traffic self-test */
+	const char *traffic_provider; /* efa, or another provider where there is none */
+	const char *traffic_domains;  /* -d for the programs (default all) */
 };
 int diag_gather(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable);
 
@@ -168,5 +188,6 @@ void diag_rdma_query(struct facts *f);
 void diag_nvml_query(struct facts *f);
 void diag_cuda_query(struct facts *f);
 void diag_nccl_find(struct facts *f);
+void diag_traffic_run(struct facts *f, const struct diag_options *o);
 
 #endif

@@ -328,5 +328,8 @@ int diag_gather(struct facts *f, const struct diag_options *o, const struct ityp
 	if (f->cuda_dmabuf < 0)
 		diag_cuda_query(f);
 	sample_counters(f, &t0);
+	/* traffic last: after the counters were sampled on a quiet node */
+	if (o->traffic)
+		diag_traffic_run(f, o);
 	return 0;
 }

@@ -28,6 +28,11 @@ static void usage(FILE *f)
 		"  --expect-efa            a node without EFA hardware is a failure\n"
 		"  --json FILE|-           the checks as JSON (- : stdout, instead of the checklist)\n"
 		"  --counter-interval S    sample EFA error counters over S seconds (default 1; 0: no)\n"
+		"  --traffic               one-node traffic self-test: two endpoints on every EFA device\n"
+		"                          (fabcheck-pingpong and fabcheck-bw beside this program, the\n"
+		"                          shared-memory shortcut off), latency, bandwidth and counters\n"
+		"  --traffic-provider P    the self-test's provider (default efa; tcp where there is none)\n"
+		"  --traffic-domains LIST  its devices, as -d (default all)\n"
 		"  --root DIR              read sys/, proc/, dev/, etc/ and opt/ under DIR (default /)\n"
 		"  --sysfs-root DIR        the same, naming DIR/sys (DIR/.. is the root)\n"
 		"  --facts FILE            libfabric, rdma-core and CUDA answers from FILE (its sections\n"
@@ -72,11 +77,13 @@ int main(int argc, char **argv)
 		{"json", required_argument, NULL, 'j'},          {"root", required_argument, NULL, 'r'},
 		{"sysfs-root", required_argument, NULL, 's'},    {"facts", required_argument, NULL, 'f'},
 		{"table", required_argument, NULL, 't'},         {"counter-interval", required_argument, NULL, 'c'},
+		{"traffic", no_argument, NULL, 'T'},             {"traffic-provider", required_argument, NULL, 'P'},
+		{"traffic-domains", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},                {0},
 	};
 	const char *json_path = NULL;
 	char root[PATH_MAX] = "/", table_path[PATH_MAX] = "";
-	struct diag_options o = {.sample_seconds = 1};
+	struct diag_options o = {.sample_seconds = 1, .traffic_provider = "efa"};
 	bool expect_efa = false, colour = isatty(STDOUT_FILENO);
 	static struct facts f;
 	static struct check checks[DIAG_NCHECKS];
@@ -94,6 +101,9 @@ int main(int argc, char **argv)
 		case 'r': snprintf(root, sizeof(root), "%s", optarg); break;
 		case 's': snprintf(root, sizeof(root), "%s/..", optarg); break;
 		case 'f': o.facts_file = optarg; break;
+		case 'T': o.traffic = true; break;
+		case 'P': o.traffic_provider = optarg; break;
+		case 'D': o.traffic_domains = optarg; break;
 		case 't': snprintf(table_path, sizeof(table_path), "%s", optarg); break;
 		case 'c':
 			if (parse_seconds(optarg, &o.sample_seconds)) {

@@ -558,3 +558,44 @@ node_check() { # VARIANT: NC_RC, $OUT/nc.out; scontrol is a stand-in that logs i
 	grep -qx "State=DRAIN" "$OUT/scontrol.args"
 	grep -q "^Reason=fabcheck: EFA port and link rate .*DOWN" "$OUT/scontrol.args"
 }
+
+# the one-node traffic self-test, for real over the tcp provider on lo
+traffic() { # ARGS...: DIAG_RC, $OUT/t.json
+	run timeout 120 env "${CLEAN[@]}" "${ENV[@]}" "$DIAG" --counter-interval 0 --traffic --json "$OUT/t.json" "$@"
+	echo "$output"
+	DIAG_RC=$status
+	jq -c '.checks[] | select(.check == "traffic")' "$OUT/t.json"
+}
+
+@test "diag_traffic_self_test_on_lo_measures_and_proves_the_device_carried_it" {
+	left=$(find /tmp -maxdepth 1 -name 'fabcheck-traffic-*' | wc -l)
+	traffic --traffic-provider tcp --traffic-domains lo
+	# the programs' files are gone with their folder
+	[ "$(find /tmp -maxdepth 1 -name 'fabcheck-traffic-*' | wc -l)" -eq "$left" ]
+	[ "$DIAG_RC" -eq 0 ]
+	jq -e '.checks[] | select(.check == "traffic") | .verdict == "PASS" and (.details | length == 1)
+		and .details[0].domain == "lo" and .details[0].coverage == "ok" and .details[0].bw_gbps > 0
+		and .details[0].lat_us_p50 > 0 and .details[0].nic_tx_bytes > 1000000' "$OUT/t.json"
+}
+
+@test "diag_traffic_names_the_device_whose_counters_did_not_move" {
+	# lo's counters frozen (a stand-in sysfs): the bytes "went elsewhere"
+	mkdir -p "$OUT/sys/class/net/lo/statistics"
+	echo 5 >"$OUT/sys/class/net/lo/statistics/tx_bytes"
+	echo 5 >"$OUT/sys/class/net/lo/statistics/rx_bytes"
+	ENV=(FABCHECK_SYSFS_ROOT="$OUT/sys")
+	traffic --traffic-provider tcp --traffic-domains lo
+	[ "$DIAG_RC" -eq 1 ]
+	jq -e '.checks[] | select(.check == "traffic") | .verdict == "FAIL" and .action == "reboot"
+		and (.reason | test("traffic for lo went elsewhere"))' "$OUT/t.json"
+}
+
+@test "diag_traffic_without_efa_or_with_an_unknown_device_says_why" {
+	traffic
+	[ "$DIAG_RC" -eq 0 ]
+	jq -e '.checks[] | select(.check == "traffic") | .verdict == "SKIP" and (.reason | test("no EFA devices"))' "$OUT/t.json"
+	traffic --traffic-provider tcp --traffic-domains nope0
+	[ "$DIAG_RC" -eq 1 ]
+	jq -e '.checks[] | select(.check == "traffic") | .verdict == "FAIL" and .action == "configuration"
+		and (.reason | test("no domain .nope0. here; its domains: .*lo"))' "$OUT/t.json"
+}

@@ -44,8 +44,9 @@ static void formats_short_sizes(void **st)
 	assert_string_equal(fc_size_format(8, b, sizeof(b)), "8");
 	assert_string_equal(fc_size_format(1023, b, sizeof(b)), "1023");
 	assert_string_equal(fc_size_format(1024, b, sizeof(b)), "1K");
-	assert_string_equal(fc_size_format(1536, b, sizeof(b)), "1.5K");
-	assert_string_equal(fc_size_format(16385, b, sizeof(b)), "16K");
+	assert_string_equal(fc_size_format(1536, b, sizeof(b)), "1536");
+	assert_string_equal(fc_size_format(16383, b, sizeof(b)), "16383");
+	assert_string_equal(fc_size_format(16385, b, sizeof(b)), "16385");
 	assert_string_equal(fc_size_format(1 << 20, b, sizeof(b)), "1M");
 	assert_string_equal(fc_size_format(2ull << 30, b, sizeof(b)), "2G");
 }
