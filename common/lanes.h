@@ -35,6 +35,7 @@ struct fc_lane {
 	struct fc_rma_target peer_target; /* RMA: what the peer registered for this lane */
 	uint64_t tx_bytes, rx_bytes;  /* payload this side moved through the NIC */
 	uint64_t t_start, t_end;      /* timed phase, CLOCK_MONOTONIC ns */
+	uint64_t preempted, worked_ns; /* involuntary context switches of its thread while it worked, and for how long */
 	size_t size;                  /* message size of the current step (messages) */
 	void *bench;                  /* the benchmark's per-lane state for a size */
 	struct fc_nic_snapshot nic_before; /* counters when the current peer began */

@@ -438,9 +438,31 @@ static int missing_nics(struct fc_run *r)
 	return rc;
 }
 
+/* The measuring threads' own evidence: preempted often while they ran,
+ * other work had their CPUs (a quiet run loses its CPU a few times a
+ * second at most). */
+static void preemption_warning(struct fc_run *r)
+{
+	uint64_t n = 0, ns = 0;
+	double per_s;
+
+	for (int i = 0; r->lanes && i < r->lanes->n; i++) {
+		n += r->lanes->lane[i].preempted;
+		ns += r->lanes->lane[i].worked_ns;
+	}
+	per_s = ns ? (double)n / ((double)ns / 1e9) : 0;
+	if (n >= 50 && per_s >= 100)
+		fc_out_banner(r->out, "warning: the measuring thread(s) lost their CPU %llu times (%.0f per second) to other "
+				      "work: the numbers measure the scheduler too; rerun on an idle machine, or with -b",
+			      (unsigned long long)n, per_s);
+}
+
 int fc_run_finish(struct fc_run *r, int rc)
 {
 	int orc;
+
+	if (r->out == &r->own_out && r->out->table)
+		preemption_warning(r);
 
 	if (rc == 0 && r->lanes && r->lanes->n && !(rc = fc_run_coverage(r)))
 		rc = missing_nics(r);
