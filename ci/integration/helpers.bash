@@ -16,6 +16,12 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
 for v in $(env | sed -n 's/^\(FI_[A-Z0-9_]*\)=.*/\1/p; s/^\(FABCHECK_[A-Z0-9_]*\)=.*/\1/p'); do
 	case "$v" in FABCHECK_BIN | FABCHECK_PORT_BASE) ;; *) unset "$v" ;; esac
 done
+# nor a launcher's (make check run inside a SkyPilot, Slurm or mpirun job),
+# which fabcheck-pairs and the cluster recipes would read as their own
+for v in $(env | sed -n 's/^\(SKYPILOT_[A-Z0-9_]*\|SLURM_[A-Z0-9_]*\|OMPI_COMM_WORLD_[A-Z0-9_]*\|OMPI_MCA_orte_hnp_uri\)=.*/\1/p'); do
+	unset "$v"
+done
+unset JOB_COMPLETION_INDEX MODE USE_EFA
 
 PP="$FABCHECK_BIN/fabcheck-pingpong"
 BW="$FABCHECK_BIN/fabcheck-bw"
