@@ -239,7 +239,11 @@ static void remove_tree(const char *dir)
 void diag_traffic_run(struct facts *f, const struct diag_options *o)
 {
 	struct diag_traffic *t = &f->traffic;
-	char self[PATH_MAX], tmp[] = "/tmp/fabcheck-traffic-XXXXXX", probe[PATH_MAX + 32];
+	char self[PATH_MAX], tmp[PATH_MAX - 64], probe[PATH_MAX + 32];
+	/* TMPDIR first, as mkstemp's users expect: a job's scratch space, and
+	 * the tests' own folder instead of a /tmp that parallel runs share;
+	 * 64 bytes short of PATH_MAX so the files inside still fit */
+	const char *tmpdir = getenv("TMPDIR");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char **env;
 
@@ -261,6 +265,12 @@ void diag_traffic_run(struct facts *f, const struct diag_options *o)
 			fail_why(t, "%s is not installed beside fabcheck-diag", probe);
 			return;
 		}
+	}
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/fabcheck-traffic-XXXXXX", tmpdir) >= sizeof(tmp)) {
+		fail_why(t, "TMPDIR is too long: %s", tmpdir);
+		return;
 	}
 	if (!mkdtemp(tmp) || !(env = child_env())) {
 		fail_why(t, "no temporary folder for the self-test: %s", strerror(errno));

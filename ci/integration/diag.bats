@@ -568,10 +568,11 @@ traffic() { # ARGS...: DIAG_RC, $OUT/t.json
 }
 
 @test "diag_traffic_self_test_on_lo_measures_and_proves_the_device_carried_it" {
-	left=$(find /tmp -maxdepth 1 -name 'fabcheck-traffic-*' | wc -l)
+	mkdir "$OUT/scratch"
+	export TMPDIR="$OUT/scratch"
 	traffic --traffic-provider tcp --traffic-domains lo
-	# the programs' files are gone with their folder
-	[ "$(find /tmp -maxdepth 1 -name 'fabcheck-traffic-*' | wc -l)" -eq "$left" ]
+	# the programs' files are gone with their folder, made where TMPDIR says
+	[ -z "$(ls -A "$OUT/scratch")" ]
 	[ "$DIAG_RC" -eq 0 ]
 	jq -e '.checks[] | select(.check == "traffic") | .verdict == "PASS" and (.details | length == 1)
 		and .details[0].domain == "lo" and .details[0].coverage == "ok" and .details[0].bw_gbps > 0
