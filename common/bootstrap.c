@@ -134,16 +134,6 @@ static int send_frame(int fd, double timeout_s, enum fc_boot_type type, json_t *
 	return rc ? -FC_EXIT_PEER : 0;
 }
 
-int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
-{
-	int rc = send_frame(b->fd, b->op_timeout_s, type, payload);
-
-	if (rc)
-		fc_err("bootstrap connection to %s lost while sending %s: the peer exited or the network dropped it",
-		       b->peer_host, fc_boot_type_name(type));
-	return rc;
-}
-
 /* A payload is a JSON object (jansson refuses nesting deeper than its own
  * limit, so a deep document is a parse error, not a stack overflow). */
 static json_t *parse_payload(const void *text, size_t len, const char **why)
@@ -206,6 +196,28 @@ static int peer_error(struct fc_boot *b, json_t *payload)
 	if (code < FC_EXIT_BELOW || code > FC_EXIT_VERIFY)
 		code = FC_EXIT_PEER;
 	return -(int)code;
+}
+
+int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+{
+	int rc = send_frame(b->fd, b->op_timeout_s, type, payload);
+	struct frame_hdr h;
+	const char *why = "";
+	json_t *p = NULL;
+
+	if (!rc)
+		return 0;
+	/* A peer that refused us (busy, wrong cookie) said why before it
+	 * closed: its reason, still in our receive queue, beats "lost". */
+	if (!recv_frame(b->fd, fc_deadline_in(0.5), &h, &p, &why) && h.type == FC_MSG_ERROR) {
+		rc = peer_error(b, p);
+		json_decref(p);
+		return rc;
+	}
+	json_decref(p);
+	fc_err("bootstrap connection to %s lost while sending %s: the peer exited or the network dropped it",
+	       b->peer_host, fc_boot_type_name(type));
+	return rc;
 }
 
 int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline, const char *during,
@@ -299,6 +311,18 @@ int fc_boot_fail(struct fc_boot *b, int exit_code, const char *fmt, ...)
 
 int fc_boot_forward(struct fc_boot *b, int rc)
 {
+	/* "the peer went away" on the data path often has a reason behind it
+	 * that the peer sent on this connection just before it closed its
+	 * endpoints (a signal, a failed check): say it, and say nothing back */
+	if (b->fd >= 0 && rc == -FC_EXIT_PEER && !b->told_peer && !b->peer_failed) {
+		struct frame_hdr h;
+		const char *why = "";
+		json_t *p = NULL;
+
+		if (!recv_frame(b->fd, fc_deadline_in(0.5), &h, &p, &why) && h.type == FC_MSG_ERROR)
+			peer_error(b, p);
+		json_decref(p);
+	}
 	if (b->fd >= 0 && rc < 0 && !b->told_peer && !b->peer_failed) {
 		int code = fc_exit_status(rc);
 		/* a signal here is the peer's "gone" */
@@ -534,6 +558,21 @@ struct fc_busy {
 	char msg[512];
 };
 
+/* Closes after the peer has had its say: closing with its HELLO unread
+ * would send a reset, and a reset can reach the peer before it reads our
+ * reason. Half-close, then drain until it closes too or 1 s passes. */
+static void linger_close(int fd)
+{
+	uint64_t deadline = fc_deadline_in(1.0);
+	char sink[4096];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	shutdown(fd, SHUT_WR);
+	while (poll(&pfd, 1, fc_ms_left(deadline)) > 0 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+}
+
 static void *answer_busy(void *p)
 {
 	struct fc_busy *b = p;
@@ -550,7 +589,7 @@ static void *answer_busy(void *p)
 		fd = accept4(b->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
 			fc_boot_tell(fd, FC_EXIT_PEER, b->msg);
-			close(fd);
+			linger_close(fd);
 		}
 	}
 	return NULL;

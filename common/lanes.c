@@ -737,10 +737,13 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 			else
 				l->tx_bytes += c[i]->len;
 		}
-		if (n > 0)
-			continue;
+		/* checked on every pass, not only when idle: a signal lands on
+		 * whichever thread the kernel picks, so a lane that always finds
+		 * completions would otherwise run on to the end of its size */
 		if (fc_stop_signal())
 			return fc_stop_check();
+		if (n > 0)
+			continue;
 		if (atomic_load(&set->abort))
 			return -FC_EXIT_PEER; /* another lane failed and said why */
 		if (fc_now_ns() < dl)

@@ -598,5 +598,5 @@ traffic() { # ARGS...: DIAG_RC, $OUT/t.json
 	traffic --traffic-provider tcp --traffic-domains nope0
 	[ "$DIAG_RC" -eq 1 ]
 	jq -e '.checks[] | select(.check == "traffic") | .verdict == "FAIL" and .action == "configuration"
-		and (.reason | test("no domain .nope0. here; its domains: .*lo"))' "$OUT/t.json"
+		and (.reason | test("no domain .nope0. here; its domains: [a-z]"))' "$OUT/t.json"
 }
