@@ -198,23 +198,32 @@ static int peer_error(struct fc_boot *b, json_t *payload)
 	return -(int)code;
 }
 
-int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+/* After a failure: the ERROR frame the peer sent before it closed, if
+ * one arrives within 0.5 s, reported as its reason. Returns its exit
+ * code (negative), or 0 when the peer said nothing. */
+static int peer_reason(struct fc_boot *b)
 {
-	int rc = send_frame(b->fd, b->op_timeout_s, type, payload);
 	struct frame_hdr h;
 	const char *why = "";
 	json_t *p = NULL;
+	int rc = 0;
+
+	if (!recv_frame(b->fd, fc_deadline_in(0.5), &h, &p, &why) && h.type == FC_MSG_ERROR)
+		rc = peer_error(b, p);
+	json_decref(p);
+	return rc;
+}
+
+int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
+{
+	int rc = send_frame(b->fd, b->op_timeout_s, type, payload), said;
 
 	if (!rc)
 		return 0;
 	/* A peer that refused us (busy, wrong cookie) said why before it
 	 * closed: its reason, still in our receive queue, beats "lost". */
-	if (!recv_frame(b->fd, fc_deadline_in(0.5), &h, &p, &why) && h.type == FC_MSG_ERROR) {
-		rc = peer_error(b, p);
-		json_decref(p);
-		return rc;
-	}
-	json_decref(p);
+	if (rc == -FC_EXIT_PEER && (said = peer_reason(b)))
+		return said;
 	fc_err("bootstrap connection to %s lost while sending %s: the peer exited or the network dropped it",
 	       b->peer_host, fc_boot_type_name(type));
 	return rc;
@@ -314,15 +323,8 @@ int fc_boot_forward(struct fc_boot *b, int rc)
 	/* "the peer went away" on the data path often has a reason behind it
 	 * that the peer sent on this connection just before it closed its
 	 * endpoints (a signal, a failed check): say it, and say nothing back */
-	if (b->fd >= 0 && rc == -FC_EXIT_PEER && !b->told_peer && !b->peer_failed) {
-		struct frame_hdr h;
-		const char *why = "";
-		json_t *p = NULL;
-
-		if (!recv_frame(b->fd, fc_deadline_in(0.5), &h, &p, &why) && h.type == FC_MSG_ERROR)
-			peer_error(b, p);
-		json_decref(p);
-	}
+	if (b->fd >= 0 && rc == -FC_EXIT_PEER && !b->told_peer && !b->peer_failed)
+		peer_reason(b);
 	if (b->fd >= 0 && rc < 0 && !b->told_peer && !b->peer_failed) {
 		int code = fc_exit_status(rc);
 		/* a signal here is the peer's "gone" */
