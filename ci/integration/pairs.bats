@@ -13,6 +13,10 @@ REPORT="$FABCHECK_BIN/fabcheck-report"
 # moves numbers by half; the slow hosts here are 30x slower). The verdict
 # rules themselves are unit-tested (test_pairs_logic).
 LOOSE=(-b --fail 0.3 --warn 0.4)
+# runs that only healthy links carry, where the test is the schedule and the
+# plumbing, not a verdict on speed: 5 agents on 2 cores beside 7 other test
+# jobs can put one pair over 3x the median latency twice (a retry); 20x not
+HEALTHY=(-b --fail 0.05 --warn 0.1)
 
 setup_file() {
 	# one cluster of namespaces at a time, and mpirun wants the CPUs
@@ -69,8 +73,8 @@ agents_exited_0() {
 }
 
 @test "pairs_loopback_four_agents_meet_every_pair_once_and_pass" {
-	agents 4 "" -p tcp --quick "${LOOSE[@]}"
-	coordinator 4 "" -p tcp --quick "${LOOSE[@]}"
+	agents 4 "" -p tcp --quick "${HEALTHY[@]}"
+	coordinator 4 "" -p tcp --quick "${HEALTHY[@]}"
 	[ "$COORD_RC" -eq 0 ]
 	agents_exited_0
 	every_pair_once 4
@@ -89,8 +93,12 @@ agents_exited_0() {
 	for n in 4 5; do
 		run timeout 240 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 			mpirun --oversubscribe -np "$n" --mca mpi_yield_when_idle 1 --mca btl self,tcp \
-			"$PAIRS" --coordinator "127.0.0.1:$PORT" -p tcp --quick "${LOOSE[@]}" -o "$OUT/pairs"
+			"$PAIRS" --coordinator "127.0.0.1:$PORT" -p tcp --quick "${HEALTHY[@]}" -o "$OUT/pairs"
 		echo "$output" | tail -20
+		# what the verdict rested on, shown if this fails
+		jq -c '.links, [.node_verdicts[] | select(.verdict != "pass")]' "$OUT/pairs/verdict.json" || true
+		jq -c 'select(.rank == 0 and .peer_rank == 1 and (.test == "pingpong" or .test == "bw" or .test == "pair"))
+			| {test, size, lat_us_p50, bw_gbps, verdict, reason}' "$OUT/pairs/pairs.jsonl" || true
 		[ "$status" -eq 0 ]
 		every_pair_once "$n"
 		# an odd count: every round, one rank sits out
@@ -131,7 +139,7 @@ agents_exited_0() {
 	run timeout 240 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 		mpirun --hostfile "$OUT/hostfile" -np 4 --mca plm_rsh_agent "$BATS_TEST_DIRNAME/ns-rsh" \
 		--mca mpi_yield_when_idle 1 --mca btl self,tcp --mca oob_tcp_if_include 10.78.0.0/24 \
-		"$PAIRS" --coordinator "10.78.0.1:$PORT" -p tcp --quick "${LOOSE[@]}" -o "$OUT/pairs"
+		"$PAIRS" --coordinator "10.78.0.1:$PORT" -p tcp --quick "${HEALTHY[@]}" -o "$OUT/pairs"
 	echo "$output" | tail -20
 	[ "$status" -eq 0 ]
 	every_pair_once 4
