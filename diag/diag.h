@@ -28,7 +28,7 @@ static inline void diag_copy(char *dst, size_t len, const char *src)
 #define DIAG_UNKNOWN (-1)
 
 /* One row of diag/instance-types.tsv: what a healthy node of a type has. */
-struct itype {
+struct diag_itype {
 	char type[40], accel[16];
 	int gpus, efa, nic_gbps;
 	bool rdma_read, rdma_write;
@@ -42,10 +42,10 @@ struct itype {
 
 /* How a run-time library answered. */
 enum diag_lib {
-	LIB_NOT_ASKED = 0, /* the facts file stood in, or nothing needed it */
-	LIB_LOADED,
-	LIB_MISSING, /* dlopen failed */
-	LIB_BROKEN,  /* loaded, but lacks an entry point or failed to start */
+	DIAG_LIB_NOT_ASKED = 0, /* the facts file stood in, or nothing needed it */
+	DIAG_LIB_LOADED,
+	DIAG_LIB_MISSING, /* dlopen failed */
+	DIAG_LIB_BROKEN,  /* loaded, but lacks an entry point or failed to start */
 };
 
 struct diag_libinfo {
@@ -60,7 +60,7 @@ struct diag_counters {
 	int64_t retrans, timeouts, unresponsive, impaired, drops;
 };
 
-struct efa_dev {
+struct diag_efa_dev {
 	char name[64], pci[32], rate[64], state[32], p2p[64];
 	int numa, rate_gbps; /* 0: not known */
 	bool have_caps;      /* from rdma-core (live) or the facts file */
@@ -69,7 +69,7 @@ struct efa_dev {
 	struct diag_counters before, after; /* after: at the end of the sample */
 };
 
-struct gpu {
+struct diag_gpu {
 	char pci[32];
 	/* NVML; -1 unknown */
 	bool nvml_seen;
@@ -107,12 +107,12 @@ struct diag_traffic {
 	struct diag_traffic_lane lane[DIAG_MAX_DEVS];
 };
 
-struct facts {
+struct diag_facts {
 	char root[512]; /* "" for / */
 	char hostname[128], timestamp[32];
 	char product[64], instance[64];
 	const char *instance_from; /* "--instance-type", "OFI_NCCL_FORCE_PRODUCT_NAME", "DMI product name" */
-	const struct itype *it;    /* NULL: not in the table */
+	const struct diag_itype *it;    /* NULL: not in the table */
 
 	/* libfabric: the one NCCL's plugin resolves, when it can be loaded */
 	struct diag_libinfo lf;
@@ -134,12 +134,12 @@ struct facts {
 	int rdma_core;     /* major version, 0 unknown */
 	int fork_unneeded; /* ibv_is_fork_initialized() == IBV_FORK_UNNEEDED: 1, 0, -1 unknown */
 	char kernel[64], efa_driver[64], installer[32];
-	struct efa_dev devs[DIAG_MAX_DEVS];
+	struct diag_efa_dev devs[DIAG_MAX_DEVS];
 	int ndevs, non_efa; /* non-EFA RDMA devices seen (mlx5, ibp* NVLink) */
 	double sample_seconds; /* counters sampled over this long; 0: not sampled */
 
 	/* GPUs: PCI, NVML, CUDA driver */
-	struct gpu gpus[DIAG_MAX_GPUS];
+	struct diag_gpu gpus[DIAG_MAX_GPUS];
 	int ngpus, nvswitches;
 	bool topo_known; /* hwloc read the PCI tree: closest[] is filled */
 	struct diag_libinfo nvml, cuda;
@@ -149,6 +149,7 @@ struct facts {
 
 	/* the process and the container */
 	long long memlock;    /* bytes, -1 unlimited, -2 unknown */
+	int ipc_lock;         /* CAP_IPC_LOCK in CapEff: 1 yes, 0 no, -1 unknown */
 	long long cgroup_max; /* bytes, -1 no limit, -2 unknown */
 	long hugepages_total, hugepages_free; /* -1 unknown */
 	bool k8s;
@@ -160,9 +161,14 @@ struct facts {
 };
 
 /* The instance table: parse text (file:line in errors), find a type. */
-int diag_table_parse(const char *text, size_t len, const char *name, struct itype **out, int *n);
-int diag_table_load(const char *path, struct itype **out, int *n);
-const struct itype *diag_table_find(const struct itype *t, int n, const char *type);
+int diag_table_parse(const char *text, size_t len, const char *name, struct diag_itype **out, int *n);
+int diag_table_load(const char *path, struct diag_itype **out, int *n);
+const struct diag_itype *diag_table_find(const struct diag_itype *t, int n, const char *type);
+/* The DMI product name (the instance type on EC2) under a sysfs root
+ * ("/sys"): the node check's facts and the cluster runner's floors read it
+ * here, the same way. out is "" when the file is absent or empty; returns
+ * 0 or -errno. */
+int diag_dmi_product(const char *sysfs_root, char *out, size_t len);
 
 /* Everything, from the root and the libraries (or the facts file). Returns
  * 0, or -FC_EXIT_USAGE for a root or facts file that cannot be used. */
@@ -173,21 +179,30 @@ struct diag_options {
 	const char *traffic_provider; /* efa, or another provider where there is none */
 	const char *traffic_domains;  /* -d for the programs (default all) */
 };
-int diag_gather(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable);
+int diag_gather(struct diag_facts *f, const struct diag_options *o, const struct diag_itype *table, int ntable);
 
 /* Parts of gathering, each testable alone. */
-void diag_env_capture(struct facts *f);
-const char *diag_env_get(const struct facts *f, const char *name); /* NULL: not set */
-void diag_env_set(struct facts *f, const char *name, const char *value); /* for tests */
-int diag_facts_file(struct facts *f, const char *path);
-int diag_facts_parse(struct facts *f, const char *text, size_t len);
-void diag_affinity(struct facts *f);
-void diag_counters_read(const struct facts *f, const struct efa_dev *d, struct diag_counters *c);
-void diag_ofi_query(struct facts *f);
-void diag_rdma_query(struct facts *f);
-void diag_nvml_query(struct facts *f);
-void diag_cuda_query(struct facts *f);
-void diag_nccl_find(struct facts *f);
-void diag_traffic_run(struct facts *f, const struct diag_options *o);
+void diag_env_capture(struct diag_facts *f);
+const char *diag_env_get(const struct diag_facts *f, const char *name); /* NULL: not set */
+/* CUDA_VISIBLE_DEVICES hides every GPU from CUDA in this process (set and
+ * empty, -1 or NoDevFiles: what SkyPilot gives a task that asks for no
+ * accelerators), so libfabric cannot offer FI_HMEM here whatever the node has */
+bool diag_gpus_hidden(const struct diag_facts *f);
+/* The reason a check that needs CUDA gives then, with the remedy. */
+#define DIAG_GPUS_HIDDEN_WHY                                                                                           \
+	"CUDA_VISIBLE_DEVICES is empty here, so CUDA sees none of this node's GPUs (SkyPilot runs a task that "      \
+	"requests no accelerators this way): not judged; run with the GPUs visible (`sky exec --gpus H100:8 ...`, "   \
+	"or accelerators: in the task's resources)"
+void diag_env_set(struct diag_facts *f, const char *name, const char *value); /* for tests */
+int diag_facts_file(struct diag_facts *f, const char *path);
+int diag_facts_parse(struct diag_facts *f, const char *text, size_t len);
+void diag_affinity(struct diag_facts *f);
+void diag_counters_read(const struct diag_facts *f, const struct diag_efa_dev *d, struct diag_counters *c);
+void diag_ofi_query(struct diag_facts *f);
+void diag_rdma_query(struct diag_facts *f);
+void diag_nvml_query(struct diag_facts *f);
+void diag_cuda_query(struct diag_facts *f);
+void diag_nccl_find(struct diag_facts *f);
+void diag_traffic_run(struct diag_facts *f, const struct diag_options *o);
 
 #endif

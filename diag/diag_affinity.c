@@ -1,5 +1,5 @@
 /* Which EFA devices are closest to each GPU, from the PCI tree hwloc reads
- * (common/topo.c): those reached through the fewest bridges, counting only
+ * (common/fabric/topo.c): those reached through the fewest bridges, counting only
  * devices that share a PCI bridge or host bridge with the GPU. Devices that
  * meet the GPU only at a CPU package, NUMA node or the machine are not
  * close at all: counting them (they all "share /sys/devices") once gave
@@ -82,7 +82,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-void diag_affinity(struct facts *f)
+void diag_affinity(struct diag_facts *f)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	struct timespec deadline;

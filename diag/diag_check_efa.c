@@ -6,14 +6,14 @@
 #include "diag_check.h"
 #include "diag_parse.h"
 
-void check_instance(const struct diag_ctx *c, struct check *k)
+void diag_check_instance(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
-	const struct itype *it = f->it;
+	const struct diag_facts *f = c->f;
+	const struct diag_itype *it = f->it;
 	bool named = f->instance_from && !strcmp(f->instance_from, "--instance-type");
 
 	if (it) {
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "%s (%s): %d NVIDIA GPU(s)%s%s, %d EFA at %d Gb/s each, RDMA read %s, write %s, "
 			 "GPUDirect RDMA %s",
 			 f->instance, f->instance_from, it->gpus, strcmp(it->accel, "-") ? " / " : "",
@@ -22,7 +22,7 @@ void check_instance(const struct diag_ctx *c, struct check *k)
 		return;
 	}
 	if (!*f->instance) {
-		diag_set(k, WARN, ACT_CONFIG,
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 			 "name the type with --instance-type (e.g. p5.48xlarge) to compare counts against it",
 			 "no DMI product name (not an EC2 instance, or /sys/devices/virtual/dmi hidden): counts "
 			 "are not compared");
@@ -30,7 +30,7 @@ void check_instance(const struct diag_ctx *c, struct check *k)
 	}
 	/* the remedy depends on where the name came from: a type the user
 	 * named is not fixed by naming it again */
-	diag_set(k, WARN, ACT_CONFIG,
+	diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 		 named ? "check the spelling; EC2 types with EFA are in diag/instance-types.tsv: a type with "
 			 "EFA that is missing there can be added with --table FILE"
 		       : "name the type with --instance-type (e.g. p5.48xlarge), or add a row for it with "
@@ -39,21 +39,21 @@ void check_instance(const struct diag_ctx *c, struct check *k)
 		 f->instance_from);
 }
 
-void check_efa_provider(const struct diag_ctx *c, struct check *k)
+void diag_check_efa_provider(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	bool want = diag_efa_expected(c);
 
 	if (!f->lf_known) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "libfabric not loaded (see libfabric)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "libfabric not loaded (see libfabric)");
 		return;
 	}
 	if (f->efa_rdm_domains == 0) {
 		if (!want) {
-			diag_set(k, SKIP, ACT_NONE, NULL, "no efa provider in this libfabric, and no EFA expected here");
+			diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no efa provider in this libfabric, and no EFA expected here");
 			return;
 		}
-		diag_set(k, FAIL, ACT_CONFIG,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
 			 "check `fi_info -p efa`, the efa kernel module, and that this libfabric has the efa "
 			 "provider (the EFA installer's does)",
 			 "no efa provider: fi_getinfo(prov efa, FI_EP_RDM) finds nothing, so NCCL would fall back "
@@ -61,46 +61,50 @@ void check_efa_provider(const struct diag_ctx *c, struct check *k)
 			 f->ndevs ? " although EFA devices are present" : "");
 		return;
 	}
-	diag_set(k, PASS, ACT_NONE, NULL, "%d RDM and %d DGRAM domain(s) (API %s)", f->efa_rdm_domains,
+	diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d RDM and %d DGRAM domain(s) (API %s)", f->efa_rdm_domains,
 		 f->efa_dgram_domains, f->lf_api);
 }
 
-void check_efa_hmem(const struct diag_ctx *c, struct check *k)
+void diag_check_efa_hmem(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 
 	if (!diag_nvidia_gpus(f)) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no NVIDIA GPUs here");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVIDIA GPUs here");
 		return;
 	}
 	if (!f->lf_known || f->efa_rdm_domains == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no efa provider to ask (see efa_provider)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no efa provider to ask (see efa_provider)");
 		return;
 	}
 	if (f->efa_hmem) {
-		diag_set(k, PASS, ACT_NONE, NULL, "the efa provider offers FI_HMEM (GPU memory)");
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "the efa provider offers FI_HMEM (GPU memory)");
 		return;
 	}
-	diag_set(k, f->it && f->it->gdr_required ? FAIL : WARN, ACT_CONFIG,
+	if (diag_gpus_hidden(f)) { /* libfabric's CUDA init fails then, whatever it was built with */
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, DIAG_GPUS_HIDDEN_WHY);
+		return;
+	}
+	diag_set(k, f->it && f->it->gdr_required ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG,
 		 "use the EFA installer's libfabric, built with CUDA support",
 		 "the efa provider offers no FI_HMEM: GPU memory cannot go over EFA");
 }
 
-void check_devices(const struct diag_ctx *c, struct check *k)
+void diag_check_devices(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int want = f->it ? f->it->efa : 0;
 	bool sure = f->it && f->it->efa_sourced;
 
 	if (f->ndevs == 0) {
 		if (!diag_efa_expected(c)) {
-			diag_set(k, SKIP, ACT_NONE, NULL,
+			diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL,
 				 "no EFA hardware (no device with PCI vendor 0x1d0f in class/infiniband%s), and none "
 				 "expected",
 				 f->non_efa ? "; only non-EFA RDMA devices" : "");
 			return;
 		}
-		diag_set(k, FAIL, ACT_CONFIG,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
 			 "attach EFA interfaces to the instance (launch template / SkyPilot network_tier: best); "
 			 "on Kubernetes request vpc.amazonaws.com/efa",
 			 "no EFA hardware: no device with PCI vendor 0x1d0f in class/infiniband%s",
@@ -108,34 +112,34 @@ void check_devices(const struct diag_ctx *c, struct check *k)
 		return;
 	}
 	if (!want)
-		diag_set(k, PASS, ACT_NONE, NULL, "%d EFA device(s); instance type unknown", f->ndevs);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d EFA device(s); instance type unknown", f->ndevs);
 	else if (f->ndevs < want)
-		diag_set(k, sure ? FAIL : WARN, ACT_CONFIG,
+		diag_set(k, sure ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG,
 			 "attach every EFA interface the type offers (one per network card); on Kubernetes request "
 			 "all of them: vpc.amazonaws.com/efa",
 			 "%d of %d EFA devices present on %s%s", f->ndevs, want, f->instance,
 			 sure ? "" : " (the table's count is unconfirmed)");
 	else if (f->ndevs > want)
-		diag_set(k, WARN, ACT_CONFIG, "check the instance type (--instance-type)",
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG, "check the instance type (--instance-type)",
 			 "%d EFA devices, more than the %d a %s has", f->ndevs, want, f->instance);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "%d of %d EFA devices present", f->ndevs, want);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d of %d EFA devices present", f->ndevs, want);
 }
 
-void check_rdma_caps(const struct diag_ctx *c, struct check *k)
+void diag_check_rdma_caps(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
-	const struct itype *it = f->it;
+	const struct diag_facts *f = c->f;
+	const struct diag_itype *it = f->it;
 	char bad[512] = "";
 	int nbad = 0, known = 0;
 	bool write_unreported = false;
 
 	if (f->ndevs == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA devices");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
 	for (int i = 0; i < f->ndevs; i++) {
-		const struct efa_dev *v = &f->devs[i];
+		const struct diag_efa_dev *v = &f->devs[i];
 		bool no_read, no_write;
 		if (!v->have_caps)
 			continue;
@@ -151,18 +155,18 @@ void check_rdma_caps(const struct diag_ctx *c, struct check *k)
 				 v->name, no_read && no_write ? "read or write" : no_read ? "read" : "write");
 	}
 	if (!known) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "device attributes not known (rdma-core not loaded: see rdma_core)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "device attributes not known (rdma-core not loaded: see rdma_core)");
 		return;
 	}
 	if (!nbad) {
-		diag_set(k, PASS, ACT_NONE, NULL, "%d device(s) queried: RDMA read %s, write %s", known,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d device(s) queried: RDMA read %s, write %s", known,
 			 f->devs[0].rdma_read ? "yes" : "no", f->devs[0].rdma_write ? "yes" : "no");
 		return;
 	}
 	/* rdma-core reports RDMA write from v46 on (efadv.h): an older library
 	 * says "no" on hardware that has it */
 	if (write_unreported && f->rdma_core && f->rdma_core < 46) {
-		diag_set(k, WARN, ACT_CONFIG,
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 			 "update rdma-core to v46 or newer (the EFA installer's): older libefa cannot report "
 			 "RDMA write, and libfabric built on it emulates writes",
 			 "%d device(s) report less than a %s has: %s; rdma-core %d predates RDMA write reporting",
@@ -170,7 +174,7 @@ void check_rdma_caps(const struct diag_ctx *c, struct check *k)
 		return;
 	}
 	/* a table value no source confirms must not fail a healthy node */
-	diag_set(k, it->rdma_sourced ? FAIL : WARN, it->rdma_sourced ? ACT_CONFIG : ACT_MONITOR,
+	diag_set(k, it->rdma_sourced ? DIAG_FAIL : DIAG_WARN, it->rdma_sourced ? DIAG_ACT_CONFIG : DIAG_ACT_MONITOR,
 		 it->rdma_sourced ? "the device firmware or driver does not expose RDMA: update the EFA driver (EFA "
 				    "installer); if it persists, replace the node"
 				  : "the table's RDMA flags for this type are unconfirmed: tell fabcheck what the "
@@ -179,18 +183,32 @@ void check_rdma_caps(const struct diag_ctx *c, struct check *k)
 		 it->rdma_sourced ? "" : " (unconfirmed in the table)", bad);
 }
 
-void check_link(const struct diag_ctx *c, struct check *k)
+/* The efa driver reports a port's rate as one of the IB speed rungs (25,
+ * 30, 40, 50, 60, 100, 120, 200, 400 Gb/s), while the table's per-NIC
+ * figure is the instance's bandwidth over its EFA count (35 for a
+ * g6e.16xlarge, 150 for an hpc7a): a healthy port reports the rung at or
+ * below it, which is the line. */
+static int reportable_rate(int gbps)
 {
-	const struct facts *f = c->f;
+	static const int rungs[] = {400, 200, 120, 100, 60, 50, 40, 30, 25};
+	for (size_t i = 0; i < sizeof(rungs) / sizeof(rungs[0]); i++)
+		if (rungs[i] <= gbps)
+			return rungs[i];
+	return gbps;
+}
+
+void diag_check_link(const struct diag_ctx *c, struct diag_check *k)
+{
+	const struct diag_facts *f = c->f;
 	char down[400] = "", slow[400] = "";
 	int ndown = 0, nslow = 0, rate = 0;
 
 	if (f->ndevs == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA devices");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
 	for (int i = 0; i < f->ndevs; i++) {
-		const struct efa_dev *v = &f->devs[i];
+		const struct diag_efa_dev *v = &f->devs[i];
 		/* the EFA driver reports ACTIVE for a working device (efa_query_port):
 		 * anything else is a device that failed */
 		if (v->state[0] && !strstr(v->state, "ACTIVE")) {
@@ -201,7 +219,7 @@ void check_link(const struct diag_ctx *c, struct check *k)
 		}
 		if (v->rate_gbps)
 			rate = v->rate_gbps;
-		if (f->it && v->rate_gbps && v->rate_gbps < f->it->nic_gbps) {
+		if (f->it && v->rate_gbps && v->rate_gbps < reportable_rate(f->it->nic_gbps)) {
 			nslow++;
 			if (strlen(slow) < 300)
 				snprintf(slow + strlen(slow), sizeof(slow) - strlen(slow), "%s%s %d Gb/s", *slow ? ", " : "",
@@ -209,7 +227,7 @@ void check_link(const struct diag_ctx *c, struct check *k)
 		}
 	}
 	if (ndown) {
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node; if the port stays down, replace the node",
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; if the port stays down, replace the node",
 			 "%d EFA port(s) not ACTIVE: %s", ndown, down);
 		return;
 	}
@@ -217,7 +235,7 @@ void check_link(const struct diag_ctx *c, struct check *k)
 		/* EFA drivers before r2.13.0 report 100 Gb/s whatever the device has
 		 * ("Report link speed according to device parameters") */
 		bool old = !*f->efa_driver || diag_version_cmp(f->efa_driver, "2.13.0") < 0;
-		diag_set(k, WARN, old ? ACT_CONFIG : ACT_MONITOR,
+		diag_set(k, DIAG_WARN, old ? DIAG_ACT_CONFIG : DIAG_ACT_MONITOR,
 			 old ? "update the EFA driver (EFA installer): drivers before r2.13.0 report 100 Gb/s on every "
 			       "device"
 			     : "compare with fabcheck-bw -d all against a known-good node",
@@ -226,34 +244,39 @@ void check_link(const struct diag_ctx *c, struct check *k)
 		return;
 	}
 	if (rate)
-		diag_set(k, PASS, ACT_NONE, NULL, "%d port(s) ACTIVE at %d Gb/s", f->ndevs, rate);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d port(s) ACTIVE at %d Gb/s", f->ndevs, rate);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "%d port(s) ACTIVE, rate not reported", f->ndevs);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d port(s) ACTIVE, rate not reported", f->ndevs);
 }
 
-void check_driver(const struct diag_ctx *c, struct check *k)
+void diag_check_driver(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int nv = 0, x, y;
 
 	if (f->ndevs == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA devices");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
 	if (!*f->efa_driver) {
-		diag_set(k, WARN, ACT_CONFIG, "the in-tree efa driver lacks NVIDIA p2p: install the EFA installer's driver",
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG, "the in-tree efa driver lacks NVIDIA p2p: install the EFA installer's driver",
 			 "no version in /sys/module/efa/version (the in-tree driver?)");
 		return;
 	}
 	diag_parse_version(f->nvidia_driver, &nv, &x, &y);
-	/* amzn-drivers r2.17.3: "Support P2P with NVIDIA 580 drivers" */
+	/* amzn-drivers r2.17.3: "Support P2P with NVIDIA 580 drivers". That is
+	 * the peer-memory path; dmabuf works without it, so only a node that
+	 * cannot use dmabuf (CUDA says no) fails */
 	if (nv >= 580 && diag_version_cmp(f->efa_driver, "2.17.3") < 0 && f->it && f->it->gdr_supported) {
-		diag_set(k, FAIL, ACT_CONFIG, "install EFA driver r2.17.3 or newer (a current EFA installer)",
-			 "version %s with NVIDIA driver %s: GPUDirect RDMA with NVIDIA 580+ drivers needs r2.17.3",
-			 f->efa_driver, f->nvidia_driver);
+		diag_set(k, f->cuda_dmabuf == 0 ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG,
+			 "install EFA driver r2.17.3 or newer (a current EFA installer)",
+			 "version %s with NVIDIA driver %s: the peer-memory path of GPUDirect RDMA needs r2.17.3 with "
+			 "580+ drivers%s",
+			 f->efa_driver, f->nvidia_driver,
+			 f->cuda_dmabuf == 0 ? ", and CUDA offers no dmabuf here" : "; the dmabuf path does not");
 		return;
 	}
-	diag_set(k, PASS, ACT_NONE, NULL, "version %s%s%s", f->efa_driver, *f->installer ? ", EFA installer " : "",
+	diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "version %s%s%s", f->efa_driver, *f->installer ? ", EFA installer " : "",
 		 f->installer);
 }
 
@@ -264,23 +287,23 @@ static void count_names(json_t *o, const char **names, const int64_t *v, int n)
 			json_object_set_new(o, names[i], json_integer(v[i]));
 }
 
-void check_counters(const struct diag_ctx *c, struct check *k)
+void diag_check_counters(const struct diag_ctx *c, struct diag_check *k)
 {
 	static const char *names[] = {"retrans_pkts", "retrans_timeout_events", "unresponsive_remote_events",
 				      "impaired_remote_conn_events", "rx_drops"};
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	char grew[600] = "", missing[300] = "";
 	int nmissing = 0;
 	bool sampled = f->sample_seconds > 0;
 	json_t *all;
 
 	if (f->ndevs == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA devices");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
 	all = json_object();
 	for (int i = 0; i < f->ndevs; i++) {
-		const struct efa_dev *d = &f->devs[i];
+		const struct diag_efa_dev *d = &f->devs[i];
 		const struct diag_counters *b = &d->before, *a = &d->after;
 		int64_t vb[] = {b->retrans, b->timeouts, b->unresponsive, b->impaired, b->drops};
 		int64_t va[] = {a->retrans, a->timeouts, a->unresponsive, a->impaired, a->drops};
@@ -309,7 +332,7 @@ void check_counters(const struct diag_ctx *c, struct check *k)
 	}
 	k->details = all;
 	if (*grew) {
-		diag_set(k, WARN, ACT_MONITOR,
+		diag_set(k, DIAG_WARN, DIAG_ACT_MONITOR,
 			 "errors are happening now: run fabcheck-bw -d all against a known-good node and watch "
 			 "which device's counters grow",
 			 "grew during the %.1f s check: %s", f->sample_seconds, grew);
@@ -317,7 +340,7 @@ void check_counters(const struct diag_ctx *c, struct check *k)
 	}
 	if (nmissing) {
 		/* counters that are absent read as "no errors" in a naive check */
-		diag_set(k, WARN, ACT_CONFIG,
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 			 "update the EFA driver to r2.17.0 or newer (EFA installer): it adds the network counters",
 			 "%d of %d device(s) have no network error counters (retransmits, timeouts, unresponsive "
 			 "remotes): %s; EFA driver %s",
@@ -325,11 +348,11 @@ void check_counters(const struct diag_ctx *c, struct check *k)
 		return;
 	}
 	if (!sampled)
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "counters present on every device; not sampled (--counter-interval 0): totals since boot "
 			 "in details");
 	else
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "no retransmits, timeouts, unresponsive remotes or drops during the %.1f s check "
 			 "(totals since boot in details)",
 			 f->sample_seconds);

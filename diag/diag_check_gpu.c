@@ -14,34 +14,34 @@
 #define FABRIC_STATE_NOT_SUPPORTED 0
 #define FABRIC_STATE_COMPLETED 3
 
-static bool nvml_usable(const struct facts *f)
+static bool nvml_usable(const struct diag_facts *f)
 {
-	return f->nvml.state == LIB_LOADED;
+	return f->nvml.state == DIAG_LIB_LOADED;
 }
 
-static bool skip_without_gpus(const struct facts *f, struct check *k)
+static bool skip_without_gpus(const struct diag_facts *f, struct diag_check *k)
 {
 	if (!diag_nvidia_gpus(f)) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no NVIDIA GPUs here");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVIDIA GPUs here");
 		return true;
 	}
 	return false;
 }
 
-static bool skip_without_nvml(const struct facts *f, struct check *k)
+static bool skip_without_nvml(const struct diag_facts *f, struct diag_check *k)
 {
 	if (skip_without_gpus(f, k))
 		return true;
 	if (!nvml_usable(f)) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "NVML not usable (see gpus)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "NVML not usable (see gpus)");
 		return true;
 	}
 	return false;
 }
 
-void check_gpus(const struct diag_ctx *c, struct check *k)
+void diag_check_gpus(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int want = f->it ? f->it->gpus : 0;
 	/* in a pod NVML sees the GPUs allocated to it, sysfs all of the host's */
 	int expect_nvml = f->k8s && f->dev_gpus >= 0 ? f->dev_gpus : f->ngpus;
@@ -49,41 +49,42 @@ void check_gpus(const struct diag_ctx *c, struct check *k)
 	if (skip_without_gpus(f, k))
 		return;
 	if (want && f->ngpus != want) {
-		diag_set(k, FAIL, ACT_REPLACE,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REPLACE,
 			 "a GPU missing from the PCI bus is a hardware fault: stop using the node and replace it",
 			 "%d of %d NVIDIA GPUs on the PCI bus", f->ngpus, want);
 		return;
 	}
-	if (f->nvml.state == LIB_MISSING) {
-		diag_set(k, FAIL, ACT_CONFIG,
+	if (f->nvml.state == DIAG_LIB_MISSING) {
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
 			 "install the NVIDIA driver; in a container, run it with the NVIDIA container runtime "
 			 "(--gpus all, or the nvidia.com/gpu resource)",
 			 "the NVIDIA driver's NVML does not load (%s): CUDA and NCCL cannot use the GPUs", f->nvml.error);
 		return;
 	}
-	if (f->nvml.state == LIB_BROKEN && f->nvml.code == NVML_VERSION_MISMATCH) {
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node: the NVIDIA driver was upgraded under the loaded kernel module",
+	if (f->nvml.state == DIAG_LIB_BROKEN && f->nvml.code == NVML_VERSION_MISMATCH) {
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT,
+			 "reboot the node: the NVIDIA driver was upgraded under the loaded kernel module",
 			 "%s: the driver library and the kernel module differ", f->nvml.error);
 		return;
 	}
-	if (f->nvml.state != LIB_LOADED) {
-		diag_set(k, FAIL, ACT_CONFIG, "check nvidia-smi and the NVIDIA driver installation", "NVML: %s",
+	if (f->nvml.state != DIAG_LIB_LOADED) {
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, "check nvidia-smi and the NVIDIA driver installation", "NVML: %s",
 			 f->nvml.error);
 		return;
 	}
 	if (f->nvml_gpus < expect_nvml) {
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node; a GPU that stays off the bus needs a new node",
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; a GPU that stays off the bus needs a new node",
 			 "NVML sees %d of the %d GPU(s) %s (a GPU that fell off the bus: Xid 79)", f->nvml_gpus,
 			 expect_nvml, f->k8s && f->dev_gpus >= 0 ? "this pod was given" : "on the PCI bus");
 		return;
 	}
-	diag_set(k, PASS, ACT_NONE, NULL, "%d NVIDIA GPU(s) on the PCI bus, %d seen by NVML (driver %s)", f->ngpus,
+	diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d NVIDIA GPU(s) on the PCI bus, %d seen by NVML (driver %s)", f->ngpus,
 		 f->nvml_gpus, *f->nvidia_driver ? f->nvidia_driver : "unknown");
 }
 
-void check_gpu_memory(const struct diag_ctx *c, struct check *k)
+void diag_check_gpu_memory(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int failed = 0, ecc = 0, pending = 0, worn = 0, past = 0;
 	char what[600] = "";
 	json_t *all;
@@ -92,7 +93,7 @@ void check_gpu_memory(const struct diag_ctx *c, struct check *k)
 		return;
 	all = json_object();
 	for (int i = 0; i < f->ngpus; i++) {
-		const struct gpu *g = &f->gpus[i];
+		const struct diag_gpu *g = &f->gpus[i];
 		json_t *o;
 		const char *bad = NULL;
 		if (!g->nvml_seen)
@@ -118,32 +119,32 @@ void check_gpu_memory(const struct diag_ctx *c, struct check *k)
 	}
 	k->details = all;
 	if (failed || worn)
-		diag_set(k, FAIL, ACT_REPLACE,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REPLACE,
 			 "replace the node: a GPU whose memory cannot be repaired any more is an RMA case (NVIDIA's "
 			 "GPU memory error management guide)",
 			 "%s", what);
 	else if (ecc || pending)
-		diag_set(k, FAIL, ACT_REBOOT,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT,
 			 "reboot the node (a GPU reset applies pending remaps and retirements; until then new CUDA "
 			 "contexts avoid the GPU or hit the bad memory)",
 			 "%s", what);
 	else if (past)
-		diag_set(k, WARN, ACT_MONITOR, "watch whether the count grows between runs", "%s", what);
+		diag_set(k, DIAG_WARN, DIAG_ACT_MONITOR, "watch whether the count grows between runs", "%s", what);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "no uncorrectable ECC errors, no pending or failed row remaps or page retirements");
 }
 
-void check_nvlink(const struct diag_ctx *c, struct check *k)
+void diag_check_nvlink(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int gpus = 0, links = 0, down = 0;
 	char what[500] = "";
 
 	if (skip_without_nvml(f, k))
 		return;
 	for (int i = 0; i < f->ngpus; i++) {
-		const struct gpu *g = &f->gpus[i];
+		const struct diag_gpu *g = &f->gpus[i];
 		if (!g->nvml_seen || g->nvlinks_active + g->nvlinks_inactive == 0)
 			continue;
 		gpus++;
@@ -157,27 +158,27 @@ void check_nvlink(const struct diag_ctx *c, struct check *k)
 		}
 	}
 	if (!gpus)
-		diag_set(k, SKIP, ACT_NONE, NULL, "no NVLink on these GPUs (or the driver does not report it)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVLink on these GPUs (or the driver does not report it)");
 	else if (down)
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node; if links stay down, replace the node", "%s", what);
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; if links stay down, replace the node", "%s", what);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "%d GPU(s), %d NVLink links, all active", gpus, links);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d GPU(s), %d NVLink links, all active", gpus, links);
 }
 
-void check_fabric_manager(const struct diag_ctx *c, struct check *k)
+void diag_check_fabric_manager(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int known = 0, bad = 0;
 	char what[400] = "";
 
 	if (skip_without_nvml(f, k))
 		return;
 	if (!f->nvswitches) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no NVSwitch on the PCI bus");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVSwitch on the PCI bus");
 		return;
 	}
 	for (int i = 0; i < f->ngpus; i++) {
-		const struct gpu *g = &f->gpus[i];
+		const struct diag_gpu *g = &f->gpus[i];
 		if (!g->nvml_seen || g->fabric_state < 0 || g->fabric_state == FABRIC_STATE_NOT_SUPPORTED)
 			continue;
 		known++;
@@ -191,21 +192,21 @@ void check_fabric_manager(const struct diag_ctx *c, struct check *k)
 		}
 	}
 	if (!known)
-		diag_set(k, SKIP, ACT_NONE, NULL,
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL,
 			 "%d NVSwitch(es); this driver does not report the GPUs' fabric state", f->nvswitches);
 	else if (bad)
-		diag_set(k, FAIL, ACT_CONFIG,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
 			 "start nvidia-fabricmanager (same version as the driver) and wait for it; if GPUs still "
 			 "fail to register, reboot",
 			 "%s", what);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "%d NVSwitch(es); %d GPU(s) registered with the NVLink fabric",
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d NVSwitch(es); %d GPU(s) registered with the NVLink fabric",
 			 f->nvswitches, known);
 }
 
-void check_affinity(const struct diag_ctx *c, struct check *k)
+void diag_check_affinity(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	double per = f->it ? f->it->nics_per_gpu : 0;
 	int need = per < 1 ? 1 : (int)lround(per), thin = 0;
 	json_t *map;
@@ -213,21 +214,21 @@ void check_affinity(const struct diag_ctx *c, struct check *k)
 	if (skip_without_gpus(f, k))
 		return;
 	if (!f->ngpus || !f->ndevs) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no %s to place", f->ngpus ? "EFA devices" : "GPUs");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no %s to place", f->ngpus ? "EFA devices" : "GPUs");
 		return;
 	}
 	if (per == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "the instance table has no PCIe layout for %s",
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "the instance table has no PCIe layout for %s",
 			 *f->instance ? f->instance : "this type");
 		return;
 	}
 	if (!f->topo_known) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "hwloc could not read the PCI tree");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "hwloc could not read the PCI tree");
 		return;
 	}
 	map = json_object();
 	for (int g = 0; g < f->ngpus; g++) {
-		const struct gpu *gp = &f->gpus[g];
+		const struct diag_gpu *gp = &f->gpus[g];
 		json_t *nics = json_array();
 		for (int i = 0; i < gp->nclosest; i++)
 			json_array_append_new(nics, json_string(f->devs[gp->closest[i]].name));
@@ -238,18 +239,18 @@ void check_affinity(const struct diag_ctx *c, struct check *k)
 	}
 	k->details = map;
 	if (thin)
-		diag_set(k, WARN, ACT_CONFIG,
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 			 "attach every EFA device (see efa_devices) and compare the PCIe layout (nvidia-smi topo -m)",
 			 "%d of %d GPUs lack the %g EFA device(s) behind their PCIe switch a %s has", thin, f->ngpus, per,
 			 f->instance);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "every GPU has its closest EFA device(s), %g per GPU as a %s should", per,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "every GPU has its closest EFA device(s), %g per GPU as a %s should", per,
 			 f->instance);
 }
 
-void check_gpudirect(const struct diag_ctx *c, struct check *k)
+void diag_check_gpudirect(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	int with_p2p = 0, nv = 0, x, y;
 	bool kernel = diag_kernel_at_least(f->kernel, 5, 12), lf = diag_version_cmp(f->lf_api, "1.20") >= 0;
 	bool required = f->it && f->it->gdr_required;
@@ -258,7 +259,7 @@ void check_gpudirect(const struct diag_ctx *c, struct check *k)
 	if (skip_without_gpus(f, k))
 		return;
 	if (f->ndevs == 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA devices");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
 	for (int i = 0; i < f->ndevs; i++)
@@ -266,19 +267,23 @@ void check_gpudirect(const struct diag_ctx *c, struct check *k)
 	/* GPUDirect RDMA needs the hardware: AWS says g6e has none (aws-ofi-nccl
 	 * issue 547), whatever the driver registers */
 	if (f->it && !f->it->gdr_supported) {
-		diag_set(k, SKIP, ACT_NONE, NULL,
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL,
 			 "a %s has no GPUDirect RDMA in hardware%s: NCCL stages GPU buffers through host memory",
 			 f->instance, with_p2p ? ", although the EFA driver registers a p2p provider" : "");
 		return;
 	}
 	if (with_p2p == f->ndevs) {
-		diag_set(k, PASS, ACT_NONE, NULL, "every EFA device has a p2p provider ('%s')", f->devs[0].p2p);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "every EFA device has a p2p provider ('%s')", f->devs[0].p2p);
+		return;
+	}
+	if (diag_gpus_hidden(f)) { /* dmabuf support is asked of CUDA, which sees no GPU then */
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, DIAG_GPUS_HIDDEN_WHY);
 		return;
 	}
 	/* dmabuf as aws-ofi-nccl requires it (src/nccl_ofi_dmabuf.cpp): kernel
 	 * 5.12+ (RDMA dmabuf import), CUDA reports dmabuf, libfabric API 1.20+ */
 	if (kernel && f->cuda_dmabuf == 1 && lf) {
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "dmabuf: kernel %s >= 5.12, CUDA reports dmabuf support on every GPU, libfabric API %s >= 1.20",
 			 f->kernel, f->lf_api);
 		return;
@@ -290,7 +295,7 @@ void check_gpudirect(const struct diag_ctx *c, struct check *k)
 	if (nv >= 580 && diag_version_cmp(f->efa_driver, "2.17.3") < 0)
 		snprintf(remedy + strlen(remedy), sizeof(remedy) - strlen(remedy),
 			 "; with NVIDIA driver %s the EFA driver must be r2.17.3 or newer", f->nvidia_driver);
-	diag_set(k, required ? FAIL : WARN, ACT_CONFIG, remedy,
+	diag_set(k, required ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG, remedy,
 		 "%d of %d EFA devices have a p2p provider (device/p2p); dmabuf: kernel %s%s, CUDA dmabuf %s, "
 		 "libfabric API %s%s",
 		 with_p2p, f->ndevs, *f->kernel ? f->kernel : "unknown", kernel ? "" : " < 5.12",

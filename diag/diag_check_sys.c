@@ -14,51 +14,58 @@
  * little for the job, and an OOM kill looks like a hung NCCL rank. */
 #define CONTAINER_MIN_BYTES (8LL << 30)
 
-void check_memlock(const struct diag_ctx *c, struct check *k)
+void diag_check_memlock(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 
 	if (f->memlock == -2)
-		diag_set(k, SKIP, ACT_NONE, NULL, "no readable %s/proc/self/limits", f->root);
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no readable %s/proc/self/limits", f->root);
 	else if (f->memlock == -1)
-		diag_set(k, PASS, ACT_NONE, NULL, "unlimited");
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "unlimited");
+	/* the kernel holds a pinning process to the limit only without
+	 * CAP_IPC_LOCK (ib_umem_get): a pod given IPC_LOCK, or root, pins
+	 * whatever the limit says */
+	else if (f->ipc_lock == 1)
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
+			 "%lld KiB, but this process has CAP_IPC_LOCK, which the kernel lets pin memory past the limit",
+			 f->memlock / 1024);
 	else
-		diag_set(k, diag_efa_expected(c) ? FAIL : WARN, ACT_CONFIG,
+		diag_set(k, diag_efa_expected(c) ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG,
 			 "raise it: `ulimit -l unlimited`, LimitMEMLOCK=infinity for systemd services, "
 			 "--ulimit memlock=-1 for containers",
 			 "%lld KiB: EFA registers (pins) every buffer it sends from, and needs it unlimited",
 			 f->memlock / 1024);
 }
 
-void check_container_memory(const struct diag_ctx *c, struct check *k)
+void diag_check_container_memory(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 
 	if (f->cgroup_max == -2)
-		diag_set(k, SKIP, ACT_NONE, NULL, "no cgroup memory limit to read");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no cgroup memory limit to read");
 	else if (f->cgroup_max == -1)
-		diag_set(k, PASS, ACT_NONE, NULL, "no memory limit on this cgroup");
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "no memory limit on this cgroup");
 	else if (!diag_efa_expected(c))
-		diag_set(k, SKIP, ACT_NONE, NULL, "limit %lld MiB; no EFA expected here", f->cgroup_max >> 20);
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "limit %lld MiB; no EFA expected here", f->cgroup_max >> 20);
 	else if (f->cgroup_max < CONTAINER_MIN_BYTES)
-		diag_set(k, WARN, ACT_CONFIG,
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
 			 "raise the container's memory limit (resources.limits.memory) to 8 GiB or more; the "
 			 "efa provider allocates packet and bounce buffers per endpoint and device",
 			 "limit %lld MiB: an out-of-memory kill shows up as a hung or vanished NCCL rank",
 			 f->cgroup_max >> 20);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "limit %lld MiB", f->cgroup_max >> 20);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "limit %lld MiB", f->cgroup_max >> 20);
 }
 
-static bool truthy(const struct facts *f, const char *name)
+static bool truthy(const struct diag_facts *f, const char *name)
 {
 	const char *v = diag_env_get(f, name);
 	return v && diag_parse_bool(v) == 1;
 }
 
-void check_hugepages(const struct diag_ctx *c, struct check *k)
+void diag_check_hugepages(const struct diag_ctx *c, struct diag_check *k)
 {
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	const char *use = diag_env_get(f, "FI_EFA_USE_HUGE_PAGE");
 	int use_b = use ? diag_parse_bool(use) : -2;
 	/* the efa provider turns fork support on for these; aws-ofi-nccl sets
@@ -67,38 +74,41 @@ void check_hugepages(const struct diag_ctx *c, struct check *k)
 		       diag_env_get(f, "IBV_FORK_SAFE") || diag_nvidia_gpus(f);
 
 	if (!diag_efa_expected(c)) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA expected here");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA expected here");
 		return;
 	}
 	/* libfabric efa_fork_support.c: huge pages with fork support abort,
 	 * unless rdma-core says fork support is unneeded */
 	if (use_b == 1 && fork_on && f->fork_unneeded != 1) {
-		diag_set(k, FAIL, ACT_CONFIG, "unset FI_EFA_USE_HUGE_PAGE (or set it to 0)",
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, "unset FI_EFA_USE_HUGE_PAGE (or set it to 0)",
 			 "FI_EFA_USE_HUGE_PAGE=%s with fork support on (FI_EFA_FORK_SAFE%s): the efa provider "
 			 "aborts the process",
 			 use, diag_nvidia_gpus(f) ? ", which aws-ofi-nccl sets" : "");
 		return;
 	}
 	if (use && use_b < 0) {
-		diag_set(k, WARN, ACT_CONFIG, "use 0 or 1", "FI_EFA_USE_HUGE_PAGE=%s is not a boolean libfabric reads; it is ignored",
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
+			 "use 0 or 1", "FI_EFA_USE_HUGE_PAGE=%s is not a boolean libfabric reads; it is ignored",
 			 use);
 		return;
 	}
 	if (f->hugepages_total < 0) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no HugePages_Total in %s/proc/meminfo", f->root);
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no HugePages_Total in %s/proc/meminfo", f->root);
 		return;
 	}
-	/* aws-ofi-nccl doc/efa-env-var.md: fork() failing with ENOMEM in
-	 * multi-process PyTorch data loaders is fixed by FI_EFA_USE_HUGE_PAGE=0 */
+	/* Huge pages for the efa provider are what AWS's EKS setup reserves
+	 * (and fabcheck's own Job requests): a healthy node, not a finding.
+	 * aws-ofi-nccl's doc/efa-env-var.md names the one risk (forking
+	 * PyTorch data loaders failing with ENOMEM) and its fix: said, not
+	 * warned. */
 	if (f->hugepages_total > 0 && use_b != 0) {
-		diag_set(k, WARN, ACT_CONFIG,
-			 "export FI_EFA_USE_HUGE_PAGE=0 (a small cost, per aws-ofi-nccl's doc/efa-env-var.md)",
-			 "%ld huge pages reserved (%ld free): the efa provider takes its buffers from them, and a "
-			 "process that forks (PyTorch DataLoader workers) can then fail with ENOMEM",
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
+			 "%ld huge pages reserved (%ld free): the efa provider takes its buffers from them; should "
+			 "forking data loaders fail with ENOMEM, export FI_EFA_USE_HUGE_PAGE=0",
 			 f->hugepages_total, f->hugepages_free);
 		return;
 	}
-	diag_set(k, PASS, ACT_NONE, NULL, "%s",
+	diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%s",
 		 use_b == 0 ? "FI_EFA_USE_HUGE_PAGE=0: regular pages, fork is not at risk"
 			    : "no huge pages reserved: the efa provider uses regular pages");
 }
@@ -110,10 +120,10 @@ static void note(char *buf, size_t len, const char *fmt, const char *a, const ch
 		snprintf(buf + n, len - n, fmt, *buf ? "; " : "", a, b);
 }
 
-void check_env(const struct diag_ctx *c, struct check *k)
+void diag_check_env(const struct diag_ctx *c, struct diag_check *k)
 {
 	static const char *deprecated[] = {"FI_EFA_MTU_SIZE", "FI_EFA_TX_IOV_LIMIT", "FI_EFA_RX_IOV_LIMIT"};
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	const char *prov = diag_env_get(f, "FI_PROVIDER"), *rdma = diag_env_get(f, "FI_EFA_USE_DEVICE_RDMA");
 	const char *iface = diag_env_get(f, "FI_EFA_IFACE"), *net = diag_env_get(f, "NCCL_NET");
 	bool want = diag_efa_expected(c), required = f->it && f->it->gdr_required;
@@ -157,35 +167,36 @@ void check_env(const struct diag_ctx *c, struct check *k)
 		note(bad, sizeof(bad), "%sNCCL_NET=%s makes NCCL use %s, not EFA", net,
 		     !strcasecmp(net, "IB") ? "InfiniBand verbs" : "TCP sockets");
 	if (*bad)
-		diag_set(k, FAIL, ACT_CONFIG, "unset or correct the variables named", "%s%s%s", bad, *warn ? "; " : "", warn);
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
+			 "unset or correct the variables named", "%s%s%s", bad, *warn ? "; " : "", warn);
 	else if (*warn)
-		diag_set(k, WARN, ACT_CONFIG, "unset or correct the variables named", "%s", warn);
+		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG, "unset or correct the variables named", "%s", warn);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "no variable that aborts, hides or slows libfabric or NCCL");
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "no variable that aborts, hides or slows libfabric or NCCL");
 }
 
-void check_k8s(const struct diag_ctx *c, struct check *k)
+void diag_check_k8s(const struct diag_ctx *c, struct diag_check *k)
 {
 	static const char pod_config[] =
 		"request the EFA devices in the pod: resources limits and requests vpc.amazonaws.com/efa: N (with "
 		"SkyPilot: config: kubernetes: pod_config: spec: containers: [{resources: {limits: "
 		"{vpc.amazonaws.com/efa: N}, requests: {vpc.amazonaws.com/efa: N}}}]), plus the IPC_LOCK capability";
-	const struct facts *f = c->f;
+	const struct diag_facts *f = c->f;
 	double per = f->it ? f->it->nics_per_gpu : 0;
 	int want;
 
 	if (!f->k8s) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "not in a Kubernetes pod (KUBERNETES_SERVICE_HOST unset)");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "not in a Kubernetes pod (KUBERNETES_SERVICE_HOST unset)");
 		return;
 	}
 	if (!diag_efa_expected(c)) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "no EFA expected on this node");
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA expected on this node");
 		return;
 	}
 	/* /sys/class/infiniband in a pod lists the host's devices; the pod can
 	 * use only the uverbs nodes the EFA device plugin put in its /dev */
 	if (f->uverbs < 0) {
-		diag_set(k, FAIL, ACT_CONFIG, pod_config,
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, pod_config,
 			 "the pod has no /dev/infiniband: no EFA device was allocated to it (the host has %d)", f->ndevs);
 		return;
 	}
@@ -195,18 +206,18 @@ void check_k8s(const struct diag_ctx *c, struct check *k)
 		want = f->it ? f->it->efa : f->ndevs;
 	if (f->uverbs < want) {
 		if (f->dev_gpus > 0 && per > 0)
-			diag_set(k, FAIL, ACT_CONFIG, pod_config,
+			diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, pod_config,
 				 "the pod can open %d EFA device(s) (/dev/infiniband/uverbs*), and its %d GPU(s) on a %s "
 				 "need %d (%g per GPU)",
 				 f->uverbs, f->dev_gpus, f->instance, want, per);
 		else
-			diag_set(k, FAIL, ACT_CONFIG, pod_config, "the pod can open %d of the %d EFA devices%s%s",
+			diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, pod_config, "the pod can open %d of the %d EFA devices%s%s",
 				 f->uverbs, want, f->it ? " a " : "", f->it ? f->instance : " the host has");
 		return;
 	}
 	if (f->dev_gpus > 0)
-		diag_set(k, PASS, ACT_NONE, NULL, "the pod can open %d EFA device(s) for its %d GPU(s)", f->uverbs,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "the pod can open %d EFA device(s) for its %d GPU(s)", f->uverbs,
 			 f->dev_gpus);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL, "the pod can open %d EFA device(s)", f->uverbs);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "the pod can open %d EFA device(s)", f->uverbs);
 }

@@ -21,26 +21,26 @@ static json_t *lane_details(const struct diag_traffic *t)
 	return a;
 }
 
-void check_traffic(const struct diag_ctx *c, struct check *k)
+void diag_check_traffic(const struct diag_ctx *c, struct diag_check *k)
 {
 	const struct diag_traffic *t = &c->f->traffic;
 	double lmin = INFINITY, lmax = 0, bmin = INFINITY, bmax = 0;
 	int bad = -1, unverifiable = -1;
 
 	if (!t->asked) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "not run: --traffic sends traffic through every EFA device, two "
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "not run: --traffic sends traffic through every EFA device, two "
 						  "endpoints per device (seconds)");
 		return;
 	}
 	if (!t->ran) {
-		diag_set(k, SKIP, ACT_NONE, NULL, "could not run: %s", t->error);
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "could not run: %s", t->error);
 		return;
 	}
 	k->details = lane_details(t);
 	if (t->exit) {
-		enum action a = t->exit == FC_EXIT_FABRIC ? ACT_CONFIG : ACT_REBOOT;
-		diag_set(k, FAIL, a,
-			 a == ACT_CONFIG ? "check the provider and its devices (`fi_info -p PROVIDER`) and the checks above"
+		enum diag_action a = t->exit == FC_EXIT_FABRIC ? DIAG_ACT_CONFIG : DIAG_ACT_REBOOT;
+		diag_set(k, DIAG_FAIL, a,
+			 a == DIAG_ACT_CONFIG ? "check the provider and its devices (`fi_info -p PROVIDER`) and the checks above"
 					 : "reboot the node; if the self-test still fails, replace it",
 			 "traffic over %s failed: %s", t->provider, t->error);
 		return;
@@ -55,18 +55,18 @@ void check_traffic(const struct diag_ctx *c, struct check *k)
 		bmin = fmin(bmin, l->bw_gbps), bmax = fmax(bmax, l->bw_gbps);
 	}
 	if (t->nlanes == 0)
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node; if the self-test still fails, replace it",
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; if the self-test still fails, replace it",
 			 "traffic over %s ran but reported no device", t->provider);
 	else if (bad >= 0)
-		diag_set(k, FAIL, ACT_REBOOT, "reboot the node; if the device still carries nothing, replace it",
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; if the device still carries nothing, replace it",
 			 "device %s carried none of its traffic (its counters did not move): the bytes went another way",
 			 t->lane[bad].domain);
 	else if (unverifiable >= 0)
-		diag_set(k, WARN, ACT_MONITOR, "check that the device's counters are readable (sysfs hw_counters)",
+		diag_set(k, DIAG_WARN, DIAG_ACT_MONITOR, "check that the device's counters are readable (sysfs hw_counters)",
 			 "%d device(s) over %s ran, but device %s's counters could not prove it carried its traffic",
 			 t->nlanes, t->provider, t->lane[unverifiable].domain);
 	else
-		diag_set(k, PASS, ACT_NONE, NULL,
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "%d device(s) over %s: p50 %.1f-%.1f us at 8 B, %.2f-%.2f GB/s at 1 MiB, each device's counters "
 			 "moved with its own traffic",
 			 t->nlanes, t->provider, lmin, lmax, bmin, bmax);

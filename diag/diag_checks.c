@@ -8,65 +8,65 @@
 
 static const struct {
 	const char *id, *title;
-	void (*run)(const struct diag_ctx *, struct check *);
+	void (*run)(const struct diag_ctx *, struct diag_check *);
 } checks[] = {
-	{"instance_type", "instance type", check_instance},
-	{"libfabric", "libfabric", check_libfabric},
-	{"nccl_plugin", "NCCL net plugin", check_nccl_plugin},
-	{"efa_provider", "libfabric efa provider", check_efa_provider},
-	{"efa_hmem", "FI_HMEM on efa", check_efa_hmem},
-	{"rdma_core", "rdma-core", check_rdma_core},
-	{"efa_devices", "EFA devices", check_devices},
-	{"efa_rdma", "EFA RDMA capabilities", check_rdma_caps},
-	{"efa_link", "EFA port and link rate", check_link},
-	{"efa_driver", "EFA kernel driver", check_driver},
-	{"error_counters", "EFA error counters", check_counters},
-	{"gpus", "GPUs", check_gpus},
-	{"gpu_memory", "GPU memory health", check_gpu_memory},
-	{"nvlink", "NVLink", check_nvlink},
-	{"fabric_manager", "NVSwitch fabric", check_fabric_manager},
-	{"gpu_efa_affinity", "GPU-to-EFA topology", check_affinity},
-	{"gpudirect", "GPUDirect RDMA", check_gpudirect},
-	{"memlock", "locked memory limit", check_memlock},
-	{"container_memory", "container memory limit", check_container_memory},
-	{"hugepages", "huge pages", check_hugepages},
-	{"fork_safety", "fork safety", check_fork},
-	{"environment", "environment", check_env},
-	{"kubernetes", "Kubernetes pod", check_k8s},
-	{"traffic", "one-node traffic self-test", check_traffic},
+	{"instance_type", "instance type", diag_check_instance},
+	{"libfabric", "libfabric", diag_check_libfabric},
+	{"nccl_plugin", "NCCL net plugin", diag_check_nccl_plugin},
+	{"efa_provider", "libfabric efa provider", diag_check_efa_provider},
+	{"efa_hmem", "FI_HMEM on efa", diag_check_efa_hmem},
+	{"rdma_core", "rdma-core", diag_check_rdma_core},
+	{"efa_devices", "EFA devices", diag_check_devices},
+	{"efa_rdma", "EFA RDMA capabilities", diag_check_rdma_caps},
+	{"efa_link", "EFA port and link rate", diag_check_link},
+	{"efa_driver", "EFA kernel driver", diag_check_driver},
+	{"error_counters", "EFA error counters", diag_check_counters},
+	{"gpus", "GPUs", diag_check_gpus},
+	{"gpu_memory", "GPU memory health", diag_check_gpu_memory},
+	{"nvlink", "NVLink", diag_check_nvlink},
+	{"fabric_manager", "NVSwitch fabric", diag_check_fabric_manager},
+	{"gpu_efa_affinity", "GPU-to-EFA topology", diag_check_affinity},
+	{"gpudirect", "GPUDirect RDMA", diag_check_gpudirect},
+	{"memlock", "locked memory limit", diag_check_memlock},
+	{"container_memory", "container memory limit", diag_check_container_memory},
+	{"hugepages", "huge pages", diag_check_hugepages},
+	{"fork_safety", "fork safety", diag_check_fork},
+	{"environment", "environment", diag_check_env},
+	{"kubernetes", "Kubernetes pod", diag_check_k8s},
+	{"traffic", "one-node traffic self-test", diag_check_traffic},
 };
 _Static_assert(sizeof(checks) / sizeof(checks[0]) == DIAG_NCHECKS, "DIAG_NCHECKS");
 
-void diag_set(struct check *k, enum verdict v, enum action a, const char *remedy, const char *fmt, ...)
+void diag_set(struct diag_check *k, enum diag_verdict v, enum diag_action a, const char *remedy, const char *fmt, ...)
 {
 	va_list ap;
-	bool act = v == WARN || v == FAIL;
+	bool act = v == DIAG_WARN || v == DIAG_FAIL;
 
 	k->v = v;
-	k->act = act ? a : ACT_NONE;
+	k->act = act ? a : DIAG_ACT_NONE;
 	va_start(ap, fmt);
 	vsnprintf(k->reason, sizeof(k->reason), fmt, ap);
 	va_end(ap);
 	snprintf(k->remedy, sizeof(k->remedy), "%s", act && remedy ? remedy : "");
 }
 
-int diag_run_checks(const struct facts *f, bool expect_efa, struct check *out)
+int diag_run_checks(const struct diag_facts *f, bool expect_efa, struct diag_check *out)
 {
 	struct diag_ctx c = {.f = f, .expect_efa = expect_efa};
 
 	for (int i = 0; i < DIAG_NCHECKS; i++) {
-		struct check *k = &out[i];
+		struct diag_check *k = &out[i];
 		memset(k, 0, sizeof(*k));
 		k->id = checks[i].id;
 		k->title = checks[i].title;
-		k->v = SKIP;
+		k->v = DIAG_SKIP;
 		snprintf(k->reason, sizeof(k->reason), "not evaluated");
 		checks[i].run(&c, k);
 	}
 	return DIAG_NCHECKS;
 }
 
-void diag_free_checks(struct check *k, int n)
+void diag_free_checks(struct diag_check *k, int n)
 {
 	for (int i = 0; i < n; i++) {
 		json_decref(k[i].details);
@@ -74,13 +74,13 @@ void diag_free_checks(struct check *k, int n)
 	}
 }
 
-const char *diag_verdict_name(enum verdict v)
+const char *diag_verdict_name(enum diag_verdict v)
 {
 	static const char *const n[] = {"PASS", "WARN", "FAIL", "SKIP"};
 	return n[v];
 }
 
-const char *diag_action_name(enum action a)
+const char *diag_action_name(enum diag_action a)
 {
 	static const char *const n[] = {"none", "configuration", "reboot", "replace_node", "monitor"};
 	return n[a];
@@ -94,7 +94,7 @@ bool diag_efa_expected(const struct diag_ctx *c)
 }
 
 /* NVIDIA GPUs: what the type has, else what the PCI bus shows. */
-bool diag_nvidia_gpus(const struct facts *f)
+bool diag_nvidia_gpus(const struct diag_facts *f)
 {
 	return f->it ? f->it->gpus > 0 : f->ngpus > 0;
 }

@@ -9,7 +9,7 @@
 
 enum { CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED = 124 }; /* cuda.h, CUDA 11.7+ */
 
-void diag_cuda_query(struct facts *f)
+void diag_cuda_query(struct diag_facts *f)
 {
 	static const char *const names[] = {"libcuda.so.1"};
 	void *lib;
@@ -24,10 +24,10 @@ void diag_cuda_query(struct facts *f)
 	*(void **)&count = diag_dlsym(lib, "cuDeviceGetCount", true, &f->cuda);
 	*(void **)&get = diag_dlsym(lib, "cuDeviceGet", true, &f->cuda);
 	*(void **)&attr = diag_dlsym(lib, "cuDeviceGetAttribute", true, &f->cuda);
-	if (f->cuda.state != LIB_LOADED)
+	if (f->cuda.state != DIAG_LIB_LOADED)
 		return;
 	if (init(0) || count(&n)) {
-		f->cuda.state = LIB_BROKEN;
+		f->cuda.state = DIAG_LIB_BROKEN;
 		snprintf(f->cuda.error, sizeof(f->cuda.error), "cuInit or cuDeviceGetCount failed: no usable GPU");
 		return;
 	}

@@ -31,10 +31,10 @@ void *diag_dlopen(const char *seam, const char *const *names, int nnames, struct
 				 seam);
 	}
 	if (!lib) {
-		info->state = LIB_MISSING;
+		info->state = DIAG_LIB_MISSING;
 		return NULL;
 	}
-	info->state = LIB_LOADED;
+	info->state = DIAG_LIB_LOADED;
 	info->error[0] = '\0';
 	if (!dlinfo(lib, RTLD_DI_LINKMAP, &lm) && lm && lm->l_name && *lm->l_name)
 		diag_copy(info->path, sizeof(info->path), realpath(lm->l_name, real) ? real : lm->l_name);
@@ -45,8 +45,8 @@ void *diag_dlsym(void *lib, const char *name, bool required, struct diag_libinfo
 {
 	void *p = lib ? dlsym(lib, name) : NULL;
 
-	if (!p && required && info->state == LIB_LOADED) {
-		info->state = LIB_BROKEN;
+	if (!p && required && info->state == DIAG_LIB_LOADED) {
+		info->state = DIAG_LIB_BROKEN;
 		snprintf(info->error, sizeof(info->error), "%.180s has no %.60s", info->path[0] ? info->path : "the library",
 			 name);
 	}

@@ -9,10 +9,10 @@
 #include "diag.h"
 
 /* The first of names that loads (or only $seam when set); NULL and
- * info->state LIB_MISSING with dlerror's text when none does. */
+ * info->state DIAG_LIB_MISSING with dlerror's text when none does. */
 void *diag_dlopen(const char *seam, const char *const *names, int nnames, struct diag_libinfo *info);
 /* Resolves a symbol; a required one that is missing marks the library
- * LIB_BROKEN. */
+ * DIAG_LIB_BROKEN. */
 void *diag_dlsym(void *lib, const char *name, bool required, struct diag_libinfo *info);
 
 #endif

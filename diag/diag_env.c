@@ -1,6 +1,7 @@
 /* The environment variables the checks read, captured once so the checks
  * work from facts alone. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -9,10 +10,10 @@ static const char *const names[] = {
 	"IBV_FORK_SAFE", "FI_EFA_MTU_SIZE", "FI_EFA_TX_IOV_LIMIT", "FI_EFA_RX_IOV_LIMIT", "FI_EFA_IFACE",
 	"FI_HMEM_DISABLE_P2P", "FI_HMEM", "NCCL_NET", "NCCL_NET_PLUGIN", "NCCL_IB_DISABLE",
 	"OFI_NCCL_DISABLE_DMABUF", "OFI_NCCL_DISABLE_GDR_REQUIRED_CHECK", "OFI_NCCL_FORCE_PRODUCT_NAME",
-	"LD_LIBRARY_PATH", "KUBERNETES_SERVICE_HOST",
+	"LD_LIBRARY_PATH", "KUBERNETES_SERVICE_HOST", "CUDA_VISIBLE_DEVICES",
 };
 
-void diag_env_capture(struct facts *f)
+void diag_env_capture(struct diag_facts *f)
 {
 	f->nenv = 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && f->nenv < DIAG_ENV_MAX; i++) {
@@ -24,7 +25,7 @@ void diag_env_capture(struct facts *f)
 	}
 }
 
-const char *diag_env_get(const struct facts *f, const char *name)
+const char *diag_env_get(const struct diag_facts *f, const char *name)
 {
 	for (int i = 0; i < f->nenv; i++)
 		if (!strcmp(f->env[i].name, name))
@@ -32,7 +33,7 @@ const char *diag_env_get(const struct facts *f, const char *name)
 	return NULL;
 }
 
-void diag_env_set(struct facts *f, const char *name, const char *value)
+void diag_env_set(struct diag_facts *f, const char *name, const char *value)
 {
 	for (int i = 0; i < f->nenv; i++)
 		if (!strcmp(f->env[i].name, name)) {
@@ -46,4 +47,10 @@ void diag_env_set(struct facts *f, const char *name, const char *value)
 		e->set = value != NULL;
 		diag_copy(e->value, sizeof(e->value), value ? value : "");
 	}
+}
+
+bool diag_gpus_hidden(const struct diag_facts *f)
+{
+	const char *v = diag_env_get(f, "CUDA_VISIBLE_DEVICES");
+	return v && (!*v || !strcmp(v, "-1") || !strcmp(v, "NoDevFiles"));
 }

@@ -17,7 +17,7 @@
 #include "log.h"
 
 /* The first line of root/rel, "" when it cannot be read. */
-static int rel_line(const struct facts *f, const char *rel, char *buf, size_t len)
+static int rel_line(const struct diag_facts *f, const char *rel, char *buf, size_t len)
 {
 	char path[1200];
 
@@ -27,7 +27,7 @@ static int rel_line(const struct facts *f, const char *rel, char *buf, size_t le
 	return fc_read_line(path, buf, len);
 }
 
-static int rel_fmt_line(const struct facts *f, char *buf, size_t len, const char *fmt, const char *a,
+static int rel_fmt_line(const struct diag_facts *f, char *buf, size_t len, const char *fmt, const char *a,
 			const char *b)
 {
 	char rel[700];
@@ -37,7 +37,7 @@ static int rel_fmt_line(const struct facts *f, char *buf, size_t len, const char
 }
 
 /* PCI address behind a sysfs device link: the last component of its real path. */
-static void pci_of(const struct facts *f, const char *rel, char *pci, size_t len)
+static void pci_of(const struct diag_facts *f, const char *rel, char *pci, size_t len)
 {
 	char path[1200], real[PATH_MAX];
 	const char *slash;
@@ -61,7 +61,7 @@ static int64_t counter(const char *dir, const char *name)
 	return end == line || v < 0 ? -1 : v;
 }
 
-void diag_counters_read(const struct facts *f, const struct efa_dev *d, struct diag_counters *c)
+void diag_counters_read(const struct diag_facts *f, const struct diag_efa_dev *d, struct diag_counters *c)
 {
 	char dir[1000];
 
@@ -76,7 +76,7 @@ void diag_counters_read(const struct facts *f, const struct efa_dev *d, struct d
 	c->drops = counter(dir, "rx_drops");
 }
 
-static void gather_devices(struct facts *f)
+static void gather_devices(struct diag_facts *f)
 {
 	char dir[700];
 	DIR *d;
@@ -86,7 +86,7 @@ static void gather_devices(struct facts *f)
 	if (!(d = opendir(dir)))
 		return;
 	while ((e = readdir(d)) && f->ndevs < DIAG_MAX_DEVS) {
-		struct efa_dev *v;
+		struct diag_efa_dev *v;
 		char vendor[32], line[64], rel[600];
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(v->name))
 			continue;
@@ -114,13 +114,13 @@ static void gather_devices(struct facts *f)
 	/* the same order on every node: by name */
 	for (int i = 1; i < f->ndevs; i++)
 		for (int j = i; j > 0 && strcmp(f->devs[j - 1].name, f->devs[j].name) > 0; j--) {
-			struct efa_dev t = f->devs[j];
+			struct diag_efa_dev t = f->devs[j];
 			f->devs[j] = f->devs[j - 1];
 			f->devs[j - 1] = t;
 		}
 }
 
-static void gather_gpus(struct facts *f)
+static void gather_gpus(struct diag_facts *f)
 {
 	char dir[700];
 	DIR *d;
@@ -131,7 +131,7 @@ static void gather_gpus(struct facts *f)
 		return;
 	while ((e = readdir(d)) && f->ngpus < DIAG_MAX_GPUS) {
 		char vendor[32], cls[32];
-		struct gpu *g;
+		struct diag_gpu *g;
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->pci))
 			continue;
 		if (rel_fmt_line(f, vendor, sizeof(vendor), "sys/bus/pci/devices/%s/vendor%s", e->d_name, "") ||
@@ -157,13 +157,13 @@ static void gather_gpus(struct facts *f)
 	closedir(d);
 	for (int i = 1; i < f->ngpus; i++)
 		for (int j = i; j > 0 && strcmp(f->gpus[j - 1].pci, f->gpus[j].pci) > 0; j--) {
-			struct gpu t = f->gpus[j];
+			struct diag_gpu t = f->gpus[j];
 			f->gpus[j] = f->gpus[j - 1];
 			f->gpus[j - 1] = t;
 		}
 }
 
-static void gather_proc(struct facts *f)
+static void gather_proc(struct diag_facts *f)
 {
 	char path[1200], *text, line[64];
 
@@ -172,6 +172,11 @@ static void gather_proc(struct facts *f)
 	f->cgroup_max = -2;
 	if (!fc_path_join(path, sizeof(path), f->root, "proc/self/limits") && fc_read_alloc(path, &text) >= 0) {
 		f->memlock = diag_parse_memlock(text);
+		free(text);
+	}
+	f->ipc_lock = -1;
+	if (!fc_path_join(path, sizeof(path), f->root, "proc/self/status") && fc_read_alloc(path, &text) >= 0) {
+		f->ipc_lock = diag_parse_cap_ipc_lock(text);
 		free(text);
 	}
 	if (!fc_path_join(path, sizeof(path), f->root, "proc/meminfo") && fc_read_alloc(path, &text) >= 0) {
@@ -187,7 +192,7 @@ static void gather_proc(struct facts *f)
 
 /* Device nodes this process could open: in a pod, the EFA device plugin and
  * the NVIDIA device plugin put only the allocated ones in /dev. */
-static int count_nodes(const struct facts *f, const char *rel, const char *prefix, bool digits_only)
+static int count_nodes(const struct diag_facts *f, const char *rel, const char *prefix, bool digits_only)
 {
 	char dir[700], path[1000];
 	DIR *d;
@@ -208,7 +213,7 @@ static int count_nodes(const struct facts *f, const char *rel, const char *prefi
 	return n;
 }
 
-static bool any_file(const struct facts *f, const char *rel, const char *prefix)
+static bool any_file(const struct diag_facts *f, const char *rel, const char *prefix)
 {
 	char dir[700];
 	DIR *d;
@@ -223,18 +228,20 @@ static bool any_file(const struct facts *f, const char *rel, const char *prefix)
 	return found;
 }
 
-static void identity(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable)
+static void identity(struct diag_facts *f, const struct diag_options *o, const struct diag_itype *table, int ntable)
 {
 	const char *forced = diag_env_get(f, "OFI_NCCL_FORCE_PRODUCT_NAME"), *name;
 	time_t now = time(NULL);
 	struct tm tm;
+	char sys[sizeof(f->root) + 8];
 
 	if (gethostname(f->hostname, sizeof(f->hostname)))
 		f->hostname[0] = '\0';
 	f->hostname[sizeof(f->hostname) - 1] = '\0';
 	gmtime_r(&now, &tm);
 	strftime(f->timestamp, sizeof(f->timestamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	rel_line(f, "sys/devices/virtual/dmi/id/product_name", f->product, sizeof(f->product));
+	if (!fc_path_join(sys, sizeof(sys), f->root, "sys"))
+		diag_dmi_product(sys, f->product, sizeof(f->product));
 	/* aws-ofi-nccl takes OFI_NCCL_FORCE_PRODUCT_NAME over the DMI name
 	 * (src/nccl_ofi_system.cpp), so its platform defaults follow that */
 	if (o->instance && *o->instance) {
@@ -252,7 +259,7 @@ static void identity(struct facts *f, const struct diag_options *o, const struct
 	f->it = diag_table_find(table, ntable, f->instance);
 }
 
-static void sample_counters(struct facts *f, const struct timespec *t0)
+static void sample_counters(struct diag_facts *f, const struct timespec *t0)
 {
 	struct timespec now, wait;
 	double spent, left;
@@ -273,7 +280,7 @@ static void sample_counters(struct facts *f, const struct timespec *t0)
 		diag_counters_read(f, &f->devs[i], &f->devs[i].after);
 }
 
-int diag_gather(struct facts *f, const struct diag_options *o, const struct itype *table, int ntable)
+int diag_gather(struct diag_facts *f, const struct diag_options *o, const struct diag_itype *table, int ntable)
 {
 	struct stat st;
 	struct timespec t0;
@@ -322,7 +329,7 @@ int diag_gather(struct facts *f, const struct diag_options *o, const struct ityp
 	}
 	if (!f->lf_known)
 		diag_ofi_query(f);
-	if (f->ibverbs.state == LIB_NOT_ASKED)
+	if (f->ibverbs.state == DIAG_LIB_NOT_ASKED)
 		diag_rdma_query(f);
 	diag_nvml_query(f);
 	if (f->cuda_dmabuf < 0)

@@ -35,11 +35,11 @@ static int jint(json_t *o, const char *k, long long lo, long long hi, long long 
 
 static void mark(struct diag_libinfo *l)
 {
-	l->state = LIB_LOADED;
+	l->state = DIAG_LIB_LOADED;
 	diag_copy(l->path, sizeof(l->path), "(facts file)");
 }
 
-int diag_facts_parse(struct facts *f, const char *text, size_t len)
+int diag_facts_parse(struct diag_facts *f, const char *text, size_t len)
 {
 	json_error_t err;
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err), *lf, *devs, *x;
@@ -105,7 +105,7 @@ bad:
 	return -FC_EXIT_USAGE;
 }
 
-int diag_facts_file(struct facts *f, const char *path)
+int diag_facts_file(struct diag_facts *f, const char *path)
 {
 	char *text;
 	ssize_t n = fc_read_alloc(path, &text);

@@ -61,7 +61,7 @@ static void add_path_list(struct dirs *ds, const char *list, const char *origin)
 	}
 }
 
-static void ld_conf(const struct facts *f, struct dirs *ds, const char *file, int depth)
+static void ld_conf(const struct diag_facts *f, struct dirs *ds, const char *file, int depth)
 {
 	char path[1024], *text, *save = NULL;
 
@@ -95,7 +95,7 @@ static void ld_conf(const struct facts *f, struct dirs *ds, const char *file, in
 	free(text);
 }
 
-static void default_dirs(const struct facts *f, struct dirs *ds)
+static void default_dirs(const struct diag_facts *f, struct dirs *ds)
 {
 	static const char *const defaults[] = {"/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu",
 					       "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
@@ -105,7 +105,7 @@ static void default_dirs(const struct facts *f, struct dirs *ds)
 		add_dir(ds, defaults[i], strlen(defaults[i]));
 }
 
-static bool is_file(const struct facts *f, const char *node_path)
+static bool is_file(const struct diag_facts *f, const char *node_path)
 {
 	char path[1024];
 	struct stat st;
@@ -115,7 +115,7 @@ static bool is_file(const struct facts *f, const char *node_path)
 }
 
 /* The first directory holding name, as a node path in out. */
-static bool search(const struct facts *f, const struct dirs *ds, const char *name, char *out, size_t len)
+static bool search(const struct diag_facts *f, const struct dirs *ds, const char *name, char *out, size_t len)
 {
 	for (int i = 0; i < ds->n; i++) {
 		char p[600];
@@ -128,7 +128,7 @@ static bool search(const struct facts *f, const struct dirs *ds, const char *nam
 	return false;
 }
 
-static bool find_plugin(struct facts *f, const struct dirs *ds)
+static bool find_plugin(struct diag_facts *f, const struct dirs *ds)
 {
 	const char *env = diag_env_get(f, "NCCL_NET_PLUGIN");
 	char list[256], *save = NULL;
@@ -162,7 +162,7 @@ static bool find_plugin(struct facts *f, const struct dirs *ds)
 }
 
 /* libnccl.so.2.27.7 in the search path: its version from the file name */
-static void find_nccl(struct facts *f, const struct dirs *ds)
+static void find_nccl(struct diag_facts *f, const struct dirs *ds)
 {
 	for (int i = 0; i < ds->n && !f->nccl_path[0]; i++) {
 		char dir[600];
@@ -179,7 +179,7 @@ static void find_nccl(struct facts *f, const struct dirs *ds)
 	}
 }
 
-void diag_nccl_find(struct facts *f)
+void diag_nccl_find(struct diag_facts *f)
 {
 	struct dirs common = {.n = 0}, lf = {.n = 0};
 	const char *ldlp = diag_env_get(f, "LD_LIBRARY_PATH");

@@ -66,7 +66,7 @@ static void norm_busid(const char *in, char *out, size_t len)
 		*p = (char)tolower((unsigned char)*p);
 }
 
-static void one_gpu(struct gpu *g, nvml_dev d)
+static void one_gpu(struct diag_gpu *g, nvml_dev d)
 {
 	unsigned long long v;
 	unsigned a, b, c, e, n = 0;
@@ -111,7 +111,7 @@ static void one_gpu(struct gpu *g, nvml_dev d)
 	}
 }
 
-void diag_nvml_query(struct facts *f)
+void diag_nvml_query(struct diag_facts *f)
 {
 	static const char *const names[] = {"libnvidia-ml.so.1"};
 	void *lib = diag_dlopen("FABCHECK_NVML", names, 1, &f->nvml);
@@ -133,13 +133,13 @@ void diag_nvml_query(struct facts *f)
 	SYM(remapped, "nvmlDeviceGetRemappedRows", false);
 	SYM(nvlink, "nvmlDeviceGetNvLinkState", false);
 	SYM(fabric, "nvmlDeviceGetGpuFabricInfo", false);
-	if (f->nvml.state != LIB_LOADED)
+	if (f->nvml.state != DIAG_LIB_LOADED)
 		return;
 	/* NVML_ERROR_LIB_RM_VERSION_MISMATCH (18): the driver library was
 	 * upgraded under a loaded kernel module; only a reboot fixes it */
 	if ((rc = nv.init()) != NVML_OK) {
 		const char *s = nv.error_string(rc);
-		f->nvml.state = LIB_BROKEN;
+		f->nvml.state = DIAG_LIB_BROKEN;
 		f->nvml.code = rc;
 		snprintf(f->nvml.error, sizeof(f->nvml.error), "nvmlInit: %s", s ? s : "error");
 		return;

@@ -28,7 +28,7 @@ static int count(fi_getinfo_fn getinfo, fi_freeinfo_fn freeinfo, uint32_t api, c
 	return n;
 }
 
-void diag_ofi_query(struct facts *f)
+void diag_ofi_query(struct diag_facts *f)
 {
 	const char *names[2] = {f->plugin_lf_path, "libfabric.so.1"};
 	int first = f->plugin_lf_path[0] && !f->root[0] ? 0 : 1;
@@ -40,10 +40,10 @@ void diag_ofi_query(struct facts *f)
 	struct fi_info *h;
 	uint32_t runtime, api;
 
-	if (f->lf.state != LIB_LOADED)
+	if (f->lf.state != DIAG_LIB_LOADED)
 		return;
 	runtime = version();
-	/* the newest API both the headers and the library know (common/ofi_api.h):
+	/* the newest API both the headers and the library know (common/fabric/ofi_api.h):
 	 * below 1.18 the efa provider hides FI_HMEM without device RDMA, below
 	 * 1.20 it refuses dmabuf, so an old request would describe another node */
 	api = fc_fi_api_pick(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION), runtime);

@@ -24,7 +24,7 @@ void diag_escape(const char *in, char *out, size_t len)
 	out[o < len ? o : len - 1] = '\0';
 }
 
-void diag_print(FILE *out, const struct check *k, int n, bool colour)
+void diag_print(FILE *out, const struct diag_check *k, int n, bool colour)
 {
 	static const char *colours[] = {"\033[32m", "\033[33m", "\033[31m", "\033[90m"};
 	char reason[3200], remedy[3200];
@@ -44,7 +44,7 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-json_t *diag_json(const struct facts *f, const struct check *k, int n)
+json_t *diag_json(const struct diag_facts *f, const struct diag_check *k, int n)
 {
 	json_t *arr = json_array(), *versions, *summary;
 	int count[4] = {0};
@@ -67,8 +67,9 @@ json_t *diag_json(const struct facts *f, const struct check *k, int n)
 			     str_or_null(f->nvidia_driver), "cuda_driver",
 			     str_or_null(f->cuda_driver[0] ? f->cuda_driver : f->cuda.version), "rdma_core",
 			     str_or_null(f->ibverbs.version), "kernel", str_or_null(f->kernel));
-	summary = json_pack("{s:i, s:i, s:i, s:i}", "pass", count[PASS], "warn", count[WARN], "fail", count[FAIL],
-			    "skip", count[SKIP]);
+	summary = json_pack("{s:i, s:i, s:i, s:i}", "pass", count[DIAG_PASS],
+			    "warn", count[DIAG_WARN], "fail", count[DIAG_FAIL],
+			    "skip", count[DIAG_SKIP]);
 	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:i, s:o, s:o, s:o}", "schema",
 			 FC_SCHEMA_VERSION, "tool", "fabcheck-diag", "fabcheck_version", FC_VERSION, "hostname",
 			 f->hostname, "timestamp", f->timestamp, "instance_type", str_or_null(f->instance),

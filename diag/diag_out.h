@@ -13,8 +13,8 @@
 
 /* Control characters (and DEL) as \xNN; the output always fits len. */
 void diag_escape(const char *in, char *out, size_t len);
-void diag_print(FILE *out, const struct check *k, int n, bool colour);
-json_t *diag_json(const struct facts *f, const struct check *k, int n);
+void diag_print(FILE *out, const struct diag_check *k, int n, bool colour);
+json_t *diag_json(const struct diag_facts *f, const struct diag_check *k, int n);
 /* Writes the JSON document into the result file opened at start (see
  * resultfile.h) and closes it; 0, -FC_EXIT_FABRIC on a write error, or the
  * stop code. */

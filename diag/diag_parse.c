@@ -32,6 +32,16 @@ long long diag_parse_memlock(const char *text)
 	return strtoll(word, NULL, 10);
 }
 
+int diag_parse_cap_ipc_lock(const char *status)
+{
+	const char *v = line_value(status, "CapEff:");
+	unsigned long long caps;
+
+	if (!v || sscanf(v, " %llx", &caps) != 1)
+		return -1;
+	return (int)(caps >> 14 & 1); /* CAP_IPC_LOCK is capability 14 */
+}
+
 void diag_parse_hugepages(const char *text, long *total, long *free_pages)
 {
 	const char *t = line_value(text, "HugePages_Total:"), *f = line_value(text, "HugePages_Free:");

@@ -8,6 +8,8 @@
 /* /proc/self/limits: the soft "Max locked memory" in bytes, -1 unlimited,
  * -2 not found. */
 long long diag_parse_memlock(const char *text);
+/* Whether /proc/self/status's CapEff holds CAP_IPC_LOCK: 1, 0, -1 unknown. */
+int diag_parse_cap_ipc_lock(const char *status);
 /* /proc/meminfo: HugePages_Total and HugePages_Free (-1 not found). */
 void diag_parse_hugepages(const char *text, long *total, long *free_pages);
 /* cgroup v2 memory.max or v1 memory.limit_in_bytes: bytes, -1 no limit

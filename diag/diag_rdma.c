@@ -40,7 +40,7 @@ static int rdma_core_major(const char *path)
 	return s && sscanf(s, ".so.1.%d.%d", &a, &b) == 2 ? b : 0;
 }
 
-void diag_rdma_query(struct facts *f)
+void diag_rdma_query(struct diag_facts *f)
 {
 	static const char *const verbs_names[] = {"libibverbs.so.1"};
 	static const char *const efa_names[] = {"libefa.so.1"};
@@ -62,17 +62,17 @@ void diag_rdma_query(struct facts *f)
 		f->rdma_core = rdma_core_major(f->efadv.path);
 	if (f->rdma_core)
 		snprintf(f->ibverbs.version, sizeof(f->ibverbs.version), "%d", f->rdma_core);
-	if (f->ibverbs.state != LIB_LOADED)
+	if (f->ibverbs.state != DIAG_LIB_LOADED)
 		return;
 	if (fork_status)
 		f->fork_unneeded = fork_status() == IBV_FORK_UNNEEDED;
-	if (f->efadv.state != LIB_LOADED || !(list = get_list(&n)))
+	if (f->efadv.state != DIAG_LIB_LOADED || !(list = get_list(&n)))
 		return;
 	for (int i = 0; i < n; i++) {
 		struct efadv_device_attr attr;
 		struct ibv_context *ctx;
 		const char *name = get_name(list[i]);
-		struct efa_dev *v = NULL;
+		struct diag_efa_dev *v = NULL;
 
 		for (int d = 0; name && d < f->ndevs; d++)
 			if (!strcmp(f->devs[d].name, name))

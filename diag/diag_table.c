@@ -43,7 +43,7 @@ static int number(const char *s, int lo, int hi, int *v, bool *sourced)
 	return *end == '\0' || (*end == '?' && end[1] == '\0') ? (*v = (int)x, 0) : -1;
 }
 
-static int parse_row(char *line, struct itype *it)
+static int parse_row(char *line, struct diag_itype *it)
 {
 	char *field[TABLE_FIELDS + 1], *save = NULL;
 	int n = 0;
@@ -77,9 +77,9 @@ static int parse_row(char *line, struct itype *it)
 	return 0;
 }
 
-int diag_table_parse(const char *text, size_t len, const char *name, struct itype **out, int *count)
+int diag_table_parse(const char *text, size_t len, const char *name, struct diag_itype **out, int *count)
 {
-	struct itype *t = NULL;
+	struct diag_itype *t = NULL;
 	int cap = 0, n = 0, lineno = 0;
 	size_t pos = 0;
 
@@ -105,7 +105,7 @@ int diag_table_parse(const char *text, size_t len, const char *name, struct ityp
 			continue;
 		line[strcspn(line, "\r")] = '\0';
 		if (n == cap) {
-			struct itype *nt;
+			struct diag_itype *nt;
 			cap = cap ? cap * 2 : 64;
 			if (!(nt = realloc(t, (size_t)cap * sizeof(*t))))
 				goto bad;
@@ -134,7 +134,7 @@ bad:
 	return -FC_EXIT_USAGE;
 }
 
-int diag_table_load(const char *path, struct itype **out, int *n)
+int diag_table_load(const char *path, struct diag_itype **out, int *n)
 {
 	char *text;
 	ssize_t len = fc_read_alloc(path, &text);
@@ -152,10 +152,22 @@ int diag_table_load(const char *path, struct itype **out, int *n)
 	return rc;
 }
 
-const struct itype *diag_table_find(const struct itype *t, int n, const char *type)
+const struct diag_itype *diag_table_find(const struct diag_itype *t, int n, const char *type)
 {
 	for (int i = 0; type && i < n; i++)
 		if (!strcmp(t[i].type, type))
 			return &t[i];
 	return NULL;
+}
+
+/* Beside the table it looks up (the cluster runner links this file, not
+ * the node check's fact gathering). */
+int diag_dmi_product(const char *sysfs_root, char *out, size_t len)
+{
+	char path[1200];
+
+	out[0] = '\0';
+	if (fc_path_join(path, sizeof(path), sysfs_root, "devices/virtual/dmi/id/product_name"))
+		return -ENAMETOOLONG;
+	return fc_read_line(path, out, len);
 }

@@ -236,7 +236,7 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-void diag_traffic_run(struct facts *f, const struct diag_options *o)
+void diag_traffic_run(struct diag_facts *f, const struct diag_options *o)
 {
 	struct diag_traffic *t = &f->traffic;
 	char self[PATH_MAX], tmp[PATH_MAX - 64], probe[PATH_MAX + 32];

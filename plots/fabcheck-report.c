@@ -3,7 +3,6 @@
  *   fabcheck-report [-o DIR] [--compare A,B] INPUT...
  * main() reads like the table of contents: load, group, pick, draw, write,
  * and move the finished folder into place. */
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,25 +14,9 @@
 #include "log.h"
 #include "report.h"
 #include "report_charts.h"
+#include "report_cli.h"
 #include "report_md.h"
 #include "report_out.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: fabcheck-report [-o DIR] [--compare A,B] INPUT...\n"
-		   "INPUT: fabcheck JSON Lines record files (any mix of programs and transports),\n"
-		   "nccl-tests output (its text table or its JSON file), or the cluster runner's\n"
-		   "output folder (or its pairs.jsonl). Writes DIR/report.md (the comparison table\n"
-		   "with speed-up, every series in the input, latency, RMA, MR, NCCL and cluster\n"
-		   "tables, provenance), PNG and SVG charts, their gnuplot data, and the records.\n"
-		   "DIR defaults to results/<UTC time>/; an existing DIR must be an empty folder.\n"
-		   "  -o, --output DIR     where the report goes\n"
-		   "  --compare A,B        compare series A against B (ids S1, S2 ... as the report\n"
-		   "                       lists them, or text unique to a series' label)\n"
-		   "  -h, --help           this help\n"
-		   "Exit: 0 written, 2 bad or empty input or options (nothing written),\n"
-		   "3 the report could not be written (folder, gnuplot missing or failed).\n");
-}
 
 /* The gnuplot scripts: $FABCHECK_PLOTS, else installed beside the binary
  * (<prefix>/share/fabcheck/plots), else the source tree it was built from. */
@@ -121,48 +104,29 @@ static int render(struct rp_report *r, const char *outdir)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"compare", required_argument, NULL, 'c'},
-					     {"help", no_argument, NULL, 'h'},
-					     {0}};
-	const char *outdir = NULL, *compare = NULL;
+	struct fc_report_cli cli;
 	struct rp_input in;
 	struct rp_model m = {0};
 	struct rp_cluster c = {0};
 	struct rp_report r = {.in = &in, .m = &m, .c = &c};
-	int opt, rc = 0;
+	int rc = 0;
 
 	fc_log_set_prog("fabcheck-report");
 	signal(SIGPIPE, SIG_IGN); /* a write to a dead gnuplot is an error, not a death */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		if (opt == 'o')
-			outdir = optarg;
-		else if (opt == 'c')
-			compare = optarg;
-		else if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return FC_EXIT_USAGE;
-		}
-	}
-	if (optind == argc) {
-		fc_err("no input given");
-		usage(stderr);
-		return FC_EXIT_USAGE;
-	}
+	if ((rc = fc_report_parse(&cli, argc, argv)))
+		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
 	rp_input_init(&in);
-	for (int i = optind; i < argc && !rc; i++)
+	for (int i = cli.first_input; i < argc && !rc; i++)
 		rc = rp_input_load(&in, argv[i]);
 	if (!rc && json_array_size(in.records) == 0) {
 		fc_err("no records in the input: run a fabcheck program with --json FILE, or give nccl-tests output");
 		rc = -FC_EXIT_USAGE;
 	}
 	if (!rc) {
-		rp_model_build(&m, in.records, in.origin);
-		rp_cluster_build(&c, in.records);
-		if (m.n == 0 && !c.present) {
+		rc = rp_model_build(&m, in.records, in.origin);
+		if (!rc)
+			rc = rp_cluster_build(&c, in.records);
+		if (!rc && m.n == 0 && !c.present) {
 			fc_err("nothing to report: the input's %zu records are %zu coverage records and %zu of kinds this "
 			       "report does not draw (it draws pingpong, bw, rma, mr, nccl and the cluster runner's)",
 			       json_array_size(in.records), m.coverage, json_array_size(in.records) - m.coverage);
@@ -170,10 +134,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!rc)
-		rc = pick_pairs(&r, compare);
+		rc = pick_pairs(&r, cli.compare);
 	if (!rc) {
-		r.have_hm = rp_heatmap_build(&r.hm, in.records, &c) == 1;
-		rc = render(&r, outdir);
+		rc = rp_heatmap_build(&r.hm, in.records, &c);
+		r.have_hm = rc == 1;
+		if (rc >= 0)
+			rc = render(&r, cli.outdir);
 		rp_heatmap_free(&r.hm);
 	}
 	rp_cluster_free(&c);

@@ -14,6 +14,8 @@ struct rp_report {
 	struct rp_pair bw, lat, nccl; /* comparison pairs; members NULL where none */
 	struct rp_heatmap hm;
 	bool have_hm;
+	bool nomem; /* a writer ran out of memory: the report fails (exit 3), no abort */
+	size_t curves_cut; /* the most series a chart had to leave out (RP_MAX_CURVES) */
 };
 
 #endif

@@ -5,74 +5,89 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(json_t *rec, const char *key)
+#include "record.h"
+#include "report_fmt.h"
+#include "stats.h"
+
+/* What the cluster tables need of one record, read once through the
+ * typed record (record.h): strings "" and numbers NAN where null. */
+struct crec {
+	const char *test, *scope, *local_host, *peer_host, *verdict, *reason, *action;
+	bool has_rank, has_peer, curve; /* curve: the aggregate of a multi-lane pair, or its only lane */
+	int64_t rank, peer_rank, size;
+	double bw, lat;
+};
+
+/* records as crecs; NULL when memory is out. */
+static struct crec *typed(json_t *records, size_t *n)
 {
-	const char *s = json_string_value(json_object_get(rec, key));
-	return s ? s : "";
+	struct crec *v = calloc(json_array_size(records) + 1, sizeof(*v));
+	size_t i;
+	json_t *rec;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	json_array_foreach(records, i, rec) {
+		struct fc_rec r;
+		fc_rec_from_json(&r, rec); /* validated on input: every field is typed */
+		v[i] = (struct crec){
+			.test = fc_str_or(r.test, ""),
+			.scope = fc_str_or(r.scope, ""),
+			.local_host = fc_str_or(r.local_host, ""),
+			.peer_host = fc_str_or(r.peer_host, ""),
+			.verdict = fc_str_or(r.verdict, ""),
+			.reason = fc_str_or(r.reason, ""),
+			.action = fc_str_or(r.action, ""),
+			.has_rank = r.rank.set,
+			.has_peer = r.peer_rank.set,
+			.curve = r.lane.all || r.lanes.v <= 1,
+			.rank = r.rank.v,
+			.peer_rank = r.peer_rank.v,
+			.size = r.size.v,
+			.bw = fc_real_or(r.bw_gbps, NAN),
+			.lat = fc_real_or(r.lat_us_p50, NAN),
+		};
+	}
+	*n = i;
+	return v;
 }
 
-static bool is(json_t *rec, const char *test)
+static bool is(const struct crec *r, const char *test)
 {
-	return !strcmp(str(rec, "test"), test);
+	return !strcmp(r->test, test);
 }
 
-static bool has_rank(json_t *rec, const char *key)
-{
-	return json_is_integer(json_object_get(rec, key));
-}
-
-static int64_t ival(json_t *rec, const char *key)
-{
-	return json_integer_value(json_object_get(rec, key));
-}
-
-static bool curve_record(json_t *rec)
-{
-	json_t *lane = json_object_get(rec, "lane");
-	return json_is_string(lane) || ival(rec, "lanes") <= 1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Median of a growing list; NAN when empty. */
+/* A growing list of values, NaNs left out; its median is stats.c's. */
 struct vals {
 	double *v;
 	size_t n, cap;
 };
 
-static void push(struct vals *v, double x)
+static int push(struct vals *v, double x)
 {
 	if (isnan(x))
-		return;
+		return 0;
 	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 8;
-		v->v = realloc(v->v, v->cap * sizeof(double));
-		if (!v->v)
-			abort();
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		double *p = realloc(v->v, cap * sizeof(double));
+		if (!p)
+			return -1;
+		v->v = p;
+		v->cap = cap;
 	}
 	v->v[v->n++] = x;
+	return 0;
 }
 
+/* The median (NAN when empty); frees the list. */
 static double median(struct vals *v)
 {
-	double r = NAN;
-	if (v->n) {
-		qsort(v->v, v->n, sizeof(double), cmp_double);
-		r = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
-	}
+	double r = fc_median(v->v, v->n);
+
 	free(v->v);
 	*v = (struct vals){0};
 	return r;
-}
-
-static double num(json_t *rec, const char *key)
-{
-	json_t *v = json_object_get(rec, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 static struct rp_node *node(struct rp_cluster *c, int64_t rank)
@@ -84,10 +99,12 @@ static struct rp_node *node(struct rp_cluster *c, int64_t rank)
 	if (i < c->n && c->nodes[i].rank == rank)
 		return &c->nodes[i];
 	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->nodes = realloc(c->nodes, c->cap * sizeof(*c->nodes));
-		if (!c->nodes)
-			abort();
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct rp_node *p = realloc(c->nodes, cap * sizeof(*c->nodes));
+		if (!p)
+			return NULL;
+		c->nodes = p;
+		c->cap = cap;
 	}
 	memmove(&c->nodes[i + 1], &c->nodes[i], (c->n - i) * sizeof(*c->nodes));
 	c->nodes[i] = (struct rp_node){.rank = rank, .host = "", .verdict = "", .reason = "", .action = "",
@@ -96,83 +113,135 @@ static struct rp_node *node(struct rp_cluster *c, int64_t rank)
 	return &c->nodes[i];
 }
 
-static bool cluster_record(json_t *rec)
+/* The index of rank's node (nodes are sorted by rank); -1 when none. */
+static long node_at(const struct rp_cluster *c, int64_t rank)
 {
-	return is(rec, "round") || is(rec, "verdict") || has_rank(rec, "rank");
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->nodes[mid].rank < rank)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->nodes[lo].rank == rank ? (long)lo : -1;
 }
 
-int rp_cluster_build(struct rp_cluster *c, json_t *records)
+static bool cluster_record(const struct crec *r)
 {
-	size_t i;
-	json_t *rec;
+	return is(r, "round") || is(r, "verdict") || r->has_rank;
+}
 
-	*c = (struct rp_cluster){.cluster = json_array(), .fabric = json_array(), .rounds = json_array(),
-				 .nics = json_array(), .links = json_array(), .bw_size = -1, .lat_size = -1};
-	json_array_foreach(records, i, rec) {
-		if (!cluster_record(rec))
+/* Node, NIC, link, round and cluster records, and who is who. The
+ * json_t records themselves go into the lists the Markdown writer reads;
+ * node strings point into records. */
+static int sort_records(struct rp_cluster *c, json_t *records, const struct crec *cr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct crec *r = &cr[i];
+		json_t *rec = json_array_get(records, i);
+		struct rp_node *nd;
+
+		if (!cluster_record(r))
 			continue;
 		c->present = true;
-		if (is(rec, "round")) {
+		if (is(r, "round")) {
 			json_array_append(c->rounds, rec);
-		} else if (is(rec, "verdict")) {
-			const char *scope = str(rec, "scope");
-			if (!strcmp(scope, "cluster"))
+		} else if (is(r, "verdict")) {
+			if (!strcmp(r->scope, "cluster"))
 				json_array_append(c->cluster, rec);
-			else if (!strcmp(scope, "fabric"))
+			else if (!strcmp(r->scope, "fabric"))
 				json_array_append(c->fabric, rec);
-			else if (!strcmp(scope, "nic"))
+			else if (!strcmp(r->scope, "nic"))
 				json_array_append(c->nics, rec);
-			else if (!strcmp(scope, "link"))
+			else if (!strcmp(r->scope, "link"))
 				json_array_append(c->links, rec);
-			if (!strcmp(scope, "node")) {
-				struct rp_node *n = node(c, ival(rec, "rank"));
-				n->verdict = str(rec, "verdict");
-				n->reason = str(rec, "reason");
-				n->action = str(rec, "action");
-				if (*str(rec, "local_host"))
-					n->host = str(rec, "local_host");
+			if (!strcmp(r->scope, "node")) {
+				if (!(nd = node(c, r->rank)))
+					return -1;
+				nd->verdict = r->verdict;
+				nd->reason = r->reason;
+				nd->action = r->action;
+				if (*r->local_host)
+					nd->host = r->local_host;
 			}
 		} else {
-			int64_t size = ival(rec, "size");
-			struct rp_node *n = node(c, ival(rec, "rank"));
-			if (!*n->host)
-				n->host = str(rec, "local_host");
-			if (has_rank(rec, "peer_rank")) {
-				struct rp_node *p = node(c, ival(rec, "peer_rank"));
+			if (!(nd = node(c, r->rank)))
+				return -1;
+			if (!*nd->host)
+				nd->host = r->local_host;
+			if (r->has_peer) {
+				struct rp_node *p = node(c, r->peer_rank);
+				if (!p)
+					return -1;
 				if (!*p->host)
-					p->host = str(rec, "peer_host");
+					p->host = r->peer_host;
 			}
-			if (is(rec, "bw") && curve_record(rec) && size > c->bw_size)
-				c->bw_size = size;
-			if (is(rec, "pingpong") && curve_record(rec) && size > 0 && (c->lat_size < 0 || size < c->lat_size))
-				c->lat_size = size;
+			if (is(r, "bw") && r->curve && r->size > c->bw_size)
+				c->bw_size = r->size;
+			if (is(r, "pingpong") && r->curve && r->size > 0 && (c->lat_size < 0 || r->size < c->lat_size))
+				c->lat_size = r->size;
 		}
-	}
-	for (size_t k = 0; k < c->n; k++) {
-		struct rp_node *n = &c->nodes[k];
-		struct vals cl = {0}, sv = {0}, lat = {0};
-		json_array_foreach(records, i, rec) {
-			if (!has_rank(rec, "rank") || !curve_record(rec))
-				continue;
-			if (is(rec, "bw") && ival(rec, "size") == c->bw_size) {
-				if (ival(rec, "rank") == n->rank)
-					push(&cl, num(rec, "bw_gbps"));
-				if (has_rank(rec, "peer_rank") && ival(rec, "peer_rank") == n->rank)
-					push(&sv, num(rec, "bw_gbps"));
-			}
-			/* a round trip is the same for both ends: the node's pairs
-			 * whether it was the client or the server */
-			if (is(rec, "pingpong") && ival(rec, "size") == c->lat_size &&
-			    (ival(rec, "rank") == n->rank || (has_rank(rec, "peer_rank") && ival(rec, "peer_rank") == n->rank)))
-				push(&lat, num(rec, "lat_us_p50"));
-		}
-		n->bw_client = median(&cl);
-		n->bw_server = median(&sv);
-		n->lat_p50 = median(&lat);
 	}
 	return 0;
 }
 
+/* Per node, the medians of its pairs: bandwidth as the client and as the
+ * server at the largest size, latency at the smallest either way. */
+static int node_medians(struct rp_cluster *c, const struct crec *cr, size_t n)
+{
+	struct vals *v = calloc(3 * c->n + 1, sizeof(*v)); /* per node: client, server, latency */
+	int rc = 0;
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct crec *r = &cr[i];
+		long a, b;
+
+		if (!r->has_rank || !r->curve)
+			continue;
+		a = node_at(c, r->rank);
+		b = r->has_peer ? node_at(c, r->peer_rank) : -1;
+		if (is(r, "bw") && r->size == c->bw_size) {
+			if (a >= 0)
+				rc |= push(&v[3 * a], r->bw);
+			if (b >= 0)
+				rc |= push(&v[3 * b + 1], r->bw);
+		}
+		/* a round trip is the same for both ends: the node's pairs
+		 * whether it was the client or the server (once when both) */
+		if (is(r, "pingpong") && r->size == c->lat_size) {
+			if (a >= 0)
+				rc |= push(&v[3 * a + 2], r->lat);
+			if (b >= 0 && b != a)
+				rc |= push(&v[3 * b + 2], r->lat);
+		}
+	}
+	for (size_t k = 0; k < c->n; k++) {
+		c->nodes[k].bw_client = median(&v[3 * k]);
+		c->nodes[k].bw_server = median(&v[3 * k + 1]);
+		c->nodes[k].lat_p50 = median(&v[3 * k + 2]);
+	}
+	free(v);
+	return rc;
+}
+
+int rp_cluster_build(struct rp_cluster *c, json_t *records)
+{
+	size_t n;
+	struct crec *cr;
+	int rc;
+
+	*c = (struct rp_cluster){.cluster = json_array(), .fabric = json_array(), .rounds = json_array(),
+				 .nics = json_array(), .links = json_array(), .bw_size = -1, .lat_size = -1};
+	if (!(cr = typed(records, &n)))
+		return rp_nomem("reading the cluster records");
+	rc = sort_records(c, records, cr, n) || node_medians(c, cr, n);
+	free(cr);
+	return rc ? rp_nomem("reading the cluster records") : 0;
+}
 void rp_cluster_free(struct rp_cluster *c)
 {
 	free(c->nodes);
@@ -197,94 +266,123 @@ static long find(char **names, size_t n, const char *s)
 	return -1;
 }
 
-int rp_heatmap_build(struct rp_heatmap *h, json_t *records, const struct rp_cluster *c)
+/* The names of the hosts of bw records at the heatmap's size (no cluster
+ * runner's), sorted; -1 when memory is out. */
+static int host_names(struct rp_heatmap *h, const struct crec *cr, size_t n)
 {
-	size_t i;
-	json_t *rec;
-	struct vals *cells;
-	bool by_rank = c && c->present && c->bw_size > 0, client_server = false;
+	size_t cap = 16;
 
-	*h = (struct rp_heatmap){.size = -1};
+	if (!(h->names = calloc(cap, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct crec *r = &cr[i];
+		const char *hs[2] = {r->local_host, r->peer_host};
+		if (!is(r, "bw") || cluster_record(r) || !r->curve || r->size != h->size)
+			continue;
+		for (int k = 0; k < 2; k++)
+			if (*hs[k] && find(h->names, h->n, hs[k]) < 0) {
+				if (h->n + 1 >= cap) {
+					char **p = realloc(h->names, 2 * cap * sizeof(char *));
+					if (!p)
+						return -1;
+					h->names = p;
+					cap *= 2;
+				}
+				if (!(h->names[h->n] = strdup(hs[k])))
+					return -1;
+				h->n++;
+			}
+	}
+	qsort(h->names, h->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* Some host is both a client and a server: two separate node-pair runs
+ * are not a matrix. */
+static bool client_and_server(const struct rp_heatmap *h, const struct crec *cr, size_t n)
+{
+	for (size_t k = 0; k < h->n; k++) {
+		bool cl = false, sv = false;
+		for (size_t j = 0; j < n; j++) {
+			if (!is(&cr[j], "bw") || cluster_record(&cr[j]))
+				continue;
+			cl |= !strcmp(cr[j].local_host, h->names[k]);
+			sv |= !strcmp(cr[j].peer_host, h->names[k]);
+		}
+		if (cl && sv)
+			return true;
+	}
+	return false;
+}
+
+/* 1 drawn, 0 nothing to draw, -1 out of memory. */
+static int heatmap(struct rp_heatmap *h, const struct crec *cr, size_t n, const struct rp_cluster *c)
+{
+	struct vals *cells;
+	bool by_rank = c && c->present && c->bw_size > 0;
+	int rc = 0;
+
 	if (by_rank) {
 		h->size = c->bw_size;
-		h->n = c->n;
-		h->names = calloc(h->n + 1, sizeof(char *));
-		for (size_t k = 0; k < c->n; k++) {
+		if (!(h->names = calloc(c->n + 1, sizeof(char *))))
+			return -1;
+		for (size_t k = 0; k < c->n; k++, h->n++) {
 			char b[64];
 			snprintf(b, sizeof(b), "rank %lld", (long long)c->nodes[k].rank);
-			h->names[k] = strdup(*c->nodes[k].host ? c->nodes[k].host : b);
+			if (!(h->names[k] = strdup(*c->nodes[k].host ? c->nodes[k].host : b)))
+				return -1;
 		}
 	} else {
-		size_t cap = 16;
-		h->names = calloc(cap, sizeof(char *));
-		json_array_foreach(records, i, rec)
-			if (is(rec, "bw") && !cluster_record(rec) && curve_record(rec) && ival(rec, "size") > h->size)
-				h->size = ival(rec, "size");
-		json_array_foreach(records, i, rec) {
-			const char *hs[2] = {str(rec, "local_host"), str(rec, "peer_host")};
-			if (!is(rec, "bw") || cluster_record(rec) || !curve_record(rec) || ival(rec, "size") != h->size)
-				continue;
-			for (int k = 0; k < 2; k++)
-				if (*hs[k] && find(h->names, h->n, hs[k]) < 0) {
-					if (h->n + 1 >= cap) {
-						cap *= 2;
-						h->names = realloc(h->names, cap * sizeof(char *));
-						if (!h->names)
-							abort();
-					}
-					h->names[h->n++] = strdup(hs[k]);
-				}
-		}
-		qsort(h->names, h->n, sizeof(char *), cmp_str);
-		/* two separate node-pair runs are not a matrix */
-		for (size_t k = 0; k < h->n && !client_server; k++) {
-			bool cl = false, sv = false;
-			size_t j;
-			json_t *r;
-			json_array_foreach(records, j, r) {
-				if (!is(r, "bw") || cluster_record(r))
-					continue;
-				cl |= !strcmp(str(r, "local_host"), h->names[k]);
-				sv |= !strcmp(str(r, "peer_host"), h->names[k]);
-			}
-			client_server = cl && sv;
-		}
-		if (h->n < 3 || !client_server) {
-			rp_heatmap_free(h);
+		for (size_t i = 0; i < n; i++)
+			if (is(&cr[i], "bw") && !cluster_record(&cr[i]) && cr[i].curve && cr[i].size > h->size)
+				h->size = cr[i].size;
+		if (host_names(h, cr, n))
+			return -1;
+		if (h->n < 3 || !client_and_server(h, cr, n))
 			return 0;
-		}
 	}
-	if (h->n == 0 || h->size < 0) {
-		rp_heatmap_free(h);
+	if (h->n == 0 || h->size < 0)
 		return 0;
-	}
 	cells = calloc(h->n * h->n, sizeof(*cells));
 	h->cell = malloc(h->n * h->n * sizeof(double));
-	if (!cells || !h->cell)
-		abort();
-	json_array_foreach(records, i, rec) {
+	if (!cells || !h->cell) {
+		free(cells);
+		return -1;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct crec *r = &cr[i];
 		long a, b;
-		if (!is(rec, "bw") || !curve_record(rec) || ival(rec, "size") != h->size || by_rank != has_rank(rec, "rank"))
+		if (!is(r, "bw") || !r->curve || r->size != h->size || by_rank != r->has_rank)
 			continue;
 		if (by_rank) {
-			a = b = -1;
-			for (size_t k = 0; k < c->n; k++) {
-				if (c->nodes[k].rank == ival(rec, "rank"))
-					a = (long)k;
-				if (has_rank(rec, "peer_rank") && c->nodes[k].rank == ival(rec, "peer_rank"))
-					b = (long)k;
-			}
+			a = node_at(c, r->rank);
+			b = r->has_peer ? node_at(c, r->peer_rank) : -1;
 		} else {
-			a = find(h->names, h->n, str(rec, "local_host"));
-			b = find(h->names, h->n, str(rec, "peer_host"));
+			a = find(h->names, h->n, r->local_host);
+			b = find(h->names, h->n, r->peer_host);
 		}
 		if (a >= 0 && b >= 0)
-			push(&cells[(size_t)a * h->n + (size_t)b], num(rec, "bw_gbps"));
+			rc = push(&cells[(size_t)a * h->n + (size_t)b], r->bw);
 	}
 	for (size_t k = 0; k < h->n * h->n; k++)
 		h->cell[k] = median(&cells[k]);
 	free(cells);
-	return 1;
+	return rc ? -1 : 1;
+}
+
+int rp_heatmap_build(struct rp_heatmap *h, json_t *records, const struct rp_cluster *c)
+{
+	size_t n;
+	struct crec *cr;
+	int rc;
+
+	*h = (struct rp_heatmap){.size = -1};
+	cr = typed(records, &n);
+	rc = cr ? heatmap(h, cr, n, c) : -1;
+	free(cr);
+	if (rc != 1)
+		rp_heatmap_free(h);
+	return rc < 0 ? rp_nomem("drawing the node-pair matrix") : rc;
 }
 
 void rp_heatmap_free(struct rp_heatmap *h)

@@ -23,6 +23,7 @@ struct rp_cluster {
 	int64_t bw_size, lat_size;                        /* largest bw, smallest ping-pong size */
 };
 
+/* Returns 0, or -FC_EXIT_FABRIC when memory ran out (said; free c all the same). */
 int rp_cluster_build(struct rp_cluster *c, json_t *records);
 void rp_cluster_free(struct rp_cluster *c);
 
@@ -38,7 +39,8 @@ struct rp_heatmap {
 	int64_t size;
 };
 
-/* Returns 1 when there is a matrix to draw, 0 when not. */
+/* Returns 1 when there is a matrix to draw, 0 when not, -FC_EXIT_FABRIC
+ * when memory ran out (said). */
 int rp_heatmap_build(struct rp_heatmap *h, json_t *records, const struct rp_cluster *c);
 void rp_heatmap_free(struct rp_heatmap *h);
 

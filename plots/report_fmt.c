@@ -5,11 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+#include "log.h"
+
+int rp_nomem(const char *what)
+{
+	fc_err("out of memory %s: free memory on this machine, or give the report fewer input files", what);
+	return -FC_EXIT_FABRIC;
+}
+
 void rp_buf_printf(struct rp_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
+	if (b->nomem)
+		return; /* never text after a hole */
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -21,8 +32,12 @@ void rp_buf_printf(struct rp_buf *b, const char *fmt, ...)
 		while (cap < b->n + (size_t)n + 1)
 			cap *= 2;
 		s = realloc(b->s, cap);
-		if (!s)
-			abort(); /* out of memory: nothing sensible to report */
+		if (!s) {
+			/* no abort: the text stays as it was, and whoever owns
+			 * the buffer fails the report with a message */
+			b->nomem = true;
+			return;
+		}
 		b->s = s;
 		b->cap = cap;
 	}

@@ -4,13 +4,19 @@
 #ifndef RP_FMT_H
 #define RP_FMT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 struct rp_buf {
 	char *s;
 	size_t n, cap;
+	bool nomem; /* text was dropped for want of memory: the owner fails (rp_nomem) */
 };
+
+/* Says that the report ran out of memory while doing what, and returns
+ * -FC_EXIT_FABRIC (exit 3: the report could not be made). */
+int rp_nomem(const char *what);
 
 void rp_buf_printf(struct rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rp_buf_free(struct rp_buf *b);

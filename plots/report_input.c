@@ -14,6 +14,8 @@
 #include "errors.h"
 #include "log.h"
 #include "record.h"
+#include "report_check.h"
+#include "report_fmt.h"
 #include "report_nccl.h"
 
 void rp_input_init(struct rp_input *in)
@@ -37,97 +39,27 @@ void rp_input_free(struct rp_input *in)
 	*in = (struct rp_input){0};
 }
 
+/* The next source; NULL when memory is out (said). */
 static struct rp_source *add_source(struct rp_input *in, const char *name, const char *format)
 {
+	char *copy;
+
 	if (in->nsrc == in->cap) {
 		size_t cap = in->cap ? in->cap * 2 : 8;
 		struct rp_source *s = realloc(in->src, cap * sizeof(*s));
-		if (!s)
-			abort();
+		if (!s) {
+			rp_nomem("listing the inputs");
+			return NULL;
+		}
 		in->src = s;
 		in->cap = cap;
 	}
-	in->src[in->nsrc] = (struct rp_source){.name = strdup(name), .format = format, .banner = json_array()};
+	if (!(copy = strdup(name))) {
+		rp_nomem("listing the inputs");
+		return NULL;
+	}
+	in->src[in->nsrc] = (struct rp_source){.name = copy, .format = format, .banner = json_array()};
 	return &in->src[in->nsrc++];
-}
-
-static bool is_int(json_t *rec, const char *key)
-{
-	return json_is_integer(json_object_get(rec, key));
-}
-
-static bool is_str(json_t *rec, const char *key)
-{
-	json_t *v = json_object_get(rec, key);
-	return json_is_string(v) && *json_string_value(v);
-}
-
-static const char *str(json_t *rec, const char *key)
-{
-	const char *s = json_string_value(json_object_get(rec, key));
-	return s ? s : "";
-}
-
-static int over(json_t *rec, const char *key, double max, const char *unit, char *why, size_t len)
-{
-	json_t *v = json_object_get(rec, key);
-	if (json_is_number(v) && json_number_value(v) > max) {
-		snprintf(why, len, "field \"%s\" is %g, above %g %s: not a measurement this report can draw", key,
-			 json_number_value(v), max, unit);
-		return -1;
-	}
-	return 0;
-}
-
-int rp_check_record(json_t *rec, char *why, size_t len)
-{
-	static const char *rates[] = {"bw_gbps", "algbw_gbps", "busbw_gbps"};
-	static const char *times[] = {"lat_us_min", "lat_us_p50", "lat_us_p99", "lat_us_max", "lat_us_mean", "dereg_us_p50"};
-	static const char *scopes[] = {"node", "nic", "link", "fabric", "cluster"};
-	json_t *size = json_object_get(rec, "size");
-	const char *test = str(rec, "test");
-
-	if (json_is_integer(size) && (json_integer_value(size) < 1 || json_integer_value(size) > RP_MAX_SIZE)) {
-		snprintf(why, len, "\"size\" %lld is outside 1..%lld bytes (1 TiB)", (long long)json_integer_value(size),
-			 RP_MAX_SIZE);
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
-		if (over(rec, rates[i], RP_MAX_GBPS, "GB/s", why, len))
-			return -1;
-	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
-		if (over(rec, times[i], RP_MAX_US, "µs", why, len))
-			return -1;
-	if (over(rec, "msg_rate", 1e15, "messages/s", why, len) || over(rec, "duration_s", 1e9, "s", why, len))
-		return -1;
-	/* the cluster runner's records: what its tables need to place them */
-	if (!strcmp(test, "verdict")) {
-		size_t k = 0;
-		while (k < 5 && strcmp(str(rec, "scope"), scopes[k]))
-			k++;
-		if (k == 5) {
-			snprintf(why, len, "verdict record with \"scope\" \"%.64s\": expected node, nic, link, fabric or cluster",
-				 str(rec, "scope"));
-			return -1;
-		}
-		if (!is_str(rec, "verdict")) {
-			snprintf(why, len, "%s verdict record without \"verdict\"", scopes[k]);
-			return -1;
-		}
-		if ((k <= 2 && !is_int(rec, "rank")) || (k == 1 && !is_str(rec, "domain")) ||
-		    (k == 2 && !is_int(rec, "peer_rank"))) {
-			snprintf(why, len, "%s verdict record without %s", scopes[k],
-				 k == 1 ? "\"rank\" and \"domain\"" : k == 2 ? "\"rank\" and \"peer_rank\"" : "\"rank\"");
-			return -1;
-		}
-	} else if (!strcmp(test, "round") && !is_int(rec, "round")) {
-		snprintf(why, len, "round record without \"round\"");
-		return -1;
-	} else if ((!strcmp(test, "bw") || !strcmp(test, "pingpong")) && is_int(rec, "rank") && !is_int(rec, "peer_rank")) {
-		snprintf(why, len, "%s record with \"rank\" but no \"peer_rank\": a cluster measurement names both ends", test);
-		return -1;
-	}
-	return 0;
 }
 
 /* One fabcheck record line: parsed, validated, completed to the schema. */
@@ -181,16 +113,17 @@ static int parse_buffer(struct rp_input *in, const char *name, const char *buf, 
 
 	while (k < len && buf[k] && strchr(" \t\r\n", buf[k]))
 		k++;
-	if (k == len) { /* empty: no records, said once for all inputs */
-		add_source(in, name, "empty");
-		return 0;
-	}
+	if (k == len) /* empty: no records, said once for all inputs */
+		return add_source(in, name, "empty") ? 0 : -FC_EXIT_FABRIC;
 	if (buf[k] == '{') {
 		/* one JSON document with a "results" list is nccl-tests' JSON;
 		 * anything else that starts like JSON is fabcheck's JSON Lines */
 		doc = json_loadb(buf, len, 0, NULL);
 		if (json_is_object(doc) && json_is_array(json_object_get(doc, "results")) && !json_object_get(doc, "schema")) {
-			src = add_source(in, name, "nccl-tests JSON");
+			if (!(src = add_source(in, name, "nccl-tests JSON"))) {
+				json_decref(doc);
+				return -FC_EXIT_FABRIC;
+			}
 			{
 				size_t before = json_array_size(in->records);
 				rc = rp_nccl_json(name, doc, in->records, src->banner);
@@ -200,9 +133,12 @@ static int parse_buffer(struct rp_input *in, const char *name, const char *buf, 
 			return rc;
 		}
 		json_decref(doc);
-		return load_lines(in, add_source(in, name, "fabcheck records"), buf, len);
+		if (!(src = add_source(in, name, "fabcheck records")))
+			return -FC_EXIT_FABRIC;
+		return load_lines(in, src, buf, len);
 	}
-	src = add_source(in, name, "nccl-tests text");
+	if (!(src = add_source(in, name, "nccl-tests text")))
+		return -FC_EXIT_FABRIC;
 	{
 		size_t before = json_array_size(in->records);
 		rc = rp_nccl_text(name, buf, len, in->records, src->banner);
@@ -218,15 +154,24 @@ int rp_input_buffer(struct rp_input *in, const char *name, const char *buf, size
 	/* records remember their source: series of nccl-tests runs that do not
 	 * name their network stay apart by file */
 	while (json_array_size(in->origin) < json_array_size(in->records))
-		json_array_append_new(in->origin, json_integer((json_int_t)in->nsrc - 1));
+		if (json_array_append_new(in->origin, json_integer((json_int_t)in->nsrc - 1)))
+			return rp_nomem("reading the records");
 	return rc;
 }
 
+enum {
+	SLURP_MISSING_OK = 1, /* an absent file is 1, not an error */
+	/* a file the report found in a folder, not one the operator named: a
+	 * symbolic link there is refused (a fetched folder with a link to
+	 * /etc/shadow would put that file into report.md) */
+	SLURP_IN_FOLDER = 2,
+};
+
 /* Regular files only (a FIFO or a device would block or never end), at
  * most RP_MAX_FILE bytes. */
-static int slurp(const char *path, char **out, size_t *outlen, bool missing_ok)
+static int slurp(const char *path, char **out, size_t *outlen, int how)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (how & SLURP_IN_FOLDER ? O_NOFOLLOW : 0));
 	struct stat st;
 	char *buf;
 	size_t n = 0;
@@ -234,8 +179,14 @@ static int slurp(const char *path, char **out, size_t *outlen, bool missing_ok)
 	*out = NULL;
 	*outlen = 0;
 	if (fd < 0) {
-		if (missing_ok && errno == ENOENT)
+		if ((how & SLURP_MISSING_OK) && errno == ENOENT)
 			return 1;
+		if (errno == ELOOP && (how & SLURP_IN_FOLDER)) {
+			fc_err("'%s' is a symbolic link inside a results folder: the report reads only the folder's own "
+			       "files; copy the file it names into the folder, or give that file on the command line",
+			       path);
+			return -FC_EXIT_USAGE;
+		}
 		fc_err("cannot read '%s': %s", path, strerror(errno));
 		return -FC_EXIT_USAGE;
 	}
@@ -251,8 +202,12 @@ static int slurp(const char *path, char **out, size_t *outlen, bool missing_ok)
 		return -FC_EXIT_USAGE;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		abort();
+	if (!buf) {
+		close(fd);
+		fc_err("cannot read '%s': no memory for its %lld bytes; free memory or split the file", path,
+		       (long long)st.st_size);
+		return -FC_EXIT_FABRIC;
+	}
 	while (n < (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
 		if (r < 0 && errno == EINTR)
@@ -268,16 +223,21 @@ static int slurp(const char *path, char **out, size_t *outlen, bool missing_ok)
 	return 0;
 }
 
+/* The lines as an array; NULL when memory is out. */
 static json_t *text_lines(const char *buf, size_t len, bool pairs)
 {
 	json_t *a = json_array();
 
-	for (size_t off = 0; off < len;) {
+	for (size_t off = 0; a && off < len;) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
 		char *line = strndup(buf + off, n), *p = line, *e;
 
 		off += n + 1;
+		if (!line) {
+			json_decref(a);
+			return NULL;
+		}
 		for (char *c = line; *c; c++)
 			if ((unsigned char)*c < 0x20 && *c != '\t')
 				*c = ' ';
@@ -318,7 +278,7 @@ static int load_cluster_files(struct rp_input *in, const char *dir)
 
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path))
 			return -FC_EXIT_USAGE;
-		r = slurp(path, &buf, &len, true);
+		r = slurp(path, &buf, &len, SLURP_MISSING_OK | SLURP_IN_FOLDER);
 		if (r < 0)
 			return r;
 		if (r > 0)
@@ -326,7 +286,8 @@ static int load_cluster_files(struct rp_input *in, const char *dir)
 		if (i < 2) {
 			json_t **dst = i ? &in->bad_hosts : &in->good_hosts;
 			json_decref(*dst);
-			*dst = text_lines(buf, len, i == 1);
+			if (!(*dst = text_lines(buf, len, i == 1)))
+				rc = rp_nomem("reading the host lists");
 		} else {
 			json_error_t jerr;
 			json_t *v = json_loadb(buf, len, 0, &jerr);
@@ -351,9 +312,10 @@ int rp_input_load(struct rp_input *in, const char *path)
 	struct stat st;
 	char *buf;
 	size_t len;
-	int rc;
+	int rc, how = 0;
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		how = SLURP_IN_FOLDER;
 		if (snprintf(file, sizeof(file), "%s/pairs.jsonl", path) >= (int)sizeof(file))
 			return -FC_EXIT_USAGE;
 		if (access(file, F_OK)) {
@@ -365,7 +327,7 @@ int rp_input_load(struct rp_input *in, const char *path)
 		fc_err("path too long: %.64s...", path);
 		return -FC_EXIT_USAGE;
 	}
-	if ((rc = slurp(file, &buf, &len, false)))
+	if ((rc = slurp(file, &buf, &len, how)))
 		return rc;
 	rc = rp_input_buffer(in, file, buf, len);
 	free(buf);

@@ -9,11 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Largest file the report reads, and the size range a record may carry. */
-#define RP_MAX_FILE (1LL << 30)
-#define RP_MAX_SIZE (1LL << 40)
-#define RP_MAX_GBPS 1e6 /* 1 PB/s: anything above is a broken record */
-#define RP_MAX_US 1e12
+#include "report_check.h"
 
 struct rp_source {
 	char *name;
@@ -43,9 +39,5 @@ int rp_input_load(struct rp_input *in, const char *path);
 /* One input already in memory (the fuzz target's entry point). */
 int rp_input_buffer(struct rp_input *in, const char *name, const char *buf, size_t len);
 
-/* Beyond fc_rec_validate: the ranges the report can draw (size 1..2^40,
- * rates and latencies finite and bounded) and what a cluster record needs.
- * Returns 0, or -1 with why. */
-int rp_check_record(json_t *rec, char *why, size_t len);
 
 #endif

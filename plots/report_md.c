@@ -5,54 +5,26 @@
 #include <string.h>
 
 #include "errors.h"
+#include "record.h"
 #include "report_charts.h"
 #include "report_fmt.h"
 
-static const char *str(json_t *rec, const char *key)
+/* The series of kind k, in the model's order; NULL (r->nomem set) when
+ * memory is out. */
+static size_t of_kind(struct rp_report *r, enum rp_kind k, struct rp_series ***out)
 {
-	const char *s = json_string_value(json_object_get(rec, key));
-	return s ? s : "";
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The sizes of some series, sorted, each once. */
-static size_t sizes_of(struct rp_series **s, size_t n, int64_t **out)
-{
-	size_t cap = 1, k = 0, u = 0;
-	int64_t *v;
-
-	for (size_t i = 0; i < n; i++)
-		cap += s[i] ? s[i]->n : 0;
-	v = malloc(cap * sizeof(int64_t));
-	if (!v)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; s[i] && j < s[i]->n; j++)
-			v[k++] = s[i]->pts[j].size;
-	qsort(v, k, sizeof(int64_t), cmp_i64);
-	for (size_t i = 0; i < k; i++)
-		if (!u || v[u - 1] != v[i])
-			v[u++] = v[i];
-	*out = v;
-	return u;
-}
-
-static size_t of_kind(struct rp_model *m, enum rp_kind k, struct rp_series ***out)
-{
+	struct rp_model *m = r->m;
 	struct rp_series **s = calloc(m->n + 1, sizeof(*s));
 	size_t n = 0;
 
-	if (!s)
-		abort();
+	*out = s;
+	if (!s) {
+		r->nomem = true;
+		return 0;
+	}
 	for (size_t i = 0; i < m->n; i++)
 		if (m->s[i].kind == k)
 			s[n++] = &m->s[i];
-	*out = s;
 	return n;
 }
 
@@ -82,8 +54,6 @@ static double metric(const struct rp_point *p, enum metric m)
 /* Size by series: every series of a set gets its own column. */
 static void wide(FILE *f, struct rp_series **s, size_t n, enum metric m, const char *unit)
 {
-	int64_t *sizes;
-	size_t ns = sizes_of(s, n, &sizes);
 	char b[32];
 
 	fprintf(f, "| message size |");
@@ -96,13 +66,12 @@ static void wide(FILE *f, struct rp_series **s, size_t n, enum metric m, const c
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "---:|");
 	fprintf(f, "\n");
-	for (size_t k = 0; k < ns; k++) {
-		fprintf(f, "| %s |", rp_size(sizes[k], b, sizeof(b)));
+	for (int64_t size = rp_next_size(s, n, -1); size >= 0; size = rp_next_size(s, n, size)) {
+		fprintf(f, "| %s |", rp_size(size, b, sizeof(b)));
 		for (size_t i = 0; i < n; i++)
-			cell(f, metric(rp_at(s[i], sizes[k]), m), 2);
+			cell(f, metric(rp_at(s[i], size), m), 2);
 		fprintf(f, "\n");
 	}
-	free(sizes);
 }
 
 static const char *role(const struct rp_report *r, const struct rp_series *s)
@@ -220,8 +189,6 @@ static void peaks(FILE *f, struct rp_series *const *s, int n, const char *what)
 static void pair_table(FILE *f, const struct rp_pair *p, const char *h_with, const char *h_without, enum metric m)
 {
 	struct rp_series *s[2] = {p->with, p->without};
-	int64_t *sizes;
-	size_t ns = sizes_of(s, 2, &sizes);
 	char b[32], rb[32];
 
 	fprintf(f, "| message size | ");
@@ -233,9 +200,9 @@ static void pair_table(FILE *f, const struct rp_pair *p, const char *h_with, con
 		fprintf(f, " | speed-up |");
 	}
 	fprintf(f, "\n|---:|---:|%s\n", p->without ? "---:|---:|" : "");
-	for (size_t k = 0; k < ns; k++) {
-		const struct rp_point *a = rp_at(p->with, sizes[k]), *c = rp_at(p->without, sizes[k]);
-		fprintf(f, "| %s |", rp_size(sizes[k], b, sizeof(b)));
+	for (int64_t size = rp_next_size(s, 2, -1); size >= 0; size = rp_next_size(s, 2, size)) {
+		const struct rp_point *a = rp_at(p->with, size), *c = rp_at(p->without, size);
+		fprintf(f, "| %s |", rp_size(size, b, sizeof(b)));
 		cell(f, metric(a, m), 2);
 		if (p->without) {
 			cell(f, metric(c, m), 2);
@@ -243,13 +210,12 @@ static void pair_table(FILE *f, const struct rp_pair *p, const char *h_with, con
 		}
 		fprintf(f, "\n");
 	}
-	free(sizes);
 }
 
 static void bandwidth(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
-	size_t n = of_kind(r->m, r->m->bw_kind, &all);
+	size_t n = of_kind(r, r->m->bw_kind, &all);
 	struct rp_buf hw = {0}, ho = {0};
 	const struct rp_pair *p = &r->bw;
 	struct rp_pair one = {0};
@@ -279,6 +245,7 @@ static void bandwidth(FILE *f, struct rp_report *r)
 	if (p->without)
 		rp_buf_printf(&ho, "%s, GB/s", p->without->label);
 	pair_table(f, p, rp_buf_str(&hw), rp_buf_str(&ho), M_BW);
+	r->nomem |= hw.nomem || ho.nomem;
 	rp_buf_free(&hw);
 	rp_buf_free(&ho);
 	if (n > 1 + (p->without != NULL)) {
@@ -350,7 +317,7 @@ static void contention(FILE *f, struct rp_series **s, size_t n)
 static void latency(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
-	size_t n = of_kind(r->m, RP_PINGPONG, &all);
+	size_t n = of_kind(r, RP_PINGPONG, &all);
 
 	if (n) {
 		fprintf(f, "\n## Latency by message size\n\nOne-way latency, p50 (half the round trip).\n\n");
@@ -367,7 +334,7 @@ static void latency(FILE *f, struct rp_report *r)
 static void rma(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
-	size_t n = of_kind(r->m, RP_RMA, &all);
+	size_t n = of_kind(r, RP_RMA, &all);
 
 	if (n) {
 		fprintf(f, "\n## RMA\n\nBandwidth (windows of operations closed by the target's ack):\n\n");
@@ -382,7 +349,7 @@ static void rma(FILE *f, struct rp_report *r)
 static void mr(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
-	size_t n = of_kind(r->m, RP_MR, &all);
+	size_t n = of_kind(r, RP_MR, &all);
 
 	if (n) {
 		fprintf(f, "\n## Memory registration\n\nRegistration time, p50 (`fi_mr_regattr`):\n\n");
@@ -396,7 +363,7 @@ static void mr(FILE *f, struct rp_report *r)
 static void nccl(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
-	size_t n = of_kind(r->m, RP_NCCL, &all), i;
+	size_t n = of_kind(r, RP_NCCL, &all), i;
 	const struct rp_pair *p = &r->nccl;
 	json_t *rec;
 	bool wrong = false;
@@ -405,8 +372,11 @@ static void nccl(FILE *f, struct rp_report *r)
 		free(all);
 		return;
 	}
-	fprintf(f, "\n## NCCL%s%s: bus bandwidth%s\n\n", p->with ? " " : "", p->with ? str(p->with->rep, "nccl_op") : "",
-		p->with && p->without && !p->by_user ? " with and without EFA" : "");
+	/* the operation name comes from the nccl-tests output: text, not HTML */
+	fprintf(f, "\n## NCCL%s", p->with ? " " : "");
+	if (p->with)
+		rp_md(f, fc_json_str(p->with->rep, "nccl_op"));
+	fprintf(f, ": bus bandwidth%s\n\n", p->with && p->without && !p->by_user ? " with and without EFA" : "");
 	if (p->with && p->without) {
 		fprintf(f, "%s: ", p->by_user ? "Compared" : "EFA");
 		name(f, p->with);
@@ -418,7 +388,8 @@ static void nccl(FILE *f, struct rp_report *r)
 			struct rp_buf a = {0}, b = {0};
 			rp_buf_printf(&a, "busbw S%d (GB/s)", p->with->id);
 			rp_buf_printf(&b, "busbw S%d (GB/s)", p->without->id);
-			pair_table(f, p, a.s, b.s, M_BW);
+			pair_table(f, p, rp_buf_str(&a), rp_buf_str(&b), M_BW);
+			r->nomem |= a.nomem || b.nomem;
 			rp_buf_free(&a);
 			rp_buf_free(&b);
 		} else {
@@ -436,7 +407,7 @@ static void nccl(FILE *f, struct rp_report *r)
 		wide(f, all, n, M_BW, "GB/s");
 	}
 	json_array_foreach(r->in->records, i, rec)
-		if (!strcmp(str(rec, "test"), "nccl") && json_integer_value(json_object_get(rec, "wrong")) > 0 && !wrong) {
+		if (!strcmp(fc_json_str(rec, "test"), "nccl") && json_integer_value(json_object_get(rec, "wrong")) > 0 && !wrong) {
 			char b[32];
 			wrong = true;
 			fprintf(f, "\n> **Warning:** nccl-tests counted %lld wrong elements at %s (#wrong): that run's data "
@@ -450,11 +421,11 @@ static void nccl(FILE *f, struct rp_report *r)
 static void verdict_line(FILE *f, json_t *rec, const char *what)
 {
 	fprintf(f, "- %s: **", what);
-	rp_md(f, str(rec, "verdict"));
+	rp_md(f, fc_json_str(rec, "verdict"));
 	fprintf(f, "**");
-	if (*str(rec, "reason")) {
+	if (*fc_json_str(rec, "reason")) {
 		fprintf(f, ": ");
-		rp_md(f, str(rec, "reason"));
+		rp_md(f, fc_json_str(rec, "reason"));
 	}
 	fprintf(f, "\n");
 }
@@ -475,8 +446,8 @@ static void cluster(FILE *f, struct rp_report *r)
 	json_array_foreach(c->cluster, i, rec) verdict_line(f, rec, "cluster");
 	json_array_foreach(c->fabric, i, rec) verdict_line(f, rec, "fabric");
 	if (json_is_object(in->verdict_summary)) {
-		const char *v = str(in->verdict_summary, "verdict");
-		if (*v && json_array_size(c->cluster) && strcmp(v, str(json_array_get(c->cluster, 0), "verdict"))) {
+		const char *v = fc_json_str(in->verdict_summary, "verdict");
+		if (*v && json_array_size(c->cluster) && strcmp(v, fc_json_str(json_array_get(c->cluster, 0), "verdict"))) {
 			fprintf(f, "- note: verdict.json says **");
 			rp_md(f, v);
 			fprintf(f, "** where pairs.jsonl says otherwise\n");
@@ -487,23 +458,24 @@ static void cluster(FILE *f, struct rp_report *r)
 		double total = 0;
 		json_array_foreach(c->rounds, i, rec) {
 			total += json_number_value(json_object_get(rec, "duration_s"));
-			slow += strcmp(str(rec, "verdict"), "ok") != 0;
+			slow += strcmp(fc_json_str(rec, "verdict"), "ok") != 0;
 		}
 		fprintf(f, "- %zu rounds, %.1f s in all; %zu not ok\n", json_array_size(c->rounds), total, slow);
 		json_array_foreach(c->rounds, i, rec) {
-			if (!strcmp(str(rec, "verdict"), "ok"))
+			if (!strcmp(fc_json_str(rec, "verdict"), "ok"))
 				continue;
 			fprintf(f, "  - round %lld: **", (long long)json_integer_value(json_object_get(rec, "round")));
-			rp_md(f, str(rec, "verdict"));
+			rp_md(f, fc_json_str(rec, "verdict"));
 			fprintf(f, "** ");
-			rp_md(f, str(rec, "reason"));
+			rp_md(f, fc_json_str(rec, "reason"));
 			fprintf(f, "\n");
 		}
 	}
 	if (r->have_hm)
-		fprintf(f, "\n![node-pair bandwidth](heatmap.png) ([SVG](heatmap.svg)): bandwidth at %s, rows the client, "
-			   "columns the server, blank where a pair was not measured.\n",
-			rp_size(r->hm.size, b, sizeof(b)));
+		fprintf(f, "\n![node-pair bandwidth](heatmap.png)%s: bandwidth at %s, rows the client, "
+			   "columns the server%s, blank where a pair was not measured.\n",
+			r->hm.n <= RP_HEATMAP_SVG_MAX ? " ([SVG](heatmap.svg))" : "", rp_size(r->hm.size, b, sizeof(b)),
+			r->hm.n > RP_HEATMAP_NAMES_MAX ? " in rank order" : "");
 	fprintf(f, "\n### Nodes\n\n| rank | host | verdict | bw as client (GB/s) | bw as server (GB/s) | p50 latency");
 	if (c->lat_size > 0)
 		fprintf(f, " at %s", rp_size(c->lat_size, b, sizeof(b)));
@@ -536,19 +508,19 @@ static void cluster(FILE *f, struct rp_report *r)
 	{
 		size_t bad = 0;
 		json_array_foreach(c->nics, i, rec) {
-			const char *v = str(rec, "verdict");
+			const char *v = fc_json_str(rec, "verdict");
 			if (!strcmp(v, "pass") || !strcmp(v, "ok"))
 				continue;
 			if (!bad++)
 				fprintf(f, "| rank | host | NIC | verdict | reason |\n|---:|---|---|---|---|\n");
 			fprintf(f, "| %lld | ", (long long)json_integer_value(json_object_get(rec, "rank")));
-			rp_md(f, str(rec, "local_host"));
+			rp_md(f, fc_json_str(rec, "local_host"));
 			fprintf(f, " | ");
-			rp_md(f, str(rec, "domain"));
+			rp_md(f, fc_json_str(rec, "domain"));
 			fprintf(f, " | ");
 			rp_md(f, v);
 			fprintf(f, " | ");
-			rp_md(f, str(rec, "reason"));
+			rp_md(f, fc_json_str(rec, "reason"));
 			fprintf(f, " |\n");
 		}
 		if (!bad)
@@ -558,13 +530,13 @@ static void cluster(FILE *f, struct rp_report *r)
 		fprintf(f, "\n### Suspect links\n\n| client | server | verdict | reason |\n|---|---|---|---|\n");
 		json_array_foreach(c->links, i, rec) {
 			fprintf(f, "| %lld ", (long long)json_integer_value(json_object_get(rec, "rank")));
-			rp_md(f, str(rec, "local_host"));
+			rp_md(f, fc_json_str(rec, "local_host"));
 			fprintf(f, " | %lld ", (long long)json_integer_value(json_object_get(rec, "peer_rank")));
-			rp_md(f, str(rec, "peer_host"));
+			rp_md(f, fc_json_str(rec, "peer_host"));
 			fprintf(f, " | ");
-			rp_md(f, str(rec, "verdict"));
+			rp_md(f, fc_json_str(rec, "verdict"));
 			fprintf(f, " | ");
-			rp_md(f, str(rec, "reason"));
+			rp_md(f, fc_json_str(rec, "reason"));
 			fprintf(f, " |\n");
 		}
 	}
@@ -601,7 +573,7 @@ static void distinct(FILE *f, json_t *records, const char *key, const char *labe
 
 	fprintf(f, "| %s | ", label);
 	json_array_foreach(records, i, rec) {
-		const char *v = str(rec, key);
+		const char *v = fc_json_str(rec, key);
 		if (!*v || json_object_get(seen, v))
 			continue;
 		json_object_set_new(seen, v, json_true());
@@ -628,7 +600,7 @@ static void provenance(FILE *f, struct rp_report *r)
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		distinct(f, records, keys[k], names[k]);
 	json_array_foreach(records, i, rec) {
-		const char *t = str(rec, "timestamp");
+		const char *t = fc_json_str(rec, "timestamp");
 		if (!*t)
 			continue;
 		if (!first || strcmp(t, first) < 0)
@@ -678,8 +650,15 @@ int rp_md_write(struct rp_out *o, struct rp_report *r)
 		snprintf(svg, sizeof(svg), "%s.svg", c->name);
 		if (!rp_out_has(o, png))
 			continue;
-		fprintf(f, "%s![%s](%s) ([SVG](%s))\n", charts++ ? "\n" : "\n## Charts\n\n", c->caption, png, svg);
+		fprintf(f, "%s![%s](%s)", charts++ ? "\n" : "\n## Charts\n\n", c->caption, png);
+		fprintf(f, rp_out_has(o, svg) ? " ([SVG](%s))\n" : "\n", svg);
 	}
+	if (charts && r->curves_cut)
+		fprintf(f, "\nA chart draws at most %d series (the compared pair first, then by S-number): %zu more are "
+			   "in the tables only.\n",
+			RP_MAX_CURVES, r->curves_cut);
 	provenance(f, r);
-	return fclose(f) ? -FC_EXIT_FABRIC : 0;
+	if (fclose(f))
+		return -FC_EXIT_FABRIC;
+	return r->nomem ? rp_nomem("writing report.md") : 0;
 }

@@ -46,15 +46,22 @@ struct rp_model {
 	enum rp_kind bw_kind; /* RP_BW, or RP_PINGPONG when the input has no bw records */
 	size_t coverage, cluster;
 	json_t *ignored; /* "what" -> count, for records that no table or chart shows */
+	json_t *index;   /* series key -> its index in s: one hash lookup a record */
 };
 
 /* origin: per record, its source index (NCCL runs that name no network are
- * kept apart by source); may be NULL. */
+ * kept apart by source); may be NULL. Returns 0, or -FC_EXIT_FABRIC when
+ * memory ran out (said; free m all the same). */
 int rp_model_build(struct rp_model *m, json_t *records, json_t *origin);
 void rp_model_free(struct rp_model *m);
 
 const char *rp_kind_name(enum rp_kind k);
 const struct rp_point *rp_at(const struct rp_series *s, int64_t size);
+/* The smallest size above after (-1: the first) measured in any of the n
+ * series (NULLs skipped); -1 when none is left. Walks sizes in order with
+ * no list to allocate. */
+int64_t rp_next_size(struct rp_series *const *s, size_t n, int64_t after);
+
 /* Sizes measured in both series. */
 size_t rp_shared(const struct rp_series *a, const struct rp_series *b);
 

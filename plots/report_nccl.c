@@ -12,7 +12,7 @@
 #include "log.h"
 #include "record.h"
 #include "report_fmt.h"
-#include "report_input.h"
+#include "report_check.h"
 
 /* What a run says about itself, from anywhere in the output. */
 struct meta {
@@ -158,7 +158,7 @@ struct columns {
 };
 
 /* Whitespace-separated tokens of s (modified in place), as many as there
- * are; *out is to be freed. */
+ * are; *out is to be freed. -1 when memory is out. */
 static int split(char *s, char ***out)
 {
 	char **tok = NULL;
@@ -166,10 +166,14 @@ static int split(char *s, char ***out)
 
 	for (char *t = strtok(s, " \t"); t; t = strtok(NULL, " \t")) {
 		if (n == cap) {
+			char **more = realloc(tok, (size_t)(cap ? cap * 2 : 32) * sizeof(char *));
+			if (!more) {
+				free(tok);
+				*out = NULL;
+				return -1;
+			}
+			tok = more;
 			cap = cap ? cap * 2 : 32;
-			tok = realloc(tok, (size_t)cap * sizeof(char *));
-			if (!tok)
-				abort();
 		}
 		tok[n++] = t;
 	}
@@ -177,15 +181,18 @@ static int split(char *s, char ***out)
 	return n;
 }
 
-static bool header(const char *line, struct columns *c)
+/* 1 the column header (c filled), 0 another line, -1 out of memory. */
+static int header(const char *line, struct columns *c)
 {
 	char *buf, **tok;
 	int n, g = 0;
 
 	if (line[0] != '#' || !strstr(line, "algbw") || !strstr(line, "busbw"))
-		return false;
-	buf = strdup(line + 1);
-	n = split(buf, &tok);
+		return 0;
+	if (!(buf = strdup(line + 1)) || (n = split(buf, &tok)) < 0) {
+		free(buf);
+		return -1;
+	}
 	*c = (struct columns){.ntok = n};
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(tok[i], "timestamp"))
@@ -252,6 +259,8 @@ static int row(const char *name, long lineno, char *line, const struct columns *
 	char **tok;
 	int n = split(line, &tok), rc;
 
+	if (n < 0)
+		return rp_nomem("reading nccl-tests rows");
 	if (n != c->ntok) {
 		fc_err("%s:%ld: nccl-tests row has %d columns where its header has %d: a cut or mixed line", name,
 		       lineno, n, c->ntok);
@@ -308,12 +317,15 @@ static int row_values(const char *name, long lineno, char **tok, const struct co
 }
 
 /* Each line once, NUL-terminated, control characters blanked. */
-static char *next_line(const char *buf, size_t len, size_t *off)
+/* The next line, copied into line (room for len + 1 bytes: one buffer for
+ * every line, so reading a line cannot run out of memory). */
+static char *next_line(const char *buf, size_t len, size_t *off, char *line)
 {
 	const char *nl = memchr(buf + *off, '\n', len - *off);
 	size_t n = nl ? (size_t)(nl - (buf + *off)) : len - *off;
-	char *line = strndup(buf + *off, n);
 
+	memcpy(line, buf + *off, n);
+	line[n] = '\0';
 	*off += n + 1;
 	for (char *c = line; *c; c++)
 		if ((unsigned char)*c < 0x20)
@@ -337,14 +349,18 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 	struct columns c = {0};
 	size_t off = 0, rows = 0;
 	long lineno = 0, header_line = 0;
+	int h;
 	const char *op = known_op(name);
+	char *line = malloc(len + 1);
 	int rc = 0;
 
+	if (!line)
+		return rp_nomem("reading nccl-tests output");
 	if (op)
 		m.op = strdup(op);
 	/* pass 1: what the run says about itself, wherever NCCL printed it */
 	while (off < len) {
-		char *line = next_line(buf, len, &off), *p = untag(line);
+		char *p = untag(next_line(buf, len, &off, line));
 		const char *q;
 		while (*p == ' ')
 			p++;
@@ -361,17 +377,18 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 		for (q = p; *p == '#' && (q = strstr(q, " iters: ")); q++)
 			if (q > p && isdigit((unsigned char)q[-1]))
 				m.iters = atoll(q + 8);
-		free(line);
 	}
 	for (off = 0; off < len && !rc;) {
-		char *line = next_line(buf, len, &off), *p = untag(line);
+		char *p = untag(next_line(buf, len, &off, line));
 		const char *q;
 		lineno++;
 		while (*p == ' ')
 			p++;
 		if (*p == '#' && (q = strstr(p, "Collective test starting: ")))
 			op_from_program(&m, q + 26);
-		else if (header(p, &c))
+		else if ((h = header(p, &c)) < 0)
+			rc = rp_nomem("reading nccl-tests' column header");
+		else if (h)
 			header_line = lineno;
 		else if (isdigit((unsigned char)*p) && strspn(p, "0123456789") == strcspn(p, " \t")) {
 			if (!c.have) {
@@ -382,7 +399,6 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 				rows++;
 			}
 		}
-		free(line);
 	}
 	if (!rc && !rows) {
 		if (header_line)
@@ -395,6 +411,7 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 	}
 	hosts_banner(&m, banner);
 	meta_free(&m);
+	free(line);
 	return rc;
 }
 

@@ -107,7 +107,7 @@ static int run_gnuplot(struct rp_out *o, const char *program, const char *script
 	return 0;
 }
 
-int rp_plot(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars)
+static int plot_formats(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars, int nfmts)
 {
 	static const char *fmts[] = {"png", "svg"};
 	char path[PATH_MAX + 256];
@@ -115,7 +115,7 @@ int rp_plot(struct rp_out *o, const char *script, const char *name, const struct
 	int rc;
 
 	/* one gnuplot for both formats: the script runs twice, reset between */
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nfmts; i++) {
 		if (i)
 			rp_buf_printf(&p, "unset output\nreset\n");
 		rp_gp_set(&p, "plotdir", o->plots);
@@ -130,12 +130,26 @@ int rp_plot(struct rp_out *o, const char *script, const char *name, const struct
 		rp_gp_str(&p, path);
 		rp_buf_printf(&p, "\n");
 	}
-	rc = run_gnuplot(o, rp_buf_str(&p), script, "png and svg");
+	if (p.nomem || vars->nomem) { /* a cut script would draw a wrong chart */
+		rp_buf_free(&p);
+		return rp_nomem("writing a chart's gnuplot commands");
+	}
+	rc = run_gnuplot(o, rp_buf_str(&p), script, nfmts > 1 ? "png and svg" : "png");
 	rp_buf_free(&p);
 	if (rc)
 		return rc;
 	o->charts++;
 	return 0;
+}
+
+int rp_plot(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars)
+{
+	return plot_formats(o, script, name, vars, 2);
+}
+
+int rp_plot_png(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars)
+{
+	return plot_formats(o, script, name, vars, 1);
 }
 
 void rp_plot_done(struct rp_out *o)

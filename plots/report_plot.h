@@ -17,6 +17,9 @@ void rp_gp_set(struct rp_buf *vars, const char *name, const char *value);
  * Returns 0 or -FC_EXIT_FABRIC (gnuplot missing or failed: its last
  * messages are shown). */
 int rp_plot(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars);
+/* The same, PNG only: an SVG of a large matrix is an element per cell
+ * (a 3000-node heatmap was 1.35 GB). */
+int rp_plot_png(struct rp_out *o, const char *script, const char *name, const struct rp_buf *vars);
 
 /* Removes an empty gnuplot.log. */
 void rp_plot_done(struct rp_out *o);

@@ -1,5 +1,6 @@
 /* fabcheck-bw: streaming bandwidth and message rate, uni- or bidirectional,
  * on one NIC or every NIC at once. */
+#include "benches.h"
 #include "program.h"
 
 static const struct fc_prog prog = {

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_mr.h"
+#include "mr.h"
 #include "errors.h"
 #include "log.h"
 #include "options.h"
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 				      .domain = opts.domain, .mem = opts.mem, .depth = 2};
 	b.info.rma_emulated = -1;
 	if (!(rc = fc_sizes_expand_max(opts.sizes, NULL, 0, prog.max_size, &b.sizes)) &&
-	    !(rc = fc_out_open(&b.out, &opts, fc_mr_columns)) && !(rc = fc_mem_use(&opts.mem)) &&
+	    !(rc = fc_out_open(&b.out, &opts.sinks, fc_mr_columns)) && !(rc = fc_mem_use(&opts.mem)) &&
 	    !(rc = b.ops->open(&b.x, &b.cfg, &b.info))) {
 		fc_out_banner(&b.out, "fabcheck-mr: provider %s, domain %s, libfabric %s (API %s), %s memory",
 			      b.info.provider, b.info.domain, b.info.libfabric, b.info.fi_api, b.memory);

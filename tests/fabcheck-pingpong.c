@@ -1,4 +1,5 @@
 /* fabcheck-pingpong: RDM ping-pong latency over libfabric or kernel TCP. */
+#include "benches.h"
 #include "program.h"
 
 static const struct fc_prog prog = {

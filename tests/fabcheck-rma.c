@@ -1,4 +1,5 @@
 /* fabcheck-rma: RMA write, read and write-with-data bandwidth and latency. */
+#include "benches.h"
 #include "program.h"
 
 static const struct fc_prog prog = {

@@ -15,7 +15,7 @@
 #include "diag_out.h"
 #include "diag_parse.h"
 
-static struct facts f;
+static struct diag_facts f;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct itype *t;
+	struct diag_itype *t;
 	int n;
 
 	if (diag_table_parse((const char *)data, size, "fuzz.tsv", &t, &n) == 0) {

@@ -19,7 +19,7 @@ bw_pair() {
 
 @test "bw_ofi_tcp_uni_verified" {
 	bw_pair -p tcp
-	jq -e -s 'map(select(.test == "bw")) | all(.[]; .direction == "uni" and .provider == "tcp;ofi_rxm"
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .direction == "uni" and (.provider == "tcp;ofi_rxm" or .provider == "tcp")
 		and .domain == "lo")' "$OUT/client.jsonl"
 	# the client sent, the server received, and lo's counters saw at least that much
 	jq -e -s 'map(select(.test == "coverage"))[0] | .coverage == "ok" and .sent_bytes > 40000000
@@ -127,4 +127,20 @@ bw_pair() {
 	run timeout 60 "$BW" -p tcp -d "$(printf 'nic%d,' $(seq 299))nic300" -B "$PORT" 127.0.0.1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"up to 256 names"* ]]
+}
+
+@test "bw_a_client_cannot_make_the_server_allocate_past_its_memory_budget" {
+	# 4 MiB x a window of 8 in slots: 64 MiB a buffer, 128 MiB with both
+	start_server "$BW" -x socket --max-mem 16M
+	run_client "$BW" -x socket -S 4M -W 8 --buffers slots
+	wait_server
+	show
+	[ "$SERVER_RC" -eq 2 ] && [ "$CLIENT_RC" -eq 2 ]
+	grep -q "above its memory budget of 16 MiB (--max-mem" "$OUT/server.err"
+	grep -q "above its memory budget of 16 MiB (--max-mem" "$OUT/client.err"
+	# within the budget the same test runs
+	start_server "$BW" -x socket --max-mem 256M
+	run_client "$BW" -x socket -S 4M -W 8 --buffers slots -I 2
+	wait_server
+	[ "$SERVER_RC" -eq 0 ] && [ "$CLIENT_RC" -eq 0 ]
 }

@@ -10,13 +10,18 @@ CLUSTER_N=${CLUSTER_N:-4}
 CLUSTER_TAG=${CLUSTER_TAG:-q}
 CLUSTER_SUBNET=${CLUSTER_SUBNET:-78}
 
-cluster_host() { echo "fc$CLUSTER_TAG$1"; }
-cluster_ip() { echo "10.$CLUSTER_SUBNET.${2:-0}.$(($1 + 1))"; }
+# The test run's slot (helpers.bash) keeps two runs' bridges, hosts and
+# subnets apart: asked each time, as files set CLUSTER_TAG after loading.
+cluster_tag() { echo "${NS_PREFIX#fc}$CLUSTER_TAG"; }
+cluster_subnet() { echo $((CLUSTER_SUBNET + 10 * TEST_SLOT)); }
+cluster_host() { echo "fc$(cluster_tag)$1"; }
+cluster_ip() { echo "10.$(cluster_subnet).${2:-0}.$(($1 + 1))"; }
 # the root namespace's end of host K's NIC I (where tc slows what K receives)
-cluster_root_veth() { echo "fc${CLUSTER_TAG}b$1n$2"; }
+cluster_root_veth() { echo "fc$(cluster_tag)b$1n$2"; }
 
 cluster_down() {
-	local t=$CLUSTER_TAG
+	local t
+	t=$(cluster_tag)
 	for k in $(seq 0 7); do ip netns del "fc$t$k" 2>/dev/null || true; done
 	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^fc${t}(br[01]|b[0-9]n[01])$"); do
 		ip link del "$l" 2>/dev/null || true
@@ -31,10 +36,12 @@ cluster_down() {
 cluster_up() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces (ip netns, veth, bridges, tc)"
 	cluster_down
-	local t=$CLUSTER_TAG
+	local t
+	t=$(cluster_tag)
+	export FABCHECK_NS_PREFIX=fc$t # for ns-rsh: this cluster's hosts only
 	for i in 0 1; do
 		ip link add "fc${t}br$i" type bridge
-		ip addr add "10.$CLUSTER_SUBNET.$i.254/24" dev "fc${t}br$i"
+		ip addr add "10.$(cluster_subnet).$i.254/24" dev "fc${t}br$i"
 		ip link set "fc${t}br$i" up
 	done
 	for k in $(seq 0 $((CLUSTER_N - 1))); do

@@ -14,7 +14,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
 # Tests set the environment they need: a caller's FI_* or FABCHECK_*
 # settings must not change what a test measures.
 for v in $(env | sed -n 's/^\(FI_[A-Z0-9_]*\)=.*/\1/p; s/^\(FABCHECK_[A-Z0-9_]*\)=.*/\1/p'); do
-	case "$v" in FABCHECK_BIN | FABCHECK_PORT_BASE) ;; *) unset "$v" ;; esac
+	case "$v" in FABCHECK_BIN | FABCHECK_PORT_BASE | FABCHECK_TEST_SLOT) ;; *) unset "$v" ;; esac
 done
 # nor a launcher's (make check run inside a SkyPilot, Slurm or mpirun job),
 # which fabcheck-pairs and the cluster recipes would read as their own
@@ -22,6 +22,11 @@ for v in $(env | sed -n 's/^\(SKYPILOT_[A-Z0-9_]*\|SLURM_[A-Z0-9_]*\|OMPI_COMM_W
 	unset "$v"
 done
 unset JOB_COMPLETION_INDEX MODE USE_EFA
+
+# this test run's slot (ci/run-tests): 0 alone, 1-7 beside other runs;
+# namespace names carry it past 0 (fc<slot>...), subnets move by 10 x slot
+TEST_SLOT=${FABCHECK_TEST_SLOT:-0}
+[ "$TEST_SLOT" -eq 0 ] && NS_PREFIX=fc || NS_PREFIX=fc$TEST_SLOT
 
 PP="$FABCHECK_BIN/fabcheck-pingpong"
 BW="$FABCHECK_BIN/fabcheck-bw"
@@ -47,9 +52,32 @@ teardown() {
 }
 
 # kill_server: SIGKILL the server itself (SERVER_PID is its timeout wrapper).
+# wait_for_text FILE PATTERN [SECONDS]: until FILE holds a line matching
+# PATTERN (grep's basic regex), polled every 50 ms for SECONDS (30); 1 if
+# it never came. Tests wait for a state this way, not for a fixed time.
+wait_for_text() {
+	local file=$1 pattern=$2 tries=$((${3:-30} * 20))
+	for _ in $(seq "$tries"); do
+		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_test_agreed: until the server printed the client's test (both sides
+# past the bootstrap, into the measurement), then half a second more: a
+# fault injected then hits a run, not a side still looking for its peer
+# (a loaded box can take seconds to get there).
+wait_test_agreed() {
+	wait_for_text "$OUT/server.out" "test from the client" || true
+	sleep 0.5
+}
+
+# The wrapper may be gone (and reaped) by the time the second kill comes:
+# both kills are best effort, the caller checks what followed.
 kill_server() {
-	pkill -9 -P "$SERVER_PID" 2>/dev/null
-	kill -9 "$SERVER_PID" 2>/dev/null
+	pkill -9 -P "$SERVER_PID" 2>/dev/null || true
+	kill -9 "$SERVER_PID" 2>/dev/null || true
 }
 
 # start_server PROGRAM ARGS...: runs the server in the background

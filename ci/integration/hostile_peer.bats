@@ -252,6 +252,9 @@ for _ in range(300):
 	start_server "$PP" -T 2
 	hostile_client idle-after-hello 3>&- &
 	idle=$!
+	# from the moment the peer fell silent (a loaded box can take seconds
+	# to start the driver): -T 2, not the driver's 20 s, ends the server
+	wait_for_text "$OUT/hostile.err" "idle after hello" || true
 	server_ends_with 4 6
 	kill "$idle" 2>/dev/null || true
 	grep -q "sent nothing for 2.0 s" "$OUT/server.err"

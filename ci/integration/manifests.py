@@ -61,7 +61,7 @@ def check_sky(path, problems):
     else:
         # the script a run: calls must be in the tree (the workdir)
         for script in re.findall(r"\b(diag/[\w./-]+\.sh)\b", run):
-            if not os.path.exists(os.path.join(os.path.dirname(path), "..", "..", script)):
+            if not os.path.exists(os.path.join(os.path.dirname(path), "..", "..", "..", script)):
                 problems.append(f"{path}: run: calls {script}, which is not in the tree")
     if t.get("workdir") != ".":
         problems.append(f"{path}: workdir is not the fabcheck tree ('.')")
@@ -108,7 +108,7 @@ def check_k8s(path, problems):
         env = env_of(c)
         cmd = c.get("command") or []
         if not cmd or not cmd[0].startswith("/opt/fabcheck/") or \
-                not os.path.exists(os.path.join(os.path.dirname(path), "..", "..", cmd[0][len("/opt/fabcheck/"):])):
+                not os.path.exists(os.path.join(os.path.dirname(path), "..", "..", "..", cmd[0][len("/opt/fabcheck/"):])):
             problems.append(f"{where}: command {cmd} is not a script of the tree at /opt/fabcheck")
         if env.get("MODE", "full") == "diag":
             continue
@@ -135,12 +135,12 @@ def main():
     what = sys.argv[1]
     if what == "check":
         repo, problems = sys.argv[2], []
-        for f in sorted(os.listdir(os.path.join(repo, "diag/sky"))):
+        for f in sorted(os.listdir(os.path.join(repo, "diag/recipes/sky"))):
             if f.endswith(".yaml"):
-                check_sky(os.path.join(repo, "diag/sky", f), problems)
-        for f in sorted(os.listdir(os.path.join(repo, "diag/k8s"))):
+                check_sky(os.path.join(repo, "diag/recipes/sky", f), problems)
+        for f in sorted(os.listdir(os.path.join(repo, "diag/recipes/k8s"))):
             if f.endswith(".yaml"):
-                check_k8s(os.path.join(repo, "diag/k8s", f), problems)
+                check_k8s(os.path.join(repo, "diag/recipes/k8s", f), problems)
         for p in problems:
             print(p)
         return 1 if problems else 0

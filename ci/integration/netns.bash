@@ -2,10 +2,12 @@
 # host, each its own tcp-provider domain.
 #   host A: fcna0 10.77.0.1/24, fcna1 10.77.1.1/24
 #   host B: fcnb0 10.77.0.2/24, fcnb1 10.77.1.2/24
-# Fixed names: suites run one at a time, and a stale pair from a killed run
-# is removed by the next netns_up.
-NS_A=fcnsA
-NS_B=fcnsB
+# Names carry the test run's slot (helpers.bash): the tests of a file run
+# one at a time, and a stale pair from a killed run of the same slot is
+# removed by the next netns_up. The veths live inside the namespaces, so
+# their names never meet another run's.
+NS_A=${NS_PREFIX}nsA
+NS_B=${NS_PREFIX}nsB
 
 # needs_root: network namespaces and veth pairs need root (CAP_NET_ADMIN)
 needs_root() {

@@ -25,7 +25,7 @@ pingpong_pair() {
 
 @test "pingpong_ofi_tcp_verified_records_parse" {
 	pingpong_pair -p tcp
-	jq -e -s 'all(.[]; .transport == "ofi" and .provider == "tcp;ofi_rxm" and .libfabric != null
+	jq -e -s 'all(.[]; .transport == "ofi" and (.provider == "tcp;ofi_rxm" or .provider == "tcp") and .libfabric != null
 		and .completion == "busy-poll")' "$OUT/client.jsonl"
 }
 
@@ -36,7 +36,9 @@ pingpong_pair() {
 	ext_tx() {
 		local sum=0 f
 		for f in /sys/class/net/*/statistics/tx_bytes; do
-			case "$f" in */lo/*) continue ;; esac
+			# not lo, and not the bridges and veths other tests' namespace
+			# hosts (fc...) keep in this namespace while they run beside
+			case "$f" in */lo/* | */net/fc*) continue ;; esac
 			sum=$((sum + $(cat "$f")))
 		done
 		echo "$sum"
@@ -101,10 +103,15 @@ pingpong_pair() {
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 0 ]
-	# adaptive: more iterations for small messages, every size at least 10
-	jq -e -s 'map(select(.test == "pingpong")) | .[0].iters > .[1].iters and all(.[]; .iters >= 10)' "$OUT/client.jsonl"
-	# roughly 0.1 s of round trips per size, never more than a few times that
-	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; (.iters * .lat_us_mean * 2) < 600000)' "$OUT/client.jsonl"
+	# adaptive: every size at least 10 iterations, and at least a
+	# millisecond of typical round trips (a stall in the warmup, beside
+	# other test jobs, can size 8 B below 1 MiB: not asserted)
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; .iters >= 10 and .iters * .lat_us_p50 * 2 > 1000)' "$OUT/client.jsonl"
+	# the count is sized from the warmup: roughly 0.1 s of typical round
+	# trips (p50) per size, never more than a few times that. (The mean
+	# also holds the stalls other test jobs cause, which the count cannot
+	# foresee: 674 round trips of p50 94 us took 0.8 s beside make check.)
+	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; (.iters * .lat_us_p50 * 2) < 600000)' "$OUT/client.jsonl"
 }
 
 @test "pingpong_all_sizes_include_provider_switch_points" {
@@ -113,10 +120,16 @@ pingpong_pair() {
 	wait_server
 	show
 	[ "$CLIENT_RC" -eq 0 ]
-	# 1 B..8 MiB, plus inject 64/65, rxm eager 16K/16K+1, SAR 128K/128K+1
-	jq -e -s 'map(select(.test == "pingpong").size) | (index(1) == 0) and (.[-1] == 8388608) and (index(65) != null)
-		and (index(16385) != null) and (index(131073) != null)' "$OUT/client.jsonl"
-	grep -q 'protocol switch points: inject 64, rxm eager 16K, rxm SAR 128K' "$OUT/client.out"
+	# 1 B..8 MiB, plus every switch point the banner names and one byte
+	# past it (libfabric 1.17's tcp;ofi_rxm: inject 64, rxm eager 16K, rxm
+	# SAR 128K; 2.x's native tcp: inject 128)
+	local points
+	points=$(sed -n 's/.*protocol switch points: //p' "$OUT/client.out" | grep -oE '[0-9]+[KM]?' |
+		awk '/K$/ {print $0 * 1024; next} /M$/ {print $0 * 1048576; next} {print}' | tr '\n' ' ')
+	[ -n "$points" ]
+	jq -e -s --arg p "$points" '($p | split(" ") | map(select(. != "") | tonumber)) as $pts
+		| map(select(.test == "pingpong").size) as $sizes | ($sizes | index(1) == 0) and ($sizes[-1] == 8388608)
+		and all($pts[]; . as $s | ($sizes | index($s)) != null and ($sizes | index($s + 1)) != null)' "$OUT/client.jsonl"
 }
 
 @test "pingpong_help_exits_0" {

@@ -81,7 +81,7 @@ load helpers
 	[ "$SERVER_RC" -eq 0 ]
 	diff <(measured "$OUT/client.jsonl") <(measured "$OUT/server.jsonl")
 	jq -e -s 'map(select(.test == "pingpong")) | map(.size) == [16, 4096]
-		and all(.[]; .iters == 7 and .warmup == 2 and .verified and .provider == "tcp;ofi_rxm")' "$OUT/server.jsonl"
+		and all(.[]; .iters == 7 and .warmup == 2 and .verified and (.provider == "tcp;ofi_rxm" or .provider == "tcp"))' "$OUT/server.jsonl"
 }
 
 @test "pingpong_against_another_program_exits_2_on_both_sides" {
@@ -121,7 +121,9 @@ load helpers
 	start_server "$PP" -p tcp -S 8 -I 100000000 -T 2
 	timeout 60 "$PP" -B "$PORT" -p tcp -S 8 -I 100000000 -T 2 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
 	client=$!
-	sleep 1.5
+	# killed mid-run, not while the client still looks for a server (which
+	# -t bounds, not -T)
+	wait_test_agreed
 	kill_server
 	start=$(date +%s%N)
 	wait "$client" && rc=0 || rc=$?
@@ -143,4 +145,23 @@ load helpers
 	[ "$SERVER_RC" -eq 5 ]
 	grep -q "size 4K, iteration 1, byte offset 100, server to client" "$OUT/client.err"
 	grep -q "size 4K, iteration 1, byte offset 100" "$OUT/server.err"
+}
+
+@test "pingpong_client_shows_its_wait_in_a_job_log_and_questions_a_silent_port" {
+	# off a terminal (a job's log), a client that finds no server says so
+	# every 10 s instead of nothing until -t
+	run timeout 40 "$PP" -x socket -t 12 -B "$PORT" 127.0.0.1
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"fabcheck-pingpong: waiting for the server on 127.0.0.1 port $PORT"* ]]
+	# something else on the port that accepts and says nothing
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); print("listening", flush=True)
+c, _ = s.accept(); time.sleep(15)' "$PORT" >"$OUT/silent.out" 3>&- &
+	silent=$!
+	wait_for_text "$OUT/silent.out" listening 10 || true
+	run timeout 40 "$PP" -x socket -T 2 -B "$PORT" 127.0.0.1
+	kill "$silent" 2>/dev/null || true
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"something accepted on port $PORT but said nothing: is it fabcheck's -B port?"* ]]
 }

@@ -206,17 +206,53 @@ print(rows, "rows checked")'
 	[ -z "$(ls -d "$OUT"/r.tmp-* "$OUT"/r/.tmp-* 2>/dev/null)" ]
 }
 
-@test "report_more_than_16_series_all_appear_and_the_baseline_is_compared" {
-	for i in $(seq 1 20); do
+@test "report_more_than_24_series_all_in_the_tables_the_baseline_compared_and_24_drawn_with_the_pair" {
+	for i in $(seq 1 40); do
 		"$REC" provider=prov$i size=4096 bw_gbps=$i.0
 	done > "$OUT/many.jsonl"
 	sock size=4096 bw_gbps=0.5 >> "$OUT/many.jsonl"
 	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/many.jsonl"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	for i in $(seq 1 20); do grep -q "^| S$i | libfabric prov$i (" "$OUT/r/report.md"; done
-	grep -q "| S21 | TCP sockets .* | baseline |" "$OUT/r/report.md"
+	for i in $(seq 1 40); do grep -q "^| S$i | libfabric prov$i (" "$OUT/r/report.md"; done
+	grep -q "| S41 | TCP sockets .* | baseline |" "$OUT/r/report.md"
 	[ "$(row '4 KiB')" != "" ]
+	# 24 blocks in the chart's data, the baseline (S41, compared) among them
+	[ "$(grep -c '^"' "$OUT/r/bandwidth.dat")" -eq 24 ]
+	grep -q '^"TCP sockets' "$OUT/r/bandwidth.dat"
+	grep -q "^A chart draws at most 24 series (the compared pair first, then by S-number): 17 more are in the tables only" \
+		"$OUT/r/report.md"
+	python3 "$CHECK" png "$OUT/r/bandwidth.png" 800 500
+}
+
+@test "report_a_large_cluster_heatmap_is_a_png_in_rank_order_without_svg" {
+	# a 200-node ring: each node measured with its two neighbours
+	python3 - "$OUT/ring" <<'PY'
+import json, os, sys
+os.makedirs(sys.argv[1])
+n = 200
+with open(os.path.join(sys.argv[1], "pairs.jsonl"), "w") as f:
+    for i in range(n):
+        for a, b in ((i, (i + 1) % n), ((i + 1) % n, i)):
+            f.write(json.dumps({"schema": 2, "tool": "fabcheck-pairs", "fabcheck_version": "0.2.0", "transport": "ofi",
+                                "provider": "efa", "fabric": "efa", "memory": "host", "peer_memory": "host",
+                                "timestamp": "2026-11-20T11:00:00.000Z", "test": "bw", "domain": "rdmap16s27-rdm",
+                                "lane": 0, "lanes": 1, "size": 8388608, "direction": "uni", "iters": 20,
+                                "bw_gbps": 12.0, "rank": a, "peer_rank": b, "round": 1 + i % 2,
+                                "local_host": f"node-{a}", "peer_host": f"node-{b}"}) + "\n")
+PY
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/ring"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	python3 "$CHECK" png "$OUT/r/heatmap.png" 800 500
+	[ ! -e "$OUT/r/heatmap.svg" ]
+	grep -q "^!\[node-pair bandwidth\](heatmap.png): bandwidth at 8 MiB, rows the client, columns the server in rank order" \
+		"$OUT/r/report.md"
+	! grep -q "heatmap.svg" "$OUT/r/report.md"
+	# a bare 200 x 200 matrix: rank order, the names in the node table
+	[ "$(grep -vc '^#' "$OUT/r/heatmap.dat")" -eq 200 ]
+	[ "$(grep -v '^#' "$OUT/r/heatmap.dat" | head -1 | wc -w)" -eq 200 ]
+	grep -q "^| 199 | node-199 |" "$OUT/r/report.md"
 }
 
 @test "report_more_than_16_repeats_take_the_true_median" {
@@ -530,6 +566,31 @@ nccl_rows() {
 	cmp "$OUT/d/heatmap.dat" "$OUT/f/heatmap.dat"
 }
 
+@test "report_cluster_folder_with_a_symbolic_link_inside_exits_2_and_shows_nothing_of_its_target" {
+	# a fetched folder whose good-hosts.txt is a link to a secret
+	mkdir "$OUT/c"
+	cp "$FIX/cluster/pairs.jsonl" "$FIX/cluster/verdict.json" "$OUT/c/"
+	echo "root:SECRET-HASH:19000:0:99999:7:::" >"$OUT/secret"
+	ln -s "$OUT/secret" "$OUT/c/good-hosts.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"good-hosts.txt' is a symbolic link inside a results folder"* ]]
+	! grep -rq "SECRET-HASH" "$OUT/r" 2>/dev/null
+	# pairs.jsonl itself a link: the same
+	rm "$OUT/c/good-hosts.txt"
+	mv "$OUT/c/pairs.jsonl" "$OUT/elsewhere.jsonl"
+	ln -s "$OUT/elsewhere.jsonl" "$OUT/c/pairs.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"pairs.jsonl' is a symbolic link inside a results folder"* ]]
+	# a link the operator names on the command line is followed
+	run timeout 60 "$REPORT" -o "$OUT/r2" "$OUT/c/pairs.jsonl"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "node-a" "$OUT/r2/report.md"
+}
+
 @test "report_cluster_record_that_cannot_be_placed_exits_2_naming_the_line" {
 	mkdir "$OUT/c"
 	cp "$FIX/cluster/pairs.jsonl" "$OUT/c/"
@@ -558,4 +619,15 @@ nccl_rows() {
 	[ "$(grep -c . "$OUT/rows")" -eq 29 ]
 	grep -qx "256 KiB|1.86|.*" "$OUT/rows"
 	grep -qx "2 GiB|77.35|4.13|18.7x" "$OUT/rows"
+}
+
+@test "report_nccl_operation_names_are_text_not_html" {
+	# the operation name comes from the nccl-tests program name in the input
+	sed 's|Collective test starting: all_reduce_perf|Collective test starting: <img src=x onerror=alert(1)>_perf|' \
+		"$FIX/nccl-p4d-efa.txt" >"$OUT/efa.txt"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/efa.txt"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q "<img" "$OUT/r/report.md"
+	grep -q "## NCCL .*img" "$OUT/r/report.md"
 }

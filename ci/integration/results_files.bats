@@ -115,7 +115,10 @@ signal_run() {
 	timeout 60 "$PP" -x socket -S 8:1M --size-time 0.3 -B "$PORT" --json "$OUT/client.jsonl" 127.0.0.1 \
 		>"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
 	client=$!
-	sleep 1.5
+	# after its first size is done and written (a loaded box can take
+	# seconds to get there), while later sizes run
+	wait_for_text "$OUT/client.out" '^ \+8 \+0 ' || true
+	sleep 0.2
 	pkill -"$1" -P "$client" # the program, not its timeout wrapper
 	start=$SECONDS
 	wait "$client" && CLIENT_RC=0 || CLIENT_RC=$?
@@ -130,8 +133,11 @@ signal_run() {
 		[ "$CLIENT_RC" -eq "${sig#*:}" ]
 		# well inside the 10 s op timeout (a loaded CI box may take a few s)
 		[ "$ELAPSED" -le 5 ]
-		# completed records kept, none half, no temporary left
+		# completed records kept, none half, no temporary left; the
+		# message names the real file, not a placeholder
 		jq -e -s 'length >= 1' "$OUT/client.jsonl.partial"
+		grep -q "record(s) it finished are in $OUT/client.jsonl.partial" "$OUT/client.err"
+		! grep -q "FILE.partial" "$OUT/client.err"
 		[ ! -e "$OUT/client.jsonl" ]
 		[ -z "$(ls "$OUT" | grep tmp-)" ]
 		# the peer was told at once, not left to its timeout
@@ -157,7 +163,7 @@ signal_run() {
 	start_server "$PP" -x socket
 	timeout 60 "$PP" -x socket -S 8:1M --size-time 0.3 -B "$PORT" 127.0.0.1 >"$OUT/first.out" 2>&1 3>&- &
 	first=$!
-	sleep 1
+	wait_test_agreed # the first client's test runs
 	run timeout 20 "$PP" -x socket -S 8 -B "$PORT" 127.0.0.1
 	echo "$output"
 	[ "$status" -eq 4 ]

@@ -21,7 +21,7 @@ rma_pair() {
 	for op in write read writedata; do
 		rma_pair -p tcp --op "$op"
 		jq -e -s --arg op "$op" 'map(select(.test == "rma")) | all(.[]; .rma_op == $op
-			and .provider == "tcp;ofi_rxm" and .rma_emulated == null)' "$OUT/client.jsonl"
+			and (.provider == "tcp;ofi_rxm" or .provider == "tcp") and .rma_emulated == null)' "$OUT/client.jsonl"
 	done
 	# reads move data toward the client, writes away from it
 	jq -e -s 'map(select(.test == "coverage"))[0] | .sent_bytes > 10000000' "$OUT/client.jsonl"

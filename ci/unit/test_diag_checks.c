@@ -11,29 +11,29 @@
 #include "diag.h"
 #include "diag_check.h"
 
-static const struct itype P5 = {.type = "p5.48xlarge", .accel = "h100", .gpus = 8, .efa = 32, .nic_gbps = 100,
+static const struct diag_itype P5 = {.type = "p5.48xlarge", .accel = "h100", .gpus = 8, .efa = 32, .nic_gbps = 100,
 				.rdma_read = true, .rdma_write = true, .rdma_sourced = true, .efa_sourced = true,
 				.gbps_sourced = true, .nics_per_gpu = 4, .gdr_supported = true, .gdr_required = true,
 				.source = "K,U,O"};
-static const struct itype G6E = {.type = "g6e.48xlarge", .accel = "l40s", .gpus = 8, .efa = 4, .nic_gbps = 100,
+static const struct diag_itype G6E = {.type = "g6e.48xlarge", .accel = "l40s", .gpus = 8, .efa = 4, .nic_gbps = 100,
 				 .rdma_read = true, .rdma_write = true, .rdma_sourced = false, .efa_sourced = true,
 				 .gbps_sourced = true, .nics_per_gpu = 0.5, .gdr_supported = false,
 				 .gdr_required = false, .source = "K,A"};
 
-static struct facts F;
-static struct check K[DIAG_NCHECKS];
+static struct diag_facts F;
+static struct diag_check K[DIAG_NCHECKS];
 
 static void lib(struct diag_libinfo *l, const char *path, const char *version)
 {
 	memset(l, 0, sizeof(*l));
-	l->state = LIB_LOADED;
+	l->state = DIAG_LIB_LOADED;
 	diag_copy(l->path, sizeof(l->path), path);
 	diag_copy(l->version, sizeof(l->version), version);
 }
 
-static void healthy(const struct itype *it)
+static void healthy(const struct diag_itype *it)
 {
-	struct facts *f = &F;
+	struct diag_facts *f = &F;
 	int per = it->nics_per_gpu >= 1 ? (int)it->nics_per_gpu : 1;
 
 	memset(f, 0, sizeof(*f));
@@ -61,7 +61,7 @@ static void healthy(const struct itype *it)
 	diag_copy(f->efa_driver, sizeof(f->efa_driver), "2.17.1g");
 	f->ndevs = it->efa;
 	for (int d = 0; d < f->ndevs; d++) {
-		struct efa_dev *v = &f->devs[d];
+		struct diag_efa_dev *v = &f->devs[d];
 		snprintf(v->name, sizeof(v->name), "rdmap%ds0", 16 + d);
 		snprintf(v->pci, sizeof(v->pci), "0000:%02x:00.0", 16 + d);
 		snprintf(v->state, sizeof(v->state), "4: ACTIVE");
@@ -81,7 +81,7 @@ static void healthy(const struct itype *it)
 	f->nvml_gpus = it->gpus;
 	f->nvswitches = 4;
 	for (int g = 0; g < f->ngpus; g++) {
-		struct gpu *gp = &f->gpus[g];
+		struct diag_gpu *gp = &f->gpus[g];
 		snprintf(gp->pci, sizeof(gp->pci), "0000:%02x:00.0", 0x80 + g);
 		gp->nvml_seen = true;
 		gp->retired_pending = gp->remap_pending = gp->remap_failed = 0;
@@ -99,7 +99,7 @@ static void healthy(const struct itype *it)
 	f->uverbs = f->dev_gpus = -1;
 }
 
-static const struct check *check(const char *id)
+static const struct diag_check *check(const char *id)
 {
 	diag_free_checks(K, DIAG_NCHECKS);
 	diag_run_checks(&F, false, K);
@@ -120,9 +120,9 @@ static void healthy_p5_passes_every_check_it_can(void **s)
 	diag_run_checks(&F, false, K);
 	for (int i = 0; i < DIAG_NCHECKS; i++) {
 		bool skip = !strcmp(K[i].id, "kubernetes") || !strcmp(K[i].id, "traffic");
-		if (K[i].v != (skip ? SKIP : PASS))
+		if (K[i].v != (skip ? DIAG_SKIP : DIAG_PASS))
 			fail_msg("%s: %s %s", K[i].id, diag_verdict_name(K[i].v), K[i].reason);
-		assert_int_equal(K[i].act, ACT_NONE);
+		assert_int_equal(K[i].act, DIAG_ACT_NONE);
 		assert_string_equal(K[i].remedy, "");
 	}
 }
@@ -139,7 +139,7 @@ static void every_check_appears_on_a_node_without_anything(void **s)
 	assert_int_equal(diag_run_checks(&F, false, K), DIAG_NCHECKS);
 	for (int i = 0; i < DIAG_NCHECKS; i++) {
 		assert_non_null(K[i].id);
-		assert_true(K[i].v != FAIL);
+		assert_true(K[i].v != DIAG_FAIL);
 		assert_string_not_equal(K[i].reason, "not evaluated");
 	}
 }
@@ -150,7 +150,7 @@ static void unknown_type_with_efa_devices_expects_efa(void **s)
 	healthy(&P5);
 	F.it = NULL;
 	F.efa_rdm_domains = F.efa_dgram_domains = 0;
-	assert_verdict("efa_provider", FAIL);
+	assert_verdict("efa_provider", DIAG_FAIL);
 }
 
 static void fork_safety_needs_rdma_core_38_as_aws_ofi_nccl_says(void **s)
@@ -160,12 +160,12 @@ static void fork_safety_needs_rdma_core_38_as_aws_ofi_nccl_says(void **s)
 	F.fork_unneeded = -1;
 	diag_copy(F.kernel, sizeof(F.kernel), "5.15.0");
 	F.rdma_core = 36;
-	assert_verdict("fork_safety", WARN);
+	assert_verdict("fork_safety", DIAG_WARN);
 	F.rdma_core = 38;
-	assert_verdict("fork_safety", PASS);
+	assert_verdict("fork_safety", DIAG_PASS);
 	F.rdma_core = 36;
 	diag_env_set(&F, "FI_EFA_FORK_SAFE", "1");
-	assert_verdict("fork_safety", PASS);
+	assert_verdict("fork_safety", DIAG_PASS);
 }
 
 static void rdma_mismatch_against_an_unconfirmed_table_is_a_warn(void **s)
@@ -173,14 +173,14 @@ static void rdma_mismatch_against_an_unconfirmed_table_is_a_warn(void **s)
 	(void)s;
 	healthy(&G6E);
 	F.devs[1].rdma_write = false;
-	assert_verdict("efa_rdma", WARN);
+	assert_verdict("efa_rdma", DIAG_WARN);
 	healthy(&P5);
 	F.devs[1].rdma_write = false;
-	assert_verdict("efa_rdma", FAIL);
+	assert_verdict("efa_rdma", DIAG_FAIL);
 	/* rdma-core before v46 cannot report write at all */
 	F.rdma_core = 44;
-	assert_verdict("efa_rdma", WARN);
-	assert_int_equal(check("efa_rdma")->act, ACT_CONFIG);
+	assert_verdict("efa_rdma", DIAG_WARN);
+	assert_int_equal(check("efa_rdma")->act, DIAG_ACT_CONFIG);
 }
 
 static void affinity_counts_only_nics_behind_the_same_pci_bridge(void **s)
@@ -190,10 +190,10 @@ static void affinity_counts_only_nics_behind_the_same_pci_bridge(void **s)
 	F.ndevs = 4;
 	for (int g = 1; g < F.ngpus; g++)
 		F.gpus[g].nclosest = 0; /* what diag_affinity leaves when no NIC shares a bridge */
-	assert_verdict("gpu_efa_affinity", WARN);
+	assert_verdict("gpu_efa_affinity", DIAG_WARN);
 	assert_non_null(strstr(check("gpu_efa_affinity")->reason, "7 of 8 GPUs"));
 	F.topo_known = false;
-	assert_verdict("gpu_efa_affinity", SKIP);
+	assert_verdict("gpu_efa_affinity", DIAG_SKIP);
 }
 
 static void error_counters_judge_growth_not_totals(void **s)
@@ -201,14 +201,14 @@ static void error_counters_judge_growth_not_totals(void **s)
 	(void)s;
 	healthy(&P5);
 	F.devs[3].before.retrans = F.devs[3].after.retrans = 4711;
-	assert_verdict("error_counters", PASS);
+	assert_verdict("error_counters", DIAG_PASS);
 	F.devs[3].after.timeouts = 2;
-	assert_verdict("error_counters", WARN);
-	assert_int_equal(check("error_counters")->act, ACT_MONITOR);
+	assert_verdict("error_counters", DIAG_WARN);
+	assert_int_equal(check("error_counters")->act, DIAG_ACT_MONITOR);
 	healthy(&P5);
 	F.devs[0].before.retrans = F.devs[0].before.timeouts = F.devs[0].before.unresponsive = -1;
 	F.devs[0].after = F.devs[0].before;
-	assert_verdict("error_counters", WARN);
+	assert_verdict("error_counters", DIAG_WARN);
 	assert_non_null(strstr(check("error_counters")->remedy, "r2.17.0"));
 }
 
@@ -222,17 +222,17 @@ static void environment_values_as_libfabric_and_nccl_read_them(void **s)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		healthy(&P5);
 		diag_env_set(&F, bad[i][0], bad[i][1]);
-		if (check("environment")->v != FAIL)
+		if (check("environment")->v != DIAG_FAIL)
 			fail_msg("%s=%s: %s", bad[i][0], bad[i][1], check("environment")->reason);
 	}
 	healthy(&P5);
 	diag_env_set(&F, "FI_PROVIDER", "efa");
 	diag_env_set(&F, "FI_EFA_USE_DEVICE_RDMA", "YES");
-	assert_verdict("environment", PASS);
+	assert_verdict("environment", DIAG_PASS);
 	healthy(&P5);
 	F.devs[2].rdma_read = false;
 	diag_env_set(&F, "FI_EFA_USE_DEVICE_RDMA", "on");
-	assert_verdict("environment", FAIL);
+	assert_verdict("environment", DIAG_FAIL);
 }
 
 static void hugepages_warn_fail_and_pass(void **s)
@@ -240,14 +240,16 @@ static void hugepages_warn_fail_and_pass(void **s)
 	(void)s;
 	healthy(&P5);
 	F.hugepages_total = F.hugepages_free = 1024;
-	assert_verdict("hugepages", WARN);
+	/* the EKS setup's huge pages: healthy, the ENOMEM remedy said */
+	assert_verdict("hugepages", DIAG_PASS);
+	assert_non_null(strstr(check("hugepages")->reason, "FI_EFA_USE_HUGE_PAGE=0"));
 	diag_env_set(&F, "FI_EFA_USE_HUGE_PAGE", "0");
-	assert_verdict("hugepages", PASS);
+	assert_verdict("hugepages", DIAG_PASS);
 	diag_env_set(&F, "FI_EFA_USE_HUGE_PAGE", "1");
 	F.fork_unneeded = 0;
-	assert_verdict("hugepages", FAIL);
+	assert_verdict("hugepages", DIAG_FAIL);
 	F.fork_unneeded = 1;
-	assert_verdict("hugepages", WARN);
+	assert_verdict("hugepages", DIAG_PASS);
 }
 
 static void kubernetes_compares_uverbs_with_gpus_times_nics_per_gpu(void **s)
@@ -258,29 +260,84 @@ static void kubernetes_compares_uverbs_with_gpus_times_nics_per_gpu(void **s)
 	F.k8s = true;
 	F.uverbs = 8;
 	F.dev_gpus = 2;
-	assert_verdict("kubernetes", PASS);
+	assert_verdict("kubernetes", DIAG_PASS);
 	F.dev_gpus = 8;
-	assert_verdict("kubernetes", FAIL);
+	assert_verdict("kubernetes", DIAG_FAIL);
 	F.uverbs = -1;
-	assert_verdict("kubernetes", FAIL);
+	assert_verdict("kubernetes", DIAG_FAIL);
 }
 
 static void gpudirect_routes(void **s)
 {
 	(void)s;
 	healthy(&G6E);
-	assert_verdict("gpudirect", SKIP);
+	assert_verdict("gpudirect", DIAG_SKIP);
 	healthy(&P5);
 	for (int d = 0; d < F.ndevs; d++)
 		F.devs[d].p2p[0] = '\0';
-	assert_verdict("gpudirect", FAIL);
+	assert_verdict("gpudirect", DIAG_FAIL);
 	F.cuda_dmabuf = 1;
-	assert_verdict("gpudirect", PASS);
+	assert_verdict("gpudirect", DIAG_PASS);
 	diag_copy(F.lf_api, sizeof(F.lf_api), "1.18");
-	assert_verdict("gpudirect", FAIL);
+	assert_verdict("gpudirect", DIAG_FAIL);
 	diag_copy(F.lf_api, sizeof(F.lf_api), "1.20");
 	diag_copy(F.kernel, sizeof(F.kernel), "5.10.0");
-	assert_verdict("gpudirect", FAIL);
+	assert_verdict("gpudirect", DIAG_FAIL);
+}
+
+/* sky exec of a task without accelerators: CUDA_VISIBLE_DEVICES="" hides
+ * the GPUs, libfabric's CUDA init fails, FI_HMEM is absent: not the node's
+ * fault, so the GPU-memory checks say why they cannot judge, and fail
+ * nothing (with the GPUs visible the same facts still fail) */
+static void hidden_gpus_skip_the_cuda_checks_naming_the_cause(void **s)
+{
+	(void)s;
+	healthy(&P5);
+	F.efa_hmem = false;
+	for (int d = 0; d < F.ndevs; d++)
+		F.devs[d].p2p[0] = '\0';
+	assert_verdict("efa_hmem", DIAG_FAIL);
+	assert_verdict("gpudirect", DIAG_FAIL);
+	for (int i = 0; i < 3; i++) {
+		diag_env_set(&F, "CUDA_VISIBLE_DEVICES", (const char *[]){"", "-1", "NoDevFiles"}[i]);
+		assert_verdict("efa_hmem", DIAG_SKIP);
+		assert_non_null(strstr(check("efa_hmem")->reason, "sky exec --gpus"));
+		assert_verdict("gpudirect", DIAG_SKIP);
+	}
+	diag_env_set(&F, "CUDA_VISIBLE_DEVICES", "0,1");
+	assert_verdict("efa_hmem", DIAG_FAIL);
+}
+
+/* the kernel enforces RLIMIT_MEMLOCK on pinning only without CAP_IPC_LOCK */
+static void a_finite_memlock_limit_passes_with_cap_ipc_lock(void **s)
+{
+	(void)s;
+	healthy(&P5);
+	F.memlock = 64 << 10;
+	F.ipc_lock = 0;
+	assert_verdict("memlock", DIAG_FAIL);
+	F.ipc_lock = -1;
+	assert_verdict("memlock", DIAG_FAIL);
+	F.ipc_lock = 1;
+	assert_verdict("memlock", DIAG_PASS);
+	assert_non_null(strstr(check("memlock")->reason, "CAP_IPC_LOCK"));
+}
+
+/* the driver reports IB speed rungs: a g6e.16xlarge's 35 Gb/s NIC reports
+ * 30, an hpc7a's 150 reports 120, and both are healthy */
+static void link_rate_is_judged_against_the_rung_the_driver_can_report(void **s)
+{
+	struct diag_itype odd = G6E;
+	(void)s;
+	for (int i = 0; i < 2; i++) {
+		odd.nic_gbps = i ? 150 : 35;
+		healthy(&odd);
+		for (int d = 0; d < F.ndevs; d++)
+			F.devs[d].rate_gbps = i ? 120 : 30;
+		assert_verdict("efa_link", DIAG_PASS);
+		F.devs[0].rate_gbps = i ? 100 : 25;
+		assert_verdict("efa_link", DIAG_WARN);
+	}
 }
 
 static void gpu_memory_actions(void **s)
@@ -288,18 +345,18 @@ static void gpu_memory_actions(void **s)
 	(void)s;
 	healthy(&P5);
 	F.gpus[3].ecc_volatile_unc = 1;
-	assert_int_equal(check("gpu_memory")->act, ACT_REBOOT);
+	assert_int_equal(check("gpu_memory")->act, DIAG_ACT_REBOOT);
 	F.gpus[4].remap_failed = 1;
-	assert_int_equal(check("gpu_memory")->act, ACT_REPLACE);
+	assert_int_equal(check("gpu_memory")->act, DIAG_ACT_REPLACE);
 	healthy(&P5);
 	F.gpus[0].retired_pages = 60;
-	assert_int_equal(check("gpu_memory")->act, ACT_REPLACE);
+	assert_int_equal(check("gpu_memory")->act, DIAG_ACT_REPLACE);
 	healthy(&P5);
-	F.nvml.state = LIB_BROKEN;
+	F.nvml.state = DIAG_LIB_BROKEN;
 	F.nvml.code = 18;
-	assert_verdict("gpus", FAIL);
-	assert_int_equal(check("gpus")->act, ACT_REBOOT);
-	assert_verdict("gpu_memory", SKIP);
+	assert_verdict("gpus", DIAG_FAIL);
+	assert_int_equal(check("gpus")->act, DIAG_ACT_REBOOT);
+	assert_verdict("gpu_memory", DIAG_SKIP);
 }
 
 static void libfabric_below_1_22_and_at_the_wrong_place(void **s)
@@ -307,13 +364,21 @@ static void libfabric_below_1_22_and_at_the_wrong_place(void **s)
 	(void)s;
 	healthy(&P5);
 	diag_copy(F.lf.version, sizeof(F.lf.version), "1.21");
-	assert_verdict("libfabric", FAIL);
+	assert_verdict("libfabric", DIAG_FAIL);
+	/* the 1.22 floor is aws-ofi-nccl 1.13's: older plugins run on 1.18+ */
+	diag_copy(F.plugin_version, sizeof(F.plugin_version), "1.12.1");
+	assert_verdict("libfabric", DIAG_PASS);
+	diag_copy(F.lf.version, sizeof(F.lf.version), "1.17");
+	assert_verdict("libfabric", DIAG_FAIL);
+	diag_copy(F.plugin_version, sizeof(F.plugin_version), "1.13.0");
+	diag_copy(F.lf.version, sizeof(F.lf.version), "1.21");
+	assert_verdict("libfabric", DIAG_FAIL);
 	healthy(&P5);
 	diag_copy(F.plugin_lf_path, sizeof(F.plugin_lf_path), "/usr/lib/x86_64-linux-gnu/libfabric.so.1");
-	assert_verdict("libfabric", FAIL);
+	assert_verdict("libfabric", DIAG_FAIL);
 	/* no installer on the node: the system one is what there is */
 	F.lf_installer_present = false;
-	assert_verdict("libfabric", PASS);
+	assert_verdict("libfabric", DIAG_PASS);
 }
 
 static void efa_driver_before_2_17_3_with_nvidia_580(void **s)
@@ -321,9 +386,14 @@ static void efa_driver_before_2_17_3_with_nvidia_580(void **s)
 	(void)s;
 	healthy(&P5);
 	diag_copy(F.nvidia_driver, sizeof(F.nvidia_driver), "580.65.06");
-	assert_verdict("efa_driver", FAIL);
+	/* only the peer-memory path needs r2.17.3: dmabuf carries GPUDirect */
+	assert_verdict("efa_driver", DIAG_WARN);
+	F.cuda_dmabuf = 1;
+	assert_verdict("efa_driver", DIAG_WARN);
+	F.cuda_dmabuf = 0;
+	assert_verdict("efa_driver", DIAG_FAIL);
 	diag_copy(F.efa_driver, sizeof(F.efa_driver), "2.17.3g");
-	assert_verdict("efa_driver", PASS);
+	assert_verdict("efa_driver", DIAG_PASS);
 }
 
 int main(void)
@@ -341,6 +411,9 @@ int main(void)
 		cmocka_unit_test(kubernetes_compares_uverbs_with_gpus_times_nics_per_gpu),
 		cmocka_unit_test(gpudirect_routes),
 		cmocka_unit_test(gpu_memory_actions),
+		cmocka_unit_test(link_rate_is_judged_against_the_rung_the_driver_can_report),
+		cmocka_unit_test(hidden_gpus_skip_the_cuda_checks_naming_the_cause),
+		cmocka_unit_test(a_finite_memlock_limit_passes_with_cap_ipc_lock),
 		cmocka_unit_test(libfabric_below_1_22_and_at_the_wrong_place),
 		cmocka_unit_test(efa_driver_before_2_17_3_with_nvidia_580),
 	};

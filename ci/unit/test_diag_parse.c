@@ -21,6 +21,11 @@ static void proc_files(void **s)
 	assert_int_equal(diag_parse_memlock("Max locked memory         unlimited            unlimited            bytes\n"), -1);
 	assert_int_equal(diag_parse_memlock("Max open files  1024 4096 files\n"), -2);
 	assert_int_equal(diag_parse_memlock("Max locked memory  \n"), -2);
+	/* CAP_IPC_LOCK is bit 14 of CapEff */
+	assert_int_equal(diag_parse_cap_ipc_lock("Name:\tx\nCapEff:\t000001ffffffffff\n"), 1);
+	assert_int_equal(diag_parse_cap_ipc_lock("CapEff:\t0000000000004000\n"), 1);
+	assert_int_equal(diag_parse_cap_ipc_lock("CapEff:\t00000000a80425fb\n"), 0);
+	assert_int_equal(diag_parse_cap_ipc_lock("CapPrm:\t0000000000004000\n"), -1);
 	diag_parse_hugepages("MemTotal: 1 kB\nHugePages_Total:    1024\nHugePages_Free:      12\n", &t, &f);
 	assert_int_equal(t, 1024);
 	assert_int_equal(f, 12);
@@ -70,7 +75,7 @@ static const char ROW[] = "p5.48xlarge h100 8 32 100 yes yes 4 yes yes K\n";
 
 static void table_rows_and_errors(void **s)
 {
-	struct itype *t;
+	struct diag_itype *t;
 	int n;
 	char text[512];
 	(void)s;
@@ -98,7 +103,7 @@ static void table_rows_and_errors(void **s)
 
 static void facts_file_sections(void **s)
 {
-	static struct facts f;
+	static struct diag_facts f;
 	const char *good = "{\"libfabric\": {\"version\": \"2.1\", \"efa_rdm_domains\": 4, \"hmem\": true},"
 			   " \"rdma_core\": 55, \"devices\": {\"efa0\": {\"rdma_read\": true}}}";
 	(void)s;
@@ -109,7 +114,7 @@ static void facts_file_sections(void **s)
 	assert_true(f.lf_known && f.efa_hmem && f.devs[0].have_caps && f.devs[0].rdma_read && !f.devs[0].rdma_write);
 	assert_int_equal(f.efa_rdm_domains, 4);
 	assert_int_equal(f.rdma_core, 55);
-	assert_int_equal(f.ibverbs.state, LIB_LOADED);
+	assert_int_equal(f.ibverbs.state, DIAG_LIB_LOADED);
 	assert_int_equal(diag_facts_parse(&f, "{\"rdma_core\": -4}", 17), -FC_EXIT_USAGE);
 	assert_int_equal(diag_facts_parse(&f, "[1]", 3), -FC_EXIT_USAGE);
 	assert_int_equal(diag_facts_parse(&f, "{", 1), -FC_EXIT_USAGE);

@@ -1,4 +1,4 @@
-/* common/topo.c (hwloc) on a small sysfs tree built here: two host
+/* common/fabric/topo.c (hwloc) on a small sysfs tree built here: two host
  * bridges, one per NUMA node; a GPU and an EFA device share the first, a
  * second EFA device sits on the other; a virtual net interface. */
 #include <errno.h>

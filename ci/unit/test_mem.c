@@ -37,6 +37,29 @@ static void rejects_other_memory(void **st)
 	assert_int_equal(fc_mem_parse("cuda:1x", &m), -FC_EXIT_USAGE);
 	assert_int_equal(fc_mem_parse("cudax", &m), -FC_EXIT_USAGE);
 	assert_int_equal(fc_mem_parse("", &m), -FC_EXIT_USAGE);
+	assert_int_equal(fc_mem_parse("host:0", &m), -FC_EXIT_USAGE); /* host takes no device */
+}
+
+/* help and errors list what fc_mem_backends holds, in its order */
+static void choices_come_from_the_backend_table(void **st)
+{
+	char b[128];
+	size_t n = 0;
+	(void)st;
+	assert_string_equal(fc_mem_choices(b, sizeof(b)), "host, cuda or cuda:N");
+	for (const struct fc_mem_ops *const *o = fc_mem_backends; *o; o++, n++) {
+		struct fc_mem m;
+		assert_int_equal(fc_mem_parse((*o)->name, &m), 0);
+		assert_ptr_equal(m.ops, *o);
+	}
+	assert_int_equal(n, 2);
+	/* libfabric's view travels with the ops: host asks for no FI_HMEM */
+	assert_int_equal(fc_mem_host.fi_iface, 0);
+	assert_null(fc_mem_host.fi_device);
+	assert_null(fc_mem_host.dmabuf);
+	assert_int_not_equal(fc_mem_cuda.fi_iface, 0);
+	assert_non_null(fc_mem_cuda.fi_device);
+	assert_non_null(fc_mem_cuda.dmabuf);
 }
 
 static void host_memory_needs_no_cuda(void **st)
@@ -65,6 +88,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_host_and_cuda_ordinals),
 		cmocka_unit_test(rejects_other_memory),
+		cmocka_unit_test(choices_come_from_the_backend_table),
 		cmocka_unit_test(host_memory_needs_no_cuda),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);

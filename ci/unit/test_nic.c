@@ -13,7 +13,7 @@
 
 #include "nic.h"
 
-static char root[64];
+static char top[64], root[80]; /* root: top/sys, the sysfs root; top/proc beside it */
 
 /* mkdir -p, without a shell */
 static int mkdir_p(const char *path)
@@ -33,7 +33,7 @@ static void put(const char *rel, const char *text)
 {
 	char path[512], dir[512];
 	FILE *f;
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", rel[0] == '.' ? top : root, rel[0] == '.' ? rel + 2 : rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
 	assert_int_equal(mkdir_p(dir), 0);
@@ -46,8 +46,14 @@ static void put(const char *rel, const char *text)
 static int make_root(void **st)
 {
 	(void)st;
-	snprintf(root, sizeof(root), "/tmp/fc-sysfs-XXXXXX");
-	assert_non_null(mkdtemp(root));
+	snprintf(top, sizeof(top), "/tmp/fc-sysfs-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	snprintf(root, sizeof(root), "%s/sys", top);
+	put("class/infiniband/rdmap16s27/ports/1/hw_counters/tx_pkts", "600\n");
+	/* the host's TCP counters, beside the sysfs root as /proc is beside /sys */
+	put("./proc/net/snmp", "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+			       "Tcp: RtoAlgorithm RtoMin ActiveOpens OutSegs RetransSegs InErrs\n"
+			       "Tcp: 1 200 5 12000 240 0\nUdp: InDatagrams\nUdp: 3\n");
 	put("class/infiniband/rdmap16s27/ports/1/hw_counters/tx_bytes", "1000\n");
 	put("class/infiniband/rdmap16s27/ports/1/hw_counters/rx_bytes", "2000\n");
 	put("class/infiniband/rdmap16s27/ports/1/hw_counters/retrans_pkts", "3\n");
@@ -68,7 +74,7 @@ static int drop_one(const char *path, const struct stat *sb, int flag, struct FT
 static int drop_root(void **st)
 {
 	(void)st;
-	return nftw(root, drop_one, 16, FTW_DEPTH | FTW_PHYS);
+	return nftw(top, drop_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void efa_domain_maps_to_hw_counters(void **st)
@@ -80,6 +86,7 @@ static void efa_domain_maps_to_hw_counters(void **st)
 	assert_int_equal(s.tx_bytes, 1000);
 	assert_int_equal(s.rx_bytes, 2000);
 	assert_int_equal(s.retrans, 3);
+	assert_int_equal(s.tx_pkts, 600);
 	assert_int_equal(s.drops, 4);
 	assert_int_equal(s.timeouts, -1); /* absent counter: not counted, not zero */
 	assert_non_null(strstr(s.path, "class/infiniband/rdmap16s27/ports/1/hw_counters"));
@@ -93,7 +100,13 @@ static void tcp_domain_maps_to_net_statistics(void **st)
 	assert_int_equal(s.tx_bytes, 77);
 	assert_int_equal(s.rx_bytes, 88);
 	assert_int_equal(s.drops, 3);
+	/* over TCP: the host's segments sent and retransmitted */
+	assert_int_equal(s.tx_pkts, 12000);
+	assert_int_equal(s.retrans, 240);
+	/* not for the udp provider, nor on loopback */
+	assert_int_equal(fc_nic_read(root, "udp;ofi_rxd", "eth7", &s), 0);
 	assert_int_equal(s.retrans, -1);
+	assert_int_equal(s.tx_pkts, -1);
 }
 
 static void missing_nic_and_shm_have_no_counters(void **st)

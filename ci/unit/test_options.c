@@ -61,11 +61,14 @@ static void every_option_lands(void **st)
 {
 	struct fc_opts o;
 	(void)st;
-	assert_int_equal(PARSE(&o, "-p", "sockets", "-d", "lo", "-x", "socket", "-S", "8,1K", "-I",
+	assert_int_equal(PARSE(&o, "-p", "sockets", "-x", "ofi"), 0);
+	assert_string_equal(o.params.provider, "sockets");
+	/* a provider means nothing to the kernel's TCP: said, not ignored */
+	assert_int_equal(PARSE(&o, "-p", "sockets", "-x", "socket", "peer"), -FC_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-d", "lo", "-x", "socket", "-S", "8,1K", "-I",
 			       "100", "-w", "3", "-t", "20", "-T", "2.5", "-v", "-b", "-B", "5000",
 			       "--json", "-", "--csv", "out.csv", "--sockbuf", "1M", "peer"),
 			 0); /* one size syntax everywhere: --sockbuf takes K/M/G like -S */
-	assert_string_equal(o.params.provider, "sockets");
 	assert_string_equal(o.domain, "lo");
 	assert_string_equal(o.params.transport, "socket");
 	assert_string_equal(o.sizes, "8,1K");
@@ -74,8 +77,8 @@ static void every_option_lands(void **st)
 	assert_true(o.deadline_s == 20 && o.op_timeout_s == 2.5);
 	assert_true(o.params.verify && o.block);
 	assert_int_equal(o.port, 5000);
-	assert_string_equal(o.json_path, "-");
-	assert_string_equal(o.csv_path, "out.csv");
+	assert_string_equal(o.sinks.json_path, "-");
+	assert_string_equal(o.sinks.csv_path, "out.csv");
 	assert_int_equal(o.sockbuf, 1048576);
 	assert_string_equal(o.peer, "peer");
 }
@@ -134,7 +137,7 @@ static void help_lists_exactly_what_the_parser_accepts(void **st)
 			snprintf(arg, sizeof(arg), "--%s=%s", names[i],
 				 !strcmp(names[i], "sizes") ? "8" : !strcmp(names[i], "op") ? "read"
 				 : !strcmp(names[i], "buffers") ? "slots" : !strcmp(names[i], "memory") ? "host"
-				 : !strcmp(names[i], "transport") ? "ofi" : !strcmp(names[i], "sockbuf") ? "1M"
+				 : !strcmp(names[i], "transport") ? "ofi" : !strcmp(names[i], "sockbuf") || !strcmp(names[i], "max-mem") ? "1M"
 				 : !strcmp(names[i], "streams") ? "1" : "3");
 			if (strcmp(names[i], "help")) {
 				char *argv[] = {"fabcheck-test", arg, NULL};

@@ -9,8 +9,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
 #include "errors.h"
+#include "pairs_hostlist.h"
 #include "pairs_launch.h"
+#include "pairs_nodeset.h"
 #include "pairs_schedule.h"
 #include "pairs_verdict.h"
 
@@ -53,13 +57,15 @@ static void launchers_give_rank_nodes_and_coordinator(void **st)
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
 	assert_true(l.rank == 2 && l.nodes == 16);
 	assert_string_equal(l.coord, "gpu-st-p5-007");
+	/* rank i's node, for naming a node that never joined */
+	assert_string_equal(l.hosts, "gpu-st-p5-007,gpu-st-p5-008,gpu-st-p5-009,gpu-st-p5-010,gpu-st-p5-012,login1");
 	/* an Indexed Job knows its index only: --nodes and --coordinator */
 	env_table = k8s;
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), -FC_EXIT_USAGE);
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, 8, "preflight-0.preflight:47700"), 0);
 	assert_true(l.rank == 5 && l.nodes == 8 && l.coord_port == 47700);
 	assert_string_equal(l.coord, "preflight-0.preflight");
-	/* or the manifest's environment (diag/k8s/preflight-job.yaml) */
+	/* or the manifest's environment (diag/recipes/k8s/preflight-job.yaml) */
 	env_table = k8s_job;
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
 	assert_true(l.rank == 2 && l.nodes == 4 && l.coord_port == FC_PAIRS_PORT);
@@ -75,9 +81,29 @@ static void launchers_give_rank_nodes_and_coordinator(void **st)
 
 static void slurm_node_lists_and_host_ports(void **st)
 {
-	char h[64];
+	char h[64], all[256];
 	uint16_t port = 1;
+	const char *bad[] = {"x[", "x[]", "x[3-1]", "x[1,]", "x[,1]", "a,,b", "a,", ",a", "x]", "x[1[2]]", "x[1-9999]",
+			     "x[a]", "x[1-2", "x[1]]", "x[1234567890]", "n[8-10],nb007-010,011]", ""};
 	(void)st;
+	assert_int_equal(fc_hostlist_expand("gpu-[01-04,07]-ib,login1", all, sizeof(all)), 0);
+	assert_string_equal(all, "gpu-01-ib,gpu-02-ib,gpu-03-ib,gpu-04-ib,gpu-07-ib,login1");
+	assert_int_equal(fc_hostlist_expand("rack[1-2]-n[1-2]", all, sizeof(all)), 0);
+	assert_string_equal(all, "rack1-n1,rack1-n2,rack2-n1,rack2-n2");
+	assert_int_equal(fc_hostlist_expand("node[8-10],n[007-010,012]", all, sizeof(all)), 0);
+	assert_string_equal(all, "node8,node9,node10,n007,n008,n009,n010,n012");
+	assert_int_equal(fc_hostlist_expand("solo", all, sizeof(all)), 0);
+	assert_string_equal(all, "solo");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = fc_hostlist_expand(bad[i], all, sizeof(all));
+		if (rc != -1)
+			fail_msg("'%s' expanded to '%s'", bad[i], all);
+		assert_string_equal(all, "");
+	}
+	/* a list that does not fit is refused, not cut */
+	assert_int_equal(fc_hostlist_expand("node[001-100]", all, sizeof(all)), -1);
+	assert_int_equal(fc_slurm_first_host("gpu-[01-04]-ib", h, sizeof(h)), 0);
+	assert_string_equal(h, "gpu-01-ib");
 	assert_int_equal(fc_slurm_first_host("node[01-04,07]", h, sizeof(h)), 0);
 	assert_string_equal(h, "node01");
 	assert_int_equal(fc_slurm_first_host("a1,b[2-3]", h, sizeof(h)), 0);
@@ -88,6 +114,82 @@ static void slurm_node_lists_and_host_ports(void **st)
 	assert_int_equal(fc_split_host_port("fd00::1", h, sizeof(h), &port), 0);
 	assert_string_equal(h, "fd00::1");
 	assert_int_equal(fc_split_host_port("h:0", h, sizeof(h), &port), -1);
+}
+
+/* the run's secret: read once, checked, compared whole */
+static void run_secret_is_checked_and_compared_whole(void **st)
+{
+	static const char *const good[] = {"OMPI_COMM_WORLD_RANK", "1", "OMPI_COMM_WORLD_SIZE", "2", "FABCHECK_COORDINATOR",
+					   "10.0.0.1", "FABCHECK_RUN_SECRET", "5f2b9c0e7d1a4e3f8b6c2d9e0a1f3b7c", NULL};
+	static const char *const bad[] = {"OMPI_COMM_WORLD_RANK", "1", "OMPI_COMM_WORLD_SIZE", "2", "FABCHECK_COORDINATOR",
+					  "10.0.0.1", "FABCHECK_RUN_SECRET", "secret with spaces 1234", NULL};
+	struct fc_launch l;
+	(void)st;
+	env_table = good;
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
+	assert_string_equal(l.secret, "5f2b9c0e7d1a4e3f8b6c2d9e0a1f3b7c");
+	env_table = bad;
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), -FC_EXIT_USAGE);
+	assert_true(fc_run_secret_equal("", ""));
+	assert_true(fc_run_secret_equal("abcdefghijklmnop", "abcdefghijklmnop"));
+	assert_false(fc_run_secret_equal("abcdefghijklmnop", "abcdefghijklmnoq"));
+	assert_false(fc_run_secret_equal("abcdefghijklmnop", "abcdefghijklmno"));
+	assert_false(fc_run_secret_equal("abcdefghijklmnop", ""));
+}
+
+/* an agent meets only the launcher's nodes, where the launcher names them */
+static void partners_outside_the_launchers_nodes_are_refused(void **st)
+{
+	struct fc_nodeset s;
+	char why[320];
+	(void)st;
+	assert_int_equal(fc_nodeset_from_list(&s, "172.31.0.10,172.31.0.11,fd00::7", why, sizeof(why)), 0);
+	assert_true(s.known);
+	assert_true(fc_nodeset_has(&s, "172.31.0.11"));
+	assert_true(fc_nodeset_has(&s, "fd00::7"));
+	assert_true(fc_nodeset_has(&s, "::ffff:172.31.0.10")); /* seen by a dual-stack listener */
+	assert_false(fc_nodeset_has(&s, "172.31.0.12"));
+	assert_false(fc_nodeset_has(&s, "127.0.0.1"));
+	assert_false(fc_nodeset_has(&s, "fd00::8"));
+	fc_nodeset_free(&s);
+	/* names resolve to their addresses */
+	assert_int_equal(fc_nodeset_from_list(&s, "localhost", why, sizeof(why)), 0);
+	assert_true(fc_nodeset_has(&s, "127.0.0.1"));
+	assert_false(fc_nodeset_has(&s, "127.0.0.2"));
+	fc_nodeset_free(&s);
+	/* no list, or a node this host cannot resolve: any partner, said */
+	assert_int_equal(fc_nodeset_from_list(&s, "", why, sizeof(why)), 1);
+	assert_true(fc_nodeset_has(&s, "192.0.2.99"));
+	assert_int_equal(fc_nodeset_from_list(&s, "10.0.0.1,no-such-node.invalid", why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "no-such-node.invalid"));
+	assert_true(fc_nodeset_has(&s, "192.0.2.99"));
+	fc_nodeset_free(&s);
+}
+
+/* mpirun's URI lists every address mpirun listens on: the coordinator is
+ * the one in this node's networks */
+static void mpirun_address_list_picks_the_reachable_one(void **st)
+{
+	struct fc_local_net nets[2];
+	char h[64];
+	static const char *const ompi[] = {"OMPI_COMM_WORLD_RANK", "1", "OMPI_COMM_WORLD_SIZE", "2",
+					   "OMPI_MCA_orte_hnp_uri", "1.0;tcp://192.0.2.2,198.51.100.7:47600", NULL};
+	struct fc_launch l;
+	(void)st;
+	inet_pton(AF_INET, "127.0.0.1", &nets[0].addr);
+	inet_pton(AF_INET, "255.0.0.0", &nets[0].mask);
+	inet_pton(AF_INET, "10.180.3.9", &nets[1].addr);
+	inet_pton(AF_INET, "255.255.0.0", &nets[1].mask);
+	assert_int_equal(fc_pick_reachable("192.0.2.2,10.180.0.254", nets, 2, h, sizeof(h)), 0);
+	assert_string_equal(h, "10.180.0.254");
+	assert_int_equal(fc_pick_reachable("192.0.2.2,10.181.0.254", nets, 2, h, sizeof(h)), 1);
+	assert_string_equal(h, "192.0.2.2");
+	assert_int_equal(fc_pick_reachable("", nets, 2, h, sizeof(h)), -1);
+	/* in detection: one address, never the comma list */
+	env_table = ompi;
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
+	assert_true(!strcmp(l.coord, "192.0.2.2") || !strcmp(l.coord, "198.51.100.7"));
+	assert_int_equal(l.coord_port, FC_PAIRS_PORT);
 }
 
 /* ---- schedule ---- */
@@ -284,26 +386,56 @@ static void few_nodes_need_a_floor_and_a_floor_judges_them(void **st)
 	fc_verdicts_free(&v);
 }
 
-static void a_whole_slow_round_is_the_fabric(void **st)
+/* Eight nodes in full mode, every pair of round 3 at a tenth of the
+ * others' bandwidth; with retried, round 3's pairs measured again in a
+ * later retry round at full speed. */
+static void judge_round_3_slow(bool retried, struct fc_verdicts *v)
 {
-	struct fc_verdicts v;
 	bool alive[8] = {1, 1, 1, 1, 1, 1, 1, 1};
 	struct fc_verdict_cfg cfg = {.fail = 0.8, .warn = 0.9, .min_nodes = 4};
 	struct fc_round *r;
-	int nr;
-	(void)st;
+	int nr, first;
+
 	nms = 0;
 	assert_int_equal(fc_schedule_full(8, &r, &nr), 0);
 	for (int k = 0; k < nr; k++)
 		for (int i = 0; i < 8; i++)
 			if (r[k].partner[i] > i)
 				measure(k, i, r[k].partner[i], k == 3 ? 1.0 : 10.0, 1, -1);
+	first = nms;
+	for (int i = 0; retried && i < 8; i++)
+		if (r[3].partner[i] > i)
+			measure(nr, i, r[3].partner[i], 10.0, 1, -1);
+	for (int i = first; i < nms; i++)
+		ms[i].retry = true;
 	fc_rounds_free(r, nr);
-	assert_int_equal(fc_pairs_judge(8, alive, labels, ms, nms, NULL, 0, &cfg, &v), 0);
+	assert_int_equal(fc_pairs_judge(8, alive, labels, ms, nms, NULL, 0, &cfg, v), 0);
+}
+
+static void a_whole_slow_round_is_the_fabric(void **st)
+{
+	struct fc_verdicts v;
+	(void)st;
+	judge_round_3_slow(false, &v);
 	assert_true(v.fabric);
 	assert_int_equal(v.fabric_round, 3);
 	for (int i = 0; i < 8; i++)
 		assert_int_not_equal(v.node[i].verdict, FC_PV_FAIL);
+	fc_verdicts_free(&v);
+}
+
+/* ... but a round slowed by a busy moment, whose pairs all pass on their
+ * retry, is no fabric finding (a healthy cluster on a loaded box failed
+ * "6 of 6 node(s) good" this way) */
+static void a_slow_round_whose_retries_pass_is_no_fabric_finding(void **st)
+{
+	struct fc_verdicts v;
+	(void)st;
+	judge_round_3_slow(true, &v);
+	assert_false(v.fabric);
+	assert_int_equal(v.nlinks, 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(v.node[i].verdict, FC_PV_PASS);
 	fc_verdicts_free(&v);
 }
 
@@ -372,6 +504,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(launchers_give_rank_nodes_and_coordinator),
 		cmocka_unit_test(slurm_node_lists_and_host_ports),
+		cmocka_unit_test(mpirun_address_list_picks_the_reachable_one),
+		cmocka_unit_test(partners_outside_the_launchers_nodes_are_refused),
+		cmocka_unit_test(run_secret_is_checked_and_compared_whole),
 		cmocka_unit_test(full_mode_meets_every_pair_once_in_disjoint_rounds),
 		cmocka_unit_test(a_slow_node_and_only_it_is_named),
 		cmocka_unit_test(a_slow_nic_is_named_by_its_lane),
@@ -380,6 +515,7 @@ int main(void)
 		cmocka_unit_test(unreachable_nodes_are_named_and_their_partners_not_blamed),
 		cmocka_unit_test(few_nodes_need_a_floor_and_a_floor_judges_them),
 		cmocka_unit_test(a_whole_slow_round_is_the_fabric),
+		cmocka_unit_test(a_slow_round_whose_retries_pass_is_no_fabric_finding),
 		cmocka_unit_test(sweep_finds_one_bad_node_among_64_within_its_rounds),
 	};
 	return cmocka_run_group_tests_name("pairs_logic", tests, NULL, NULL);

@@ -1,4 +1,5 @@
 /* Statistics and verification patterns. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +104,19 @@ static void window_patterns_differ_by_phase_window_message_and_lane(void **st)
 				}
 }
 
+/* The suite's one median (verdict and report): odd counts the middle,
+ * even counts the mean of the two middle values, none NAN. */
+static void median_of_odd_even_and_none(void **st)
+{
+	double odd[] = {5, 1, 3}, even[] = {4, 1, 3, 2}, one[] = {7};
+	(void)st;
+	assert_true(fc_median(odd, 3) == 3);
+	assert_true(odd[0] == 1 && odd[2] == 5); /* sorted in place */
+	assert_true(fc_median(even, 4) == 2.5);
+	assert_true(fc_median(one, 1) == 7);
+	assert_true(isnan(fc_median(NULL, 0)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +124,7 @@ int main(void)
 		cmocka_unit_test(single_sample_is_every_statistic),
 		cmocka_unit_test(empty_sample_set_is_an_error),
 		cmocka_unit_test(p99_sees_the_tail),
+		cmocka_unit_test(median_of_odd_even_and_none),
 		cmocka_unit_test(pattern_roundtrip_and_first_bad_offset),
 		cmocka_unit_test(patterns_differ_by_iteration_and_direction),
 		cmocka_unit_test(window_patterns_differ_by_phase_window_message_and_lane),

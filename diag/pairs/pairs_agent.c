@@ -1,0 +1,350 @@
+/* The agent: on every node, for the whole run. Opens its lanes once, then
+ * for each round meets the peer the coordinator names over them: ping-pong
+ * with this node as client or server, bandwidth both ways. It sends back
+ * every record it made and every step that failed; whatever happens, it
+ * exits 0 (the coordinator carries the verdict). */
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "benches.h"
+#include "diag.h"
+#include "errors.h"
+#include "hostname.h"
+#include "log.h"
+#include "pairs.h"
+#include "pairs_diag.h"
+#include "pairs_nodeset.h"
+#include "pairs_steps.h"
+#include "run.h"
+#include "status.h"
+#include "stop.h"
+#include "timing.h"
+
+static const struct fc_prog pp_prog = {.name = "fabcheck-pairs", .test = "pingpong", .groups = FC_OPTS_PAIR};
+static const struct fc_prog bw_prog = {.name = "fabcheck-pairs", .test = "bw",
+				       .groups = FC_OPTS_PAIR | FC_OPTS_STREAM};
+
+struct agent {
+	const struct fc_pairs_opts *o;
+	const struct fc_launch *l;
+	struct fc_pairs_cfg cfg;
+	struct fc_boot coord;
+	struct fc_listener listener;
+	struct fc_lanes lanes;
+	char host[256];
+	uint64_t deadline;
+	bool block; /* blocking completions: asked (-b), or too few CPUs to spin */
+	struct fc_nodeset nodes; /* the launcher's nodes: the only partners taken */
+	struct fc_status status; /* why the agent itself stops (not a step's reason) */
+};
+
+static json_t *lane_list(const struct fc_lanes *set)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < set->n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "domain", set->lane[i].info.domain, "state",
+						     set->lane[i].down ? set->lane[i].link : "up"));
+	return arr;
+}
+
+static int join(struct agent *a)
+{
+	char why[256], prod[64];
+	json_t *reply = NULL, *hello;
+	const char *coord = *a->l->coord ? a->l->coord : "127.0.0.1";
+	int rc;
+
+	diag_dmi_product(a->o->bench.sysfs_root, prod, sizeof(prod)); /* the coordinator's absolute floors */
+	hello = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "tool", "fabcheck-pairs", "fabcheck_version",
+			  FC_VERSION, "role", "agent", "rank", a->l->rank, "nodes", a->l->nodes, "port",
+			  (int)a->listener.port, "product", prod);
+	/* names the coordinator would refuse are left out: it knows this node
+	 * by its address then */
+	if (fc_host_name_ok(a->host))
+		json_object_set_new(hello, "host", json_string(a->host));
+	else
+		fc_note("this host's name is no RFC 1123 host name; the run names it by its address");
+	if (*a->l->job_id) /* the run this agent belongs to */
+		json_object_set_new(hello, "job_id", json_string(a->l->job_id));
+	if (*a->l->secret) /* in clear, as everything on this connection: it keeps strangers out, not eavesdroppers */
+		json_object_set_new(hello, "secret", json_string(a->l->secret));
+	if (fc_host_name_ok(a->l->node_name)) /* the scheduler's name, for the coordinator's drain commands */
+		json_object_set_new(hello, "node_name", json_string(a->l->node_name));
+	else if (*a->l->node_name)
+		fc_note("the launcher's node name for this host is no RFC 1123 host name; no drain command will name it");
+	if (a->o->diag)
+		json_object_set_new(hello, "diag", fc_pairs_diag_summary(a->o->diag));
+	a->coord.op_timeout_s = a->o->join_timeout_s;
+	a->coord.no_answer_remedy = "that is where this node looks for the coordinator (rank 0): start rank 0, check "
+				    "--coordinator (or the launcher's), and that its port is open between the nodes, or "
+				    "raise --join-timeout";
+	if ((rc = fc_boot_connect(&a->coord, coord, a->l->coord_port, fc_deadline_in(a->o->join_timeout_s), hello,
+				  &reply)))
+		return rc;
+	a->coord.op_timeout_s = 30;
+	fc_boot_keepalive(&a->coord, 5);
+	if (strcmp(json_string_value(json_object_get(reply, "role")) ? json_string_value(json_object_get(reply, "role")) : "",
+		   "coordinator") ||
+	    fc_pairs_cfg_from_json(json_object_get(reply, "config"), &a->cfg, why, sizeof(why))) {
+		json_decref(reply);
+		return fc_boot_fail(&a->coord, FC_EXIT_USAGE, "rank %d refuses the coordinator's configuration: %s",
+				    a->l->rank, "not a fabcheck-pairs coordinator of this version, or a bad configuration");
+	}
+	json_decref(reply);
+	return 0;
+}
+
+/* The lanes every round runs on, as the engine opens a benchmark's: deep
+ * enough for the bandwidth step's window. */
+/* The CPUs this agent may run on (its affinity: a container's or
+ * taskset's share, not the machine's count). */
+static long usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static bool too_few_cpus(int rank, int lanes)
+{
+	long cpus = usable_cpus();
+
+	if (cpus <= 0 || lanes + 1 <= cpus)
+		return false;
+	fc_note("rank %d: %d busy-polling lane(s) and the agent need %d CPUs, this node has %ld: blocking completions "
+		"instead (the records say \"completion\": \"blocking\"; give -b to choose it yourself)",
+		rank, lanes, lanes + 1, cpus);
+	return true;
+}
+
+static int open_lanes(struct agent *a)
+{
+	struct fc_opts o = a->o->bench;
+	struct fc_lanes_spec spec;
+	struct fc_status st, *outer;
+	int rc;
+
+	o.op_timeout_s = a->cfg.op_timeout_s;
+	o.deadline_s = a->o->deadline_s;
+	/* the interface this node reaches the cluster on; a node is client
+	 * and server, round by round */
+	spec = fc_run_lanes_spec(&o, &a->cfg.bw, &fc_bw_spec, a->coord.local_ip, true, a->deadline);
+	fc_status_clear(&st);
+	outer = fc_status_bind(&st);
+	rc = fc_mem_use(&o.mem);
+	if (!rc)
+		rc = fc_lanes_open(&a->lanes, &spec);
+	a->block = o.block;
+	if (!rc && !o.block && too_few_cpus(a->l->rank, a->lanes.n)) {
+		/* every lane spins a thread, the agent needs one more: with
+		 * fewer CPUs they starve each other and healthy nodes fail */
+		fc_lanes_close(&a->lanes);
+		o.block = a->block = true;
+		spec = fc_run_lanes_spec(&o, &a->cfg.bw, &fc_bw_spec, a->coord.local_ip, true, a->deadline);
+		rc = fc_lanes_open(&a->lanes, &spec);
+	}
+	fc_status_bind(outer);
+	fc_status_take(outer, &st); /* the agent ends for this reason */
+	if (rc)
+		fc_boot_send(&a->coord, FC_MSG_REPORT,
+			     json_pack("{s:i, s:b, s:s, s:i}", "round", -1, "ok", 0, "message",
+				       fc_status_msg(&st, "the lanes did not open (no reason recorded)"), "exit",
+				       fc_exit_status(rc)));
+	else
+		rc = fc_boot_send(&a->coord, FC_MSG_REPORT, json_pack("{s:i, s:b, s:o}", "round", -1, "ok", 1, "lanes",
+								      lane_list(&a->lanes)));
+	return rc;
+}
+
+struct step {
+	const struct fc_bench *bench;
+	const struct fc_prog *prog;
+	const struct fc_params *params;
+	const char *sizes;
+	bool client;
+};
+
+/* One measured conversation with the round's peer; its reason in *why. */
+static int run_step(struct agent *a, const struct step *st, const json_t *round, json_t *records,
+		    struct fc_status *why)
+{
+	json_t *peer = json_object_get(round, "peer");
+	struct fc_opts o = a->o->bench;
+	struct fc_out out;
+	struct fc_run r;
+	struct fc_run_attach at;
+	int rc;
+
+	o.sizes = st->sizes;
+	o.op_timeout_s = a->cfg.op_timeout_s;
+	o.block = a->block; /* what the lanes were opened with */
+	fc_out_open_capture(&out, records);
+	at = (struct fc_run_attach){
+		.opts = &o,
+		.prog = st->prog,
+		.params = *st->params,
+		.lanes = &a->lanes,
+		.listener = &a->listener,
+		.out = &out,
+		.peer = st->client ? json_string_value(json_object_get(peer, "ip")) : NULL,
+		.port = (uint16_t)json_integer_value(json_object_get(peer, "port")),
+		.deadline = fc_deadline_min(a->deadline, fc_deadline_in(a->cfg.pair_timeout_s / 3)),
+		/* a third of --pair-timeout per step, unless -t ends sooner */
+		.deadline_option = a->deadline < fc_deadline_in(a->cfg.pair_timeout_s / 3) ? NULL : "--pair-timeout",
+		.local_name = json_string_value(json_object_get(round, "self")),
+		.peer_name = json_string_value(json_object_get(peer, "label")),
+		.rank = a->l->rank,
+		.peer_rank = (int)json_integer_value(json_object_get(peer, "rank")),
+		.round = (int)json_integer_value(json_object_get(round, "round")),
+		.token = json_string_value(json_object_get(peer, "token")),
+	};
+	rc = fc_run_attach(&r, &at, st->bench->spec);
+	if (!rc)
+		rc = fc_bench_run(&r, st->bench);
+	rc = fc_run_finish(&r, rc);
+	fc_status_take(why, &r.s.status);
+	return rc;
+}
+
+static bool token_ok(const json_t *t)
+{
+	const char *s = json_string_value(t);
+	return s && strlen(s) == FC_ROUND_TOKEN_HEX && strspn(s, "0123456789abcdef") == FC_ROUND_TOKEN_HEX;
+}
+
+/* A round's message from the coordinator, checked before use. */
+static bool round_ok(const json_t *m, int nodes)
+{
+	const json_t *peer = json_object_get(m, "peer");
+	json_int_t rank = json_integer_value(json_object_get(peer, "rank"));
+	json_int_t port = json_integer_value(json_object_get(peer, "port"));
+	const char *self = json_string_value(json_object_get(m, "self"));
+
+	if (!json_is_integer(json_object_get(m, "round")) || !self || strlen(self) > 200)
+		return false;
+	if (json_is_null(peer) || !peer)
+		return true;
+	/* the partner is an address (an agent resolves no name a coordinator
+	 * gives) and comes with the round's token */
+	return fc_ip_literal(json_string_value(json_object_get(peer, "ip"))) && token_ok(json_object_get(peer, "token")) &&
+	       json_is_string(json_object_get(peer, "label")) &&
+	       strlen(json_string_value(json_object_get(peer, "label"))) <= 200 && rank >= 0 && rank < nodes && port > 0 &&
+	       port < 65536 && json_is_boolean(json_object_get(m, "first"));
+}
+
+/* The round's partner is one of the launcher's nodes (any, where the
+ * launcher names none): said when not. */
+static bool partner_known(const struct agent *a, const json_t *round)
+{
+	const char *ip = json_string_value(json_object_get(json_object_get(round, "peer"), "ip"));
+
+	if (!ip || fc_nodeset_has(&a->nodes, ip))
+		return true;
+	fc_err("rank %d: the coordinator sent this node to %s, which is none of the launcher's nodes (%zu address(es))",
+	       a->l->rank, ip, a->nodes.n);
+	return false;
+}
+
+struct round_ctx {
+	struct agent *a;
+	const struct step *steps;
+	const json_t *round;
+	json_t *records;
+};
+
+static int round_step(void *ctx, size_t i, struct fc_status *why)
+{
+	struct round_ctx *rc = ctx;
+
+	return run_step(rc->a, &rc->steps[i], rc->round, rc->records, why);
+}
+
+static int do_round(struct agent *a, json_t *round)
+{
+	bool first = json_is_true(json_object_get(round, "first"));
+	const struct step steps[] = {
+		{&fc_bench_pingpong, &pp_prog, &a->cfg.pp, a->cfg.pp_sizes, first},
+		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first},
+		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, !first},
+	};
+	struct round_ctx ctx = {a, steps, round, json_array()};
+	size_t n = json_is_null(json_object_get(round, "peer")) ? 0 : sizeof(steps) / sizeof(steps[0]);
+	json_t *failures;
+
+	fc_lanes_renew(&a->lanes);
+	failures = fc_pairs_run_steps(n, round_step, &ctx);
+	return fc_boot_send(&a->coord, FC_MSG_REPORT,
+			    json_pack("{s:O, s:o, s:o}", "round", json_object_get(round, "round"), "records", ctx.records,
+				      "failures", failures));
+}
+
+int fc_pairs_agent(const struct fc_pairs_opts *o, const struct fc_launch *l)
+{
+	struct agent a = {.o = o, .l = l};
+	struct fc_status *outer = fc_status_bind(&a.status);
+	int rc;
+
+	a.coord.fd = -1;
+	a.coord.status = &a.status;
+	a.listener.fd = -1;
+	a.listener.no_client_remedy = "the round's partner did not connect within the step deadline (a third of "
+				      "--pair-timeout): see its own lines for why, or raise --pair-timeout";
+	a.deadline = fc_deadline_in(o->deadline_s);
+	if (gethostname(a.host, sizeof(a.host)))
+		snprintf(a.host, sizeof(a.host), "unknown");
+	{
+		char why[320];
+		if (fc_nodeset_from_list(&a.nodes, l->hosts, why, sizeof(why)) == 1 && *l->hosts)
+			fc_note("rank %d takes any partner the coordinator names: %s", l->rank, why);
+	}
+	if (!(rc = fc_listener_open(&a.listener, 0)) && !(rc = join(&a)) && !(rc = open_lanes(&a))) {
+		/* the coordinator starts no round past -t, and a round it
+		 * started ends within its budget: wait that long for the next */
+		double wait_s = o->deadline_s + a.cfg.pair_timeout_s + 30;
+		a.deadline = fc_deadline_in(wait_s);
+		for (;;) {
+			enum fc_boot_type got;
+			json_t *m = NULL;
+			a.coord.op_timeout_s = wait_s;
+			rc = fc_boot_expect_any(&a.coord, 1u << FC_MSG_ROUND | 1u << FC_MSG_FINISH, a.deadline,
+						"waiting for the coordinator's next round", &got, &m);
+			a.coord.op_timeout_s = 30;
+			if (rc || got == FC_MSG_FINISH) {
+				json_decref(m);
+				break;
+			}
+			if (!round_ok(m, l->nodes)) {
+				json_decref(m);
+				rc = fc_boot_fail(&a.coord, FC_EXIT_USAGE, "rank %d: a round from the coordinator is malformed",
+						  l->rank);
+				break;
+			}
+			if (!partner_known(&a, m)) {
+				json_decref(m);
+				rc = fc_boot_fail(&a.coord, FC_EXIT_USAGE,
+						  "rank %d refuses the round: an agent meets only the job's nodes (is %s this "
+						  "run's coordinator?)",
+						  l->rank, a.coord.peer_host);
+				break;
+			}
+			rc = do_round(&a, m);
+			json_decref(m);
+			if (rc || fc_stop_signal())
+				break;
+		}
+	}
+	if (rc && !fc_stop_signal())
+		fc_note("agent rank %d ends: %s", l->rank, fc_status_msg(&a.status, "the coordinator finished"));
+	fc_lanes_close(&a.lanes);
+	fc_boot_close(&a.coord);
+	fc_listener_close(&a.listener);
+	fc_nodeset_free(&a.nodes);
+	fc_status_bind(outer);
+	return 0;
+}

@@ -1,0 +1,874 @@
+/* The coordinator (rank 0's other process): takes the agents' joins,
+ * plans rounds of disjoint pairs, hands each agent its peer, collects and
+ * checks their records, retries what failed once, judges nodes, NICs and
+ * links, and writes the outputs (pairs_out.c). A node that never joins or
+ * stops answering is reported unreachable and the run goes on without it. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "errors.h"
+#include "hex.h"
+#include "hostname.h"
+#include "log.h"
+#include "pairs.h"
+#include "pairs_coord.h"
+#include "pairs_diag.h"
+#include "pairs_schedule.h"
+#include "record.h"
+#include "sizes.h"
+#include "stop.h"
+#include "timing.h"
+
+/* ---- joins ---- */
+
+/* NULL when h is a join from an agent of this run, else why not. The
+ * names it gives (host, the scheduler's node name) go into good-hosts.txt
+ * and printed drain commands: only host names and IP literals pass. An
+ * agent whose own name is not one joins without it, by its address. */
+static const char *hello_refusal(const json_t *h, const struct fc_launch *l, int *rank, char *host, size_t hlen,
+				 int *port, char *prod, size_t plen, struct cnode *scratch)
+{
+	const int nodes = l->nodes;
+	const char *job_id = l->job_id;
+	const char *secret = json_string_value(json_object_get(h, "secret"));
+	const char *job = json_string_value(json_object_get(h, "job_id"));
+	const char *tool = json_string_value(json_object_get(h, "tool"));
+	const char *role = json_string_value(json_object_get(h, "role"));
+	const char *hs = json_string_value(json_object_get(h, "host"));
+	const char *ns = json_string_value(json_object_get(h, "node_name"));
+	const char *ps = json_string_value(json_object_get(h, "product"));
+	json_int_t r = json_integer_value(json_object_get(h, "rank")), p = json_integer_value(json_object_get(h, "port"));
+
+	if (!tool || strcmp(tool, "fabcheck-pairs") || !role || strcmp(role, "agent") || r < 0 || r >= nodes ||
+	    p < 1 || p > 65535 || json_integer_value(json_object_get(h, "nodes")) != nodes)
+		return "not a fabcheck-pairs agent of this run";
+	/* the launcher's job id is the run's identity: two pre-flights that
+	 * share an address and port do not mix */
+	if (strcmp(job ? job : "", job_id))
+		return "it belongs to another run (another launcher job id)";
+	/* ... and where the job sets one, its secret: a stranger who knows
+	 * the job id and the port still cannot join */
+	if (!fc_run_secret_equal(secret && strlen(secret) <= FC_RUN_SECRET_MAX ? secret : "-", l->secret) &&
+	    (*l->secret || secret))
+		return "it does not present this run's secret (FABCHECK_RUN_SECRET, the same on every node)";
+	if ((json_object_get(h, "host") && (!hs || !fc_host_name_ok(hs))) ||
+	    (json_object_get(h, "node_name") && (!ns || !fc_host_name_ok(ns))))
+		return "its host or node name is not an RFC 1123 host name or an IP address";
+	if (fc_pairs_diag_take(json_object_get(h, "diag"), &scratch->diag_fail, scratch->diag, sizeof(scratch->diag)))
+		return "its diag findings are malformed";
+	*rank = (int)r;
+	*port = (int)p;
+	snprintf(host, hlen, "%s", hs ? hs : "");
+	snprintf(scratch->node_name, sizeof(scratch->node_name), "%s", ns ? ns : "");
+	fc_printable(prod, plen, ps && strlen(ps) < plen ? ps : "");
+	return NULL;
+}
+
+static int accept_joins(struct coord *c)
+{
+	uint64_t deadline = fc_deadline_in(c->o->join_timeout_s);
+	int joined = 0;
+
+	fc_note("coordinator: waiting for %d node(s) on port %u (join timeout %.0f s)", c->n, c->listener.port,
+		c->o->join_timeout_s);
+	while (joined < c->n && !fc_stop_signal()) {
+		struct fc_boot b = {.fd = -1, .op_timeout_s = 10};
+		json_t *h = NULL;
+		int rank, port, rc;
+		char host[FC_HOST_NAME_MAX + 1], prod[64];
+		const char *why;
+		struct cnode got = {0};
+
+		rc = fc_listener_accept(&c->listener, deadline, 10, &b, &h);
+		if (rc)
+			break;
+		if ((why = hello_refusal(h, c->l, &rank, host, sizeof(host), &port, prod, sizeof(prod), &got)) ||
+		    (c->node[rank].joined && (why = "its rank joined already"))) {
+			char told[256];
+			snprintf(told, sizeof(told), "refused: %s (this run has %d nodes)", why, c->n);
+			fc_warn("coordinator: refused a join from %s: %s", b.peer_ip, why);
+			fc_boot_tell(b.fd, FC_EXIT_USAGE, told);
+			fc_boot_close(&b);
+			json_decref(h);
+			continue;
+		}
+		fc_boot_keepalive(&b, 5);
+		c->node[rank].joined = c->node[rank].alive = true;
+		c->node[rank].b = b;
+		c->node[rank].port = (uint16_t)port;
+		/* a node that gave no usable name is known by its address */
+		snprintf(c->node[rank].host, sizeof(c->node[rank].host), "%s", *host ? host : b.peer_ip);
+		snprintf(c->node[rank].ip, sizeof(c->node[rank].ip), "%s", b.peer_ip);
+		snprintf(c->node[rank].product, sizeof(c->node[rank].product), "%s", prod);
+		snprintf(c->node[rank].node_name, sizeof(c->node[rank].node_name), "%s", got.node_name);
+		c->node[rank].diag_fail = got.diag_fail;
+		memcpy(c->node[rank].diag, got.diag, sizeof(got.diag));
+		json_decref(h);
+		if (fc_boot_send(&c->node[rank].b, FC_MSG_HELLO,
+				 json_pack("{s:s, s:s, s:s, s:o}", "tool", "fabcheck-pairs", "fabcheck_version", FC_VERSION,
+					   "role", "coordinator", "config", fc_pairs_cfg_json(&c->o->cfg)))) {
+			c->node[rank].alive = false;
+			continue;
+		}
+		joined++;
+		fc_progress("coordinator: %d of %d node(s) joined", joined, c->n);
+	}
+	fc_progress_done();
+	return joined;
+}
+
+/* Each agent says it opened its lanes (or why it could not). */
+static void await_ready(struct coord *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct cnode *nd = &c->node[i];
+		json_t *m = NULL;
+		double op = nd->b.op_timeout_s;
+		int rc;
+
+		if (!nd->alive)
+			continue;
+		/* opening lanes (and reopening them blocking on too few CPUs)
+		 * can take long on a loaded node: the whole minute, not -T's */
+		nd->b.op_timeout_s = 60;
+		rc = fc_boot_expect(&nd->b, FC_MSG_REPORT, fc_deadline_in(60), "waiting for the agent to open its lanes", &m);
+		nd->b.op_timeout_s = op;
+		if (rc || !json_is_true(json_object_get(m, "ok"))) {
+			const char *why = json_string_value(json_object_get(m, "message"));
+			char text[512];
+			snprintf(nd->lost, sizeof(nd->lost), "could not open its lanes: %s",
+				 why ? fc_printable(text, sizeof(text), why) : "it went away");
+			nd->open_exit = m ? (int)json_integer_value(json_object_get(m, "exit")) : FC_EXIT_PEER;
+			nd->alive = false;
+		} else {
+			json_t *lanes = json_object_get(m, "lanes");
+			size_t k;
+			json_t *e;
+			nd->nlanes = json_array_size(lanes) < FC_PV_MAX_LANES ? (int)json_array_size(lanes) : FC_PV_MAX_LANES;
+			json_array_foreach(lanes, k, e) {
+				const char *d = json_string_value(json_object_get(e, "domain"));
+				const char *st = json_string_value(json_object_get(e, "state"));
+				if ((int)k >= nd->nlanes)
+					continue;
+				fc_printable(nd->lane_domain[k], sizeof(nd->lane_domain[k]), d && strlen(d) < 64 ? d : "?");
+				fc_printable(nd->lane_state[k], sizeof(nd->lane_state[k]), st && strlen(st) < 32 ? st : "?");
+				if (strcmp(nd->lane_state[k], "up"))
+					nd->down_lanes |= 1ull << k;
+			}
+		}
+		json_decref(m);
+	}
+}
+
+/* Unique names for records and verdicts: the host name, or where names
+ * collide (containers, namespaces) the address, or both with the rank. */
+/* Rank i's entry in the launcher's comma-separated node list, when it is
+ * a host name or an address (SkyPilot's SKYPILOT_NODE_IPS, Slurm's list). */
+static bool launcher_host(const struct coord *c, int i, char *dst, size_t len)
+{
+	const char *p = c->l ? c->l->hosts : "";
+	size_t n;
+
+	for (int k = 0; k < i && p; k++)
+		p = (p = strchr(p, ',')) ? p + 1 : NULL;
+	if (!p || !*p)
+		return false;
+	n = strcspn(p, ",");
+	if (n >= len)
+		return false;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return fc_host_name_ok(dst);
+}
+
+static void label_nodes(struct coord *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct cnode *nd = &c->node[i];
+		bool host_dup = false, ip_dup = false;
+		for (int j = 0; j < c->n; j++) {
+			if (j == i || !c->node[j].joined)
+				continue;
+			host_dup |= !strcmp(c->node[j].host, nd->host);
+			ip_dup |= !strcmp(c->node[j].ip, nd->ip);
+		}
+		/* a node that never joined is named as its launcher knows it */
+		if (!nd->joined && launcher_host(c, i, nd->host, sizeof(nd->host)))
+			snprintf(nd->label, sizeof(nd->label), "%s", nd->host);
+		else if (!nd->joined)
+			snprintf(nd->label, sizeof(nd->label), "rank%d", i);
+		else if (!host_dup)
+			snprintf(nd->label, sizeof(nd->label), "%s", nd->host);
+		else if (!ip_dup)
+			snprintf(nd->label, sizeof(nd->label), "%s", nd->ip);
+		else
+			snprintf(nd->label, sizeof(nd->label), "%s-r%d", nd->host, i);
+	}
+}
+
+/* ---- a round ---- */
+
+static void lose(struct coord *c, int i, const char *why)
+{
+	struct cnode *nd = &c->node[i];
+	if (!nd->alive)
+		return;
+	nd->alive = false;
+	snprintf(nd->lost, sizeof(nd->lost), "%s", why);
+	fc_boot_close(&nd->b);
+	fc_warn("node %s (rank %d) is unreachable: %s", nd->label, i, why);
+}
+
+/* r: a validated record from an agent, typed (fc_rec_from_json), as
+ * the report reads the same fields. */
+static int add_meas(struct coord *c, const struct fc_rec *r, int round, bool retry)
+{
+	struct fc_meas m = {.round = round, .retry = retry};
+
+	if (r->test && !strcmp(r->test, "coverage")) {
+		/* a step's packets and retransmissions, where counted: loss */
+		if (!r->nic_tx_pkts.set || !r->nic_retrans.set || r->nic_tx_pkts.v < FC_LOSS_MIN_PKTS ||
+		    r->nic_retrans.v < 0)
+			return 0;
+		m.kind = FC_MEAS_LOSS;
+		m.a = (int)r->rank.v;
+		m.b = (int)r->peer_rank.v;
+		m.lanes = (int)r->lanes.v;
+		m.lane = m.lanes > 1 && r->lane.set && !r->lane.all ? (int)r->lane.v : -1;
+		m.value = 100.0 * (double)r->nic_retrans.v / (double)r->nic_tx_pkts.v;
+	} else if (!r->test || (strcmp(r->test, "bw") && strcmp(r->test, "pingpong"))) {
+		return 0;
+	} else {
+		m.kind = strcmp(r->test, "bw") ? FC_MEAS_LAT : FC_MEAS_BW;
+		m.a = (int)r->rank.v;
+		m.b = (int)r->peer_rank.v;
+		m.size = (uint64_t)r->size.v;
+		m.lanes = (int)r->lanes.v;
+		/* a lane of a multi-lane pair is judged per NIC; the aggregate
+		 * ("all") and a single-lane pair's only lane are the pair as a whole */
+		m.lane = r->lane.set && !r->lane.all && m.lanes > 1 ? (int)r->lane.v : -1;
+		m.value = fc_real_or(m.kind == FC_MEAS_BW ? r->bw_gbps : r->lat_us_p50, 0);
+	}
+	if (c->nm == c->cap_m) {
+		int cap = c->cap_m ? 2 * c->cap_m : 1024;
+		struct fc_meas *g = realloc(c->meas, sizeof(*g) * (size_t)cap);
+		if (!g)
+			return -FC_EXIT_FABRIC;
+		c->meas = g;
+		c->cap_m = cap;
+	}
+	c->meas[c->nm++] = m;
+	return 0;
+}
+
+/* An agent's report, checked: records of the schema, of this node, this
+ * round and this peer. */
+static void take_report(struct coord *c, int i, int peer, int round, bool retry, json_t *m)
+{
+	json_t *recs = json_object_get(m, "records"), *fails = json_object_get(m, "failures"), *rec;
+	size_t k;
+	char why[256];
+
+	if (json_integer_value(json_object_get(m, "round")) != round || !json_is_array(recs) || !json_is_array(fails) ||
+	    json_array_size(recs) > 100000 || json_array_size(fails) > 16) {
+		lose(c, i, "its report for the round is malformed");
+		return;
+	}
+	/* the round's plan bounds a report: a record per size and lane plus
+	 * the aggregate, a coverage record per NIC and step, for the steps
+	 * this pair was given; more is not this run's agent */
+	if (json_array_size(recs) > (c->plan_sizes + 6) * (size_t)(c->node[i].nlanes + 2)) {
+		lose(c, i, "its report holds more records than its round's plan");
+		return;
+	}
+	/* a node that sat the round out measured nothing and met nobody */
+	if (peer < 0 && (json_array_size(recs) || json_array_size(fails))) {
+		lose(c, i, "it reported measurements for a round in which it had no partner");
+		return;
+	}
+	json_array_foreach(recs, k, rec) {
+		json_t *copy = json_deep_copy(rec);
+		struct fc_rec r;
+		if (fc_rec_validate(copy, why, sizeof(why)) || fc_rec_from_json(&r, copy) || r.rank.v != i ||
+		    r.round.v != round || !r.peer_rank.set || r.peer_rank.v != peer) {
+			json_decref(copy);
+			lose(c, i, "it sent a record that is not its own for this round");
+			return;
+		}
+		add_meas(c, &r, round, retry);
+		if (r.test && !strcmp(r.test, "coverage") && r.coverage && r.domain &&
+		    (!strcmp(r.coverage, "failed") || !strcmp(r.coverage, "ok")))
+			for (int l = 0; l < c->node[i].nlanes && l < FC_PV_MAX_LANES; l++)
+				if (!strcmp(c->node[i].lane_domain[l], r.domain)) {
+					c->node[i].cov_seen[l]++;
+					c->node[i].cov_failed[l] += !strcmp(r.coverage, "failed");
+				}
+		fc_coord_record(c, fc_rec_complete(copy)); /* r's strings live in copy until here */
+	}
+	json_array_foreach(fails, k, rec) {
+		struct fc_pair_failure f = {.round = round, .a = i, .b = peer};
+		const char *msg = json_string_value(json_object_get(rec, "message"));
+		char text[512];
+		if (c->nf < FC_PAIRS_MAX_NODES * 8)
+			c->fail[c->nf++] = f;
+		if (!*c->first_failure) /* one example for a one-line outcome, cut to fit */
+			snprintf(c->first_failure, sizeof(c->first_failure), "%.100s with %.100s: %.280s", c->node[i].label,
+				 c->node[peer].label, msg ? fc_printable(text, sizeof(text), msg) : "failed");
+		fc_note("round %d: %s with %s: %s", round, c->node[i].label, c->node[peer].label,
+			msg ? fc_printable(text, sizeof(text), msg) : "failed");
+	}
+}
+
+/* A fresh random token per pair of the round, kept at the lower rank. */
+static int round_tokens(int n, const int *partner, char (*token)[FC_ROUND_TOKEN_HEX + 1])
+{
+	for (int i = 0; i < n; i++) {
+		unsigned char raw[FC_ROUND_TOKEN_HEX / 2];
+		if (partner[i] <= i)
+			continue;
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+			fc_err("no random bytes for the round's tokens");
+			return -1;
+		}
+		fc_hex_encode(token[i], raw, sizeof(raw));
+	}
+	return 0;
+}
+
+int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
+{
+	uint64_t t0 = fc_now_ns(), deadline = fc_deadline_in(c->o->cfg.pair_timeout_s + 10);
+	bool *waiting = calloc((size_t)c->n, sizeof(bool));
+	char (*token)[FC_ROUND_TOKEN_HEX + 1] = calloc((size_t)c->n, sizeof(*token));
+	int pairs = 0, left = 0;
+
+	if (!waiting || !token || round_tokens(c->n, partner, token)) {
+		free(waiting);
+		free(token);
+		return -FC_EXIT_FABRIC;
+	}
+	for (int i = 0; i < c->n; i++) {
+		struct cnode *nd = &c->node[i];
+		int p = partner[i];
+		json_t *peer = json_null();
+		if (!nd->alive)
+			continue;
+		if (p >= 0 && c->node[p].alive) {
+			peer = json_pack("{s:i, s:s, s:s, s:i, s:s}", "rank", p, "label", c->node[p].label, "ip", c->node[p].ip,
+					 "port", (int)c->node[p].port, "token", token[i < p ? i : p]);
+			pairs += i < p;
+		} else {
+			p = -1;
+		}
+		if (fc_boot_send(&nd->b, FC_MSG_ROUND,
+				 json_pack("{s:i, s:b, s:s, s:o, s:b}", "round", round, "retry", retry, "self", nd->label, "peer",
+					   peer, "first", p >= 0 && i < p))) {
+			lose(c, i, "its connection to the coordinator broke");
+			continue;
+		}
+		waiting[i] = true;
+		left++;
+	}
+	fc_progress("round %d: %d pair(s)%s", round, pairs, retry ? " (retries)" : "");
+	while (left > 0 && !fc_stop_signal()) {
+		struct pollfd pfd[FC_PAIRS_MAX_NODES];
+		int who[FC_PAIRS_MAX_NODES], np = 0;
+		for (int i = 0; i < c->n; i++)
+			if (waiting[i] && c->node[i].alive) {
+				pfd[np] = (struct pollfd){.fd = c->node[i].b.fd, .events = POLLIN};
+				who[np++] = i;
+			}
+		if (fc_now_ns() >= deadline) {
+			for (int k = 0; k < np; k++)
+				lose(c, who[k], "it did not report the round in time");
+			break;
+		}
+		if (poll(pfd, (nfds_t)np, fc_ms_left(fc_deadline_min(deadline, fc_deadline_in(0.2)))) <= 0)
+			continue;
+		for (int k = 0; k < np; k++) {
+			json_t *m = NULL;
+			int i = who[k];
+			if (!pfd[k].revents)
+				continue;
+			waiting[i] = false;
+			left--;
+			if (fc_boot_expect(&c->node[i].b, FC_MSG_REPORT, deadline, "waiting for a round's report", &m)) {
+				lose(c, i, "its connection to the coordinator broke");
+				continue;
+			}
+			take_report(c, i, partner[i], round, retry, m);
+			json_decref(m);
+		}
+	}
+	free(waiting);
+	free(token);
+	/* pairs whose end went away: their failures are the lost node's */
+	for (int k = 0; k < c->nf; k++)
+		if (c->fail[k].round == round) {
+			c->fail[k].a_gone = !c->node[c->fail[k].a].alive;
+			c->fail[k].b_gone = !c->node[c->fail[k].b].alive;
+		}
+	fc_coord_round_record(c, round, pairs, (double)(fc_now_ns() - t0) / 1e9, retry);
+	c->rounds++;
+	return 0;
+}
+
+/* ---- the run ---- */
+
+/* Every node that joined failed to open its lanes, each with a setup error
+ * (exit 3: no such provider or device, options the fabric cannot do): the
+ * options do not fit the cluster, and draining every node would be wrong.
+ * One line, the lowest rank's reason. */
+static void config_check(struct coord *c)
+{
+	int joined = 0, setup = 0, first = -1;
+
+	for (int i = 0; i < c->n; i++) {
+		joined += c->node[i].joined;
+		if (c->node[i].joined && c->node[i].open_exit == FC_EXIT_FABRIC) {
+			setup++;
+			first = first < 0 ? i : first;
+		}
+	}
+	if (!joined || setup < joined)
+		return;
+	c->config_failed = true;
+	fc_err("configuration: none of the %d node(s) that joined could open its lanes, so the run's options do not "
+	       "fit this cluster (nothing is drained); rank %d: %s",
+	       joined, first, c->node[first].lost);
+}
+
+/* Every node joined and ran its rounds, and no pair measured anything:
+ * not the nodes, the setting (one line, exit 3, nothing drained). */
+static void nothing_measured(struct coord *c)
+{
+	int alive = 0;
+
+	for (int i = 0; i < c->n; i++)
+		alive += c->node[i].alive;
+	if (c->config_failed || c->quorum_failed || c->rounds_cut || c->nm > 0 || c->nf == 0 || alive < 2)
+		return;
+	c->config_failed = true;
+	c->config_why = "no pair measured anything: the options differ between nodes, or the traffic between them is "
+			"refused";
+	fc_err("configuration: no pair of the %d node(s) measured anything, although each reached the coordinator "
+	       "(first: %s): options that differ between the nodes, or a security group or firewall that lets the "
+	       "coordinator's port through but not the traffic between the nodes (EFA's security group must allow all "
+	       "traffic to and from itself); nothing is drained",
+	       alive, c->first_failure);
+}
+
+static void alive_list(const struct coord *c, bool *alive)
+{
+	for (int i = 0; i < c->n; i++)
+		alive[i] = c->node[i].alive;
+}
+
+int fc_coord_judge(struct coord *c)
+{
+	uint64_t t0 = fc_now_ns();
+	const char **labels = calloc((size_t)c->n, sizeof(char *));
+	bool *alive = calloc((size_t)c->n, sizeof(bool));
+	int rc;
+
+	if (!labels || !alive) {
+		free(labels);
+		free(alive);
+		return -FC_EXIT_FABRIC;
+	}
+	for (int i = 0; i < c->n; i++)
+		labels[i] = c->node[i].label;
+	alive_list(c, alive);
+	fc_verdicts_free(&c->v);
+	rc = fc_pairs_judge(c->n, alive, labels, c->meas, c->nm, c->fail, c->nf, &c->floor, &c->v);
+	/* a NIC that is there but down fails its node, whatever the numbers
+	 * of the NICs that are up say */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		if (!c->node[i].alive || !c->node[i].down_lanes)
+			continue;
+		v->verdict = FC_PV_FAIL;
+		v->kind = "nic down";
+		v->bad_lanes |= c->node[i].down_lanes;
+		snprintf(v->reason, sizeof(v->reason), "a NIC is down (%d of %d lanes measured)",
+			 c->node[i].nlanes - __builtin_popcountll(c->node[i].down_lanes), c->node[i].nlanes);
+	}
+	/* and a NIC whose own counters show its lane's bytes went over
+	 * another NIC: the numbers measured something else */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		const struct cnode *nd = &c->node[i];
+		uint64_t bad = 0;
+		int l;
+		for (l = 0; l < nd->nlanes && l < FC_PV_MAX_LANES; l++)
+			if (nd->cov_failed[l] && 2 * nd->cov_failed[l] > nd->cov_seen[l] && !(nd->down_lanes & (1ull << l)))
+				bad |= 1ull << l;
+		if (!nd->alive || !bad)
+			continue;
+		l = __builtin_ctzll(bad);
+		v->verdict = FC_PV_FAIL;
+		v->kind = "coverage";
+		v->bad_lanes |= bad;
+		snprintf(v->reason, sizeof(v->reason),
+			 "NIC %s (lane %d) did not carry its lane's traffic in %u of %u steps: it went over another NIC "
+			 "(a route or interface that sends this NIC's traffic elsewhere)%s",
+			 nd->lane_domain[l], l, nd->cov_failed[l], nd->cov_seen[l],
+			 __builtin_popcountll(bad) > 1 ? "; other NICs too" : "");
+	}
+	/* so does a node whose own checks failed (fabcheck-diag, --diag) */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		char was[sizeof(v->reason)];
+		if (!c->node[i].joined || !c->node[i].diag_fail)
+			continue;
+		snprintf(was, sizeof(was), "%s", v->verdict == FC_PV_FAIL ? v->reason : "");
+		if (v->verdict != FC_PV_UNREACHABLE) {
+			v->verdict = FC_PV_FAIL;
+			v->kind = "node checks";
+		}
+		if (snprintf(v->reason, sizeof(v->reason), "%s%sfabcheck-diag: %d check(s) failed: %s", was,
+			     *was ? "; " : "", c->node[i].diag_fail, c->node[i].diag) >= (int)sizeof(v->reason))
+			memcpy(v->reason + sizeof(v->reason) - 4, "...", 4); /* cut, and says so */
+	}
+	free(labels);
+	free(alive);
+	c->judge_s += (double)(fc_now_ns() - t0) / 1e9;
+	return rc;
+}
+
+/* The run deadline (-t) bounds when the last round starts (a round
+ * started before it ends within its own budget): past it, the rounds
+ * still planned are left out, said once, and the verdict rests on those
+ * that ran. */
+static bool deadline_passed(struct coord *c, int planned_left)
+{
+	if (fc_now_ns() < c->deadline)
+		return false;
+	if (!c->rounds_cut)
+		fc_err("the run deadline (-t %.0f s) passed after %d round(s): %d planned round(s) not run; the verdict "
+		       "rests on the pairs that ran and cannot pass (raise -t to meet every pair)",
+		       c->o->deadline_s, c->rounds, planned_left);
+	c->rounds_cut += planned_left;
+	return true;
+}
+
+/* Pairs worth a second try: those with a failing measurement (both ends
+ * alive), as disjoint rounds. */
+/* Is node i's failure beyond a retry's doubt? Failing with three partners
+ * or more that pass elsewhere (with two, after a first retry pass). */
+static bool surely_bad(const struct coord *c, int i, int pass)
+{
+	return c->v.node[i].verdict == FC_PV_FAIL && c->v.node[i].fail_partners >= (pass ? 2 : 3);
+}
+
+/* Did a step of pair (a, b) fail (a deadline, the peer), not only measure
+ * low? Such a pair costs a step deadline each time it is tried. */
+static bool step_failed(const struct coord *c, int a, int b)
+{
+	for (int k = 0; k < c->nf; k++)
+		if ((c->fail[k].a == a && c->fail[k].b == b) || (c->fail[k].a == b && c->fail[k].b == a))
+			return true;
+	return false;
+}
+
+static void retry_failures(struct coord *c, int *round, int pass)
+{
+	int n = c->n;
+	bool *want = calloc((size_t)n * (size_t)n, sizeof(bool));
+	int *partner = malloc(sizeof(int) * (size_t)n);
+
+	if (!want || !partner)
+		goto out;
+	for (int i = 0; i < c->v.nfail_pairs; i++) {
+		int a = c->v.fail_pairs[i][0], b = c->v.fail_pairs[i][1];
+		/* a pair that measured low is tried again (it costs a moment:
+		 * noise clears there); a pair whose steps failed with a node
+		 * already surely bad is not: it would only wait out its step
+		 * deadlines once more (a slow host among six took 120 s so) */
+		if (c->node[a].alive && c->node[b].alive &&
+		    !(step_failed(c, a, b) && (surely_bad(c, a, pass) || surely_bad(c, b, pass))))
+			want[a * n + b] = want[b * n + a] = true;
+	}
+	for (;;) {
+		int pairs = 0;
+		for (int i = 0; i < n; i++)
+			partner[i] = -1;
+		for (int a = 0; a < n; a++)
+			for (int b = a + 1; b < n && partner[a] < 0; b++)
+				if (want[a * n + b] && partner[b] < 0) {
+					partner[a] = b;
+					partner[b] = a;
+					want[a * n + b] = want[b * n + a] = false;
+					pairs++;
+				}
+		if (!pairs || fc_stop_signal() || deadline_passed(c, 1))
+			break;
+		fc_coord_round(c, (*round)++, partner, true);
+	}
+out:
+	free(want);
+	free(partner);
+}
+
+/* A node whose steps failed with three partners or more, each of which
+ * failed with nobody else: the node, surely. In full mode it sits out the
+ * rounds left, said once: every pair with it would only wait out its step
+ * deadlines (a slow host among six stretched a 7 s run to over 40 s). */
+static bool failing_alone(const struct coord *c, int x)
+{
+	int partners = 0;
+
+	for (int p = 0; p < c->n; p++) {
+		bool with_x = false, elsewhere = false;
+		for (int k = 0; k < c->nf && p != x; k++) {
+			const struct fc_pair_failure *f = &c->fail[k];
+			if (f->a != p && f->b != p)
+				continue;
+			if (f->a == x || f->b == x)
+				with_x = true;
+			else
+				elsewhere = true;
+		}
+		if (with_x && elsewhere)
+			return false;
+		partners += with_x;
+	}
+	return partners >= 3;
+}
+
+static void bench_failing_alone(struct coord *c, int *partner)
+{
+	/* only a node in three step failures or more can be one: the full
+	 * check (every partner's failures) runs for those few */
+	int *in = calloc((size_t)c->n, sizeof(int));
+
+	for (int k = 0; in && k < c->nf; k++) {
+		in[c->fail[k].a]++;
+		in[c->fail[k].b]++;
+	}
+	for (int i = 0; in && i < c->n; i++) {
+		if (partner[i] < 0 || in[i] < 3 || !failing_alone(c, i))
+			continue;
+		if (!c->node[i].benched)
+			fc_note("coordinator: %s failed with three partners or more that failed with nobody else: it sits "
+				"out the rounds left", c->node[i].label);
+		c->node[i].benched = true;
+		partner[partner[i]] = -1;
+		partner[i] = -1;
+	}
+	free(in);
+}
+
+static void run_full(struct coord *c, int *round)
+{
+	int *idx = malloc(sizeof(int) * (size_t)c->n), k = 0, nr;
+	int *partner = malloc(sizeof(int) * (size_t)c->n);
+	struct fc_round *rounds = NULL;
+
+	if (!idx || !partner)
+		goto out;
+	/* the circle over the nodes that joined */
+	for (int i = 0; i < c->n; i++)
+		if (c->node[i].alive)
+			idx[k++] = i;
+	if (fc_schedule_full(k, &rounds, &nr))
+		goto out;
+	for (int r = 0; r < nr && !fc_stop_signal() && !deadline_passed(c, nr - r); r++) {
+		for (int i = 0; i < c->n; i++)
+			partner[i] = -1;
+		for (int i = 0; i < k; i++)
+			partner[idx[i]] = rounds[r].partner[i] >= 0 ? idx[rounds[r].partner[i]] : -1;
+		bench_failing_alone(c, partner);
+		fc_coord_round(c, (*round)++, partner, false);
+	}
+out:
+	fc_rounds_free(rounds, nr);
+	free(idx);
+	free(partner);
+}
+
+/* R random matchings; then suspects meet known-good nodes they have not
+ * met (two rounds); the failing pairs are retried as in full mode. */
+static void run_sweep(struct coord *c, int *round)
+{
+	int n = c->n;
+	bool *use = calloc((size_t)n, sizeof(bool)), *met = calloc((size_t)n * (size_t)n, sizeof(bool));
+	bool *suspect = calloc((size_t)n, sizeof(bool)), *good = calloc((size_t)n, sizeof(bool));
+	uint64_t seed = c->o->cfg.seed;
+
+	if (!use || !met || !suspect || !good)
+		goto out;
+	for (int r = 0; r < c->o->cfg.sweep_rounds && !fc_stop_signal() &&
+			!deadline_passed(c, c->o->cfg.sweep_rounds - r);
+	     r++) {
+		struct fc_round rd;
+		for (int i = 0; i < n; i++)
+			use[i] = c->node[i].alive;
+		if (fc_schedule_random(n, use, &seed, &rd))
+			break;
+		for (int i = 0; i < n; i++)
+			if (rd.partner[i] >= 0)
+				met[i * n + rd.partner[i]] = true;
+		fc_coord_round(c, (*round)++, rd.partner, false);
+		free(rd.partner);
+	}
+	for (int pass = 0; pass < 2 && !fc_stop_signal() && !c->rounds_cut; pass++) {
+		struct fc_round rd;
+		int any = 0;
+		if (fc_coord_judge(c))
+			break;
+		for (int i = 0; i < n; i++) {
+			suspect[i] = c->node[i].alive && (c->v.node[i].fail_partners > 0 || c->v.node[i].warn_partners > 0);
+			good[i] = c->node[i].alive && !suspect[i];
+			any |= suspect[i];
+		}
+		for (int i = 0; i < c->v.nfail_pairs; i++) {
+			suspect[c->v.fail_pairs[i][0]] = suspect[c->v.fail_pairs[i][1]] = true;
+			good[c->v.fail_pairs[i][0]] = good[c->v.fail_pairs[i][1]] = false;
+			any = 1;
+		}
+		if (!any)
+			break;
+		if (deadline_passed(c, 2 - pass))
+			break;
+		if (fc_schedule_recheck(n, suspect, good, met, &rd) > 0) {
+			for (int i = 0; i < n; i++)
+				if (rd.partner[i] >= 0)
+					met[i * n + rd.partner[i]] = true;
+			fc_coord_round(c, (*round)++, rd.partner, false);
+		}
+		free(rd.partner);
+	}
+out:
+	free(use);
+	free(met);
+	free(suspect);
+	free(good);
+}
+
+/* An absolute floor from the instance table when the agents' DMI names a
+ * known type: a fraction of one NIC's line rate, per lane. */
+static void floor_from_type(struct coord *c)
+{
+	struct diag_itype *table = NULL;
+	int nt = 0;
+	const char *type = c->o->instance_type;
+	const struct diag_itype *it;
+
+	if (c->o->verdict_floor_given)
+		return;
+	for (int i = 0; !type && i < c->n; i++)
+		if (c->node[i].joined && *c->node[i].product)
+			type = c->node[i].product;
+	if (!type || !c->o->table || diag_table_load(c->o->table, &table, &nt))
+		return;
+	if ((it = diag_table_find(table, nt, type)) && it->nic_gbps > 0) {
+		c->floor.min_bw_gbps = c->o->floor_fraction * it->nic_gbps / 8.0;
+		fc_note("coordinator: %s: a NIC lane below %.1f GB/s at the largest size fails (%.0f%% of %d Gb/s)", type,
+			c->floor.min_bw_gbps, c->o->floor_fraction * 100, it->nic_gbps);
+	}
+	free(table);
+}
+
+int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l)
+{
+	struct coord c = {.o = o, .l = l, .n = l->nodes};
+	int round = 0, joined, rc, code;
+
+	c.listener.fd = -1;
+	c.node = calloc((size_t)c.n, sizeof(*c.node));
+	c.fail = calloc(FC_PAIRS_MAX_NODES * 8, sizeof(*c.fail));
+	c.floor = o->verdict;
+	c.started = time(NULL);
+	{
+		/* a connection per node: 1024 nodes need more than the usual
+		 * soft limit of descriptors */
+		struct rlimit rl;
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	c.t0 = fc_now_ns();
+	c.deadline = fc_deadline_in(o->deadline_s);
+	if (!c.node || !c.fail) {
+		fc_err("out of memory for the state of %d node(s); run on a machine with more free memory", c.n);
+		free(c.node);
+		free(c.fail);
+		return -FC_EXIT_FABRIC;
+	}
+	for (int i = 0; i < c.n; i++)
+		c.node[i].b.fd = -1;
+	{
+		struct fc_sizes pp = {0}, bw = {0};
+		if (!fc_sizes_expand(o->cfg.pp_sizes, NULL, 0, &pp) && !fc_sizes_expand(o->cfg.bw_sizes, NULL, 0, &bw))
+			c.plan_sizes = pp.n + 2 * bw.n;
+		fc_sizes_free(&pp);
+		fc_sizes_free(&bw);
+	}
+	c.listener.no_client_remedy = "the ranks that never joined are named below: start fabcheck-pairs there "
+				      "with the same --coordinator, or raise --join-timeout";
+	if ((rc = fc_coord_out_open(&c)) || (rc = fc_listener_open(&c.listener, l->coord_port))) {
+		fc_coord_out_abandon(&c);
+		free(c.node);
+		free(c.fail);
+		return rc;
+	}
+	joined = accept_joins(&c);
+	await_ready(&c);
+	label_nodes(&c);
+	config_check(&c);
+	for (int i = 0; i < c.n; i++)
+		if (!c.node[i].joined)
+			snprintf(c.node[i].lost, sizeof(c.node[i].lost), "never joined within --join-timeout (%.0f s)",
+				 o->join_timeout_s);
+	joined = 0;
+	for (int i = 0; i < c.n; i++)
+		joined += c.node[i].alive;
+	floor_from_type(&c);
+	if (c.config_failed) {
+		/* said by config_check; nothing to measure or judge */
+	} else if (joined < fc_pairs_quorum(c.n)) {
+		fc_err("quorum not reached: %d of %d node(s) ready, at least %d needed; see which never joined below",
+		       joined, c.n, fc_pairs_quorum(c.n));
+		c.quorum_failed = true;
+	} else {
+		fc_note("coordinator: %d of %d node(s) ready; %s mode", joined, c.n, o->cfg.mode);
+		if (!strcmp(o->cfg.mode, "sweep"))
+			run_sweep(&c, &round);
+		else
+			run_full(&c, &round);
+		/* a failing pair gets two more tries, each after a fresh judgement:
+		 * a pair slowed by a busy moment passes on one of them, a bad link
+		 * or node fails all three (best of the attempts counts) */
+		for (int pass = 0; pass < FC_PAIRS_RETRIES && !c.rounds_cut && c.nm > 0 && !fc_coord_judge(&c) &&
+				   c.v.nfail_pairs;
+		     pass++)
+			retry_failures(&c, &round, pass);
+	}
+	for (int i = 0; i < c.n; i++)
+		if (c.node[i].alive)
+			fc_boot_send(&c.node[i].b, FC_MSG_FINISH, NULL);
+	nothing_measured(&c);
+	/* a verdict judged without memory would say "pass": say so instead */
+	if ((rc = fc_coord_judge(&c)))
+		fc_err("out of memory judging %d node(s)' %d measurement(s): the verdict below is incomplete; "
+		       "run the coordinator (rank 0) on a machine with more free memory", c.n, c.nm);
+	code = fc_coord_out_write(&c);
+	for (int i = 0; i < c.n; i++)
+		fc_boot_close(&c.node[i].b);
+	fc_listener_close(&c.listener);
+	fc_verdicts_free(&c.v);
+	free(c.meas);
+	free(c.fail);
+	free(c.node);
+	return fc_stop_signal() ? fc_stop_check() : rc ? rc : code;
+}
