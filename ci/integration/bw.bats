@@ -33,10 +33,16 @@ bw_pair() {
 	jq -e -s 'map(select(.test == "coverage"))[0] | .sent_bytes > 40000000 and .recv_bytes > 40000000' "$OUT/client.jsonl"
 }
 
-@test "bw_ofi_sockets_blocking_uni_and_bidir_verified" {
-	bw_pair -p sockets -b
-	bw_pair -p sockets -b --bidir
-	jq -e -s 'map(select(.test == "bw")) | all(.[]; .provider == "sockets" and .direction == "bidir")' "$OUT/client.jsonl"
+# Blocking completions (fi_cq_sread) over tcp: the sockets provider, which
+# pingpong.bats still runs blocking, once lost 13 of 128 streamed sends
+# inside its progress thread under ASan on a loaded CI box (both sides then
+# stopped on -T, as they should); a test of fabcheck's wait path should not
+# hang on a deprecated provider's bug.
+@test "bw_ofi_tcp_blocking_uni_and_bidir_verified" {
+	bw_pair -p tcp -b
+	bw_pair -p tcp -b --bidir
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .direction == "bidir")' "$OUT/client.jsonl"
+	grep -q 'blocking completions' "$OUT/client.out"
 }
 
 @test "bw_ofi_shm_uni_and_bidir_verified_coverage_unverifiable" {
