@@ -12,7 +12,9 @@ HOSTILE="$BATS_TEST_DIRNAME/hostile_agent.py"
 # small sizes, so the real pairs end well inside their steps on a loaded box.
 # The drivers start first (an interpreter can take seconds on a loaded box),
 # then the real agents, whose own --join-timeout runs from their start.
-QUICK=(-p tcp --quick -b --bw-sizes 64K --pair-timeout 9 --join-timeout 8)
+# a step gets 6 s (a third of --pair-timeout): a round's start under ASan beside nine
+# other test jobs once took more than 3 s
+QUICK=(-p tcp --quick -b --bw-sizes 64K --pair-timeout 18 --join-timeout 8)
 
 setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true

@@ -55,7 +55,7 @@ teardown() {
 	[ -f "$OUT/report/heatmap.png" ]
 }
 
-@test "pairs_namespace_hosts_through_mpirun_and_an_rsh_agent" {
+@test "pairs_namespace_hosts_through_mpirun_from_outside_the_hostfile_rank_0_says_where_it_is" {
 	cluster_up
 	printf '%s slots=1\n' 10.$NET.0.1 10.$NET.0.2 10.$NET.0.3 10.$NET.0.4 >"$OUT/hostfile"
 	local try
@@ -65,7 +65,7 @@ teardown() {
 			mpirun --hostfile "$OUT/hostfile" -np 4 --mca plm_rsh_agent "$BATS_TEST_DIRNAME/ns-rsh" \
 			--mca mpi_yield_when_idle 1 --mca btl self,tcp --mca oob_tcp_if_include 10.$NET.0.0/24 \
 			--mca plm_rsh_no_tree_spawn 1 \
-			"$PAIRS" --coordinator "10.$NET.0.1:$PORT" -p tcp --quick "${HEALTHY[@]}" -o "$OUT/pairs"
+			"$PAIRS" --coordinator ":$PORT" -p tcp --quick "${HEALTHY[@]}" -o "$OUT/pairs"
 		echo "$output" >"$OUT/mpirun.$try.out"
 		# Open MPI's own daemons losing their TCP connections to mpirun
 		# (seen once in CI with nine other test jobs on two cores) is the
@@ -77,6 +77,9 @@ teardown() {
 	echo ...
 	tail -20 "$OUT/mpirun.$try.out"
 	[ "$status" -eq 0 ]
+	# mpirun runs in the root namespace (10.$NET.0.254), outside the
+	# hostfile: rank 0 said where it is through mpirun's PMIx server
+	grep -Eq "rank 0 listens on 10\.$NET\.0\.1(,[0-9.]+)*: the coordinator is 10\.$NET\.0\.1,"  "$OUT/mpirun.$try.out"
 	every_pair_once 4
 	jq -e '.verdict == "pass"' "$OUT/pairs/verdict.json"
 	# each rank ran in its own host: its records carry its own address

@@ -306,6 +306,37 @@ static void hostile_or_oversized_launcher_values_are_refused(void **st)
 	assert_int_equal(fc_launch_detect(&l, fake_env, 1, 2, longname), -FC_EXIT_USAGE);
 }
 
+/* rank 0's list as PMIx gives it: what another node shares with this one
+ * (docker0) is never the way to rank 0; one host keeps the whole list */
+static void own_addresses_are_dropped_unless_all_are_own(void **st)
+{
+	char out[256];
+	(void)st;
+	fc_drop_own_addresses("172.17.0.1,10.0.1.5", "10.0.1.9,172.17.0.1", out, sizeof(out));
+	assert_string_equal(out, "10.0.1.5");
+	fc_drop_own_addresses("10.0.1.5,10.0.2.5", "10.0.1.55", out, sizeof(out));
+	assert_string_equal(out, "10.0.1.5,10.0.2.5");
+	fc_drop_own_addresses("10.0.1.5,10.0.2.5", "10.0.2.5,10.0.1.5", out, sizeof(out));
+	assert_string_equal(out, "10.0.1.5,10.0.2.5");
+}
+
+/* --coordinator :PORT keeps the launcher's host and takes the port */
+static void coordinator_port_alone_keeps_the_launchers_host(void **st)
+{
+	static const char *const sky[] = {"SKYPILOT_NODE_RANK", "1", "SKYPILOT_NUM_NODES", "2", "SKYPILOT_NODE_IPS",
+					  "10.0.0.7\n10.0.0.8\n", NULL};
+	struct fc_launch l;
+	(void)st;
+	env_table = sky;
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, ":47999"), 0);
+	assert_string_equal(l.coord, "10.0.0.7");
+	assert_int_equal(l.coord_port, 47999);
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, ":0"), -FC_EXIT_USAGE);
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, ":x"), -FC_EXIT_USAGE);
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, ":"), -FC_EXIT_USAGE);
+	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, ":65536"), -FC_EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +346,8 @@ int main(void)
 		cmocka_unit_test(drain_commands_name_the_node_quoted_for_the_launcher_that_runs),
 		cmocka_unit_test(where_prints_every_value_one_shell_word_each),
 		cmocka_unit_test(hostile_or_oversized_launcher_values_are_refused),
+		cmocka_unit_test(own_addresses_are_dropped_unless_all_are_own),
+		cmocka_unit_test(coordinator_port_alone_keeps_the_launchers_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

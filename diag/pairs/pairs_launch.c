@@ -144,37 +144,76 @@ static int local_nets(struct fc_local_net *nets, int max)
 	return n;
 }
 
-/* mpirun's own host, from the daemon URI it gives every rank: rank 0 runs
- * there when mpirun is started on the hostfile's first node, as
- * SkyPilot's EFA examples do. The URI lists every address mpirun listens
- * on ("tcp://192.0.2.2,10.180.0.254:47600"): the one in a network of this
- * node is the one it reaches. FABCHECK_COORDINATOR first: that is a guess. */
+static bool in_list(const char *list, const char *a, size_t n)
+{
+	for (const char *p = list; *p;) {
+		size_t m = strcspn(p, ",");
+		if (m == n && !strncmp(p, a, n))
+			return true;
+		p += m;
+		p += *p == ',';
+	}
+	return false;
+}
+
+void fc_drop_own_addresses(const char *list, const char *mine, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (!len)
+		return;
+	*out = '\0';
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && !in_list(mine, p, n) && o + n + 2 <= len)
+			o += (size_t)snprintf(out + o, len - o, "%s%.*s", o ? "," : "", (int)n, p);
+		p += n;
+		p += *p == ',';
+	}
+	if (!o)
+		snprintf(out, len, "%s", list);
+}
+
+/* Rank 0's host. First from rank 0 itself, through the launcher's PMIx
+ * server: right wherever mpirun runs. Else mpirun's own host, from the
+ * daemon URI it gives every rank: rank 0 runs there when mpirun is
+ * started on the hostfile's first node, as SkyPilot's EFA examples do.
+ * Either lists several addresses ("tcp://192.0.2.2,10.180.0.254:47600"):
+ * the one in a network of this node is the one it reaches.
+ * FABCHECK_COORDINATOR first: that is a guess. */
 static int mpirun_coordinator(fc_env_fn env, char *out, size_t len)
 {
-	const char *t = get(env, "OMPI_MCA_orte_hnp_uri");
-	char list[1024];
+	const char *t = get(env, "OMPI_MCA_orte_hnp_uri"), *who = "mpirun";
+	char list[1024], all[1024], mine[1024];
 	struct fc_local_net nets[64];
 	size_t n;
 
 	if (get(env, "FABCHECK_COORDINATOR"))
 		return -1; /* the generic fallback takes it */
-	if (!t || !(t = strstr(t, "tcp://")))
-		return -1;
-	t += 6;
-	n = strcspn(t, ":;");
-	if (n == 0 || n >= sizeof(list))
-		return -1;
-	snprintf(list, sizeof(list), "%.*s", (int)n, t);
+	if (get(env, "PMIX_NAMESPACE") && fc_pmix_rank0_addresses(all, sizeof(all)) == 0) {
+		if (fc_local_addresses(mine, sizeof(mine)))
+			*mine = '\0';
+		fc_drop_own_addresses(all, mine, list, sizeof(list));
+		who = "rank 0";
+	} else {
+		if (!t || !(t = strstr(t, "tcp://")))
+			return -1;
+		t += 6;
+		n = strcspn(t, ":;");
+		if (n == 0 || n >= sizeof(list))
+			return -1;
+		snprintf(list, sizeof(list), "%.*s", (int)n, t);
+	}
 	if (!strchr(list, ','))
 		return fc_pick_reachable(list, NULL, 0, out, len) < 0 ? -1 : 0;
 	switch (fc_pick_reachable(list, nets, local_nets(nets, 64), out, len)) {
 	case 0:
-		fc_note("mpirun listens on %s: the coordinator is %s, in a network of this node (--coordinator or "
-			"FABCHECK_COORDINATOR choose another)", list, out);
+		fc_note("%s listens on %s: the coordinator is %s, in a network of this node (--coordinator or "
+			"FABCHECK_COORDINATOR choose another)", who, list, out);
 		return 0;
 	case 1:
-		fc_note("mpirun listens on %s, none in a network of this node: trying the first, %s (--coordinator or "
-			"FABCHECK_COORDINATOR choose another)", list, out);
+		fc_note("%s listens on %s, none in a network of this node: trying the first, %s (--coordinator or "
+			"FABCHECK_COORDINATOR choose another)", who, list, out);
 		return 0;
 	}
 	return -1;
@@ -397,6 +436,7 @@ int fc_launch_detect(struct fc_launch *l, fc_env_fn env, int rank, int nodes, co
 	const struct fc_launcher *row = fc_launchers;
 	/* who said where rank 0 is, and how to say it otherwise */
 	const char *v, *given = NULL, *coord_from = NULL, *fix = "give --coordinator HOST[:PORT]";
+	uint16_t port_only = 0;
 	char q[1100];
 
 	while (!row->detect(env))
@@ -438,6 +478,18 @@ int fc_launch_detect(struct fc_launch *l, fc_env_fn env, int rank, int nodes, co
 		l->rank = rank;
 	if (nodes >= 0)
 		l->nodes = nodes;
+	/* --coordinator :PORT: the launcher's host, this port */
+	if (coord && *coord == ':') {
+		char *end;
+		long p = strtol(coord + 1, &end, 10);
+		if (!isdigit((unsigned char)coord[1]) || *end || p < 1 || p > 65535) {
+			fc_err("--coordinator %s is not :PORT (1-65535)",
+			       fc_shell_quote(q, sizeof(q), coord) ? q : "(unprintable)");
+			return -FC_EXIT_USAGE;
+		}
+		port_only = (uint16_t)p;
+		coord = NULL;
+	}
 	if (coord && *coord)
 		coord_from = fix = "--coordinator", given = coord;
 	if (given && strlen(given) >= sizeof(l->coord)) {
@@ -458,6 +510,8 @@ int fc_launch_detect(struct fc_launch *l, fc_env_fn env, int rank, int nodes, co
 		}
 		snprintf(l->coord, sizeof(l->coord), "%s", host);
 	}
+	if (port_only)
+		l->coord_port = port_only;
 	if (l->rank < 0 || l->nodes < 1) {
 		fc_err("cannot tell this node's rank and the node count (launcher: %s): run under mpirun, SkyPilot, "
 		       "srun or a Kubernetes Indexed Job, or give --rank and --nodes (or FABCHECK_NODES)", l->launcher);

@@ -100,6 +100,22 @@ struct fc_local_net {
  * does not fit. */
 int fc_pick_reachable(const char *list, const struct fc_local_net *nets, int nnets, char *out, size_t len);
 
+/* This node's IPv4 addresses but loopback, comma separated ("127.0.0.1"
+ * when it has none): 0, or -1. */
+int fc_local_addresses(char *out, size_t len);
+
+/* Under a PMIx launcher (mpirun, srun --mpi=pmix), rank 0's addresses as
+ * rank 0 put them (fc_local_addresses), read by every rank: each rank
+ * calls it once, the exchange waits for all. 0; -1 without a PMIx library
+ * or server, or when the exchange failed (pairs_pmix.c). */
+int fc_pmix_rank0_addresses(char *out, size_t len);
+
+/* list without the addresses in mine (both comma separated), into out;
+ * the whole list when every address is in mine (every rank on one host).
+ * An address a remote node shares with this one (docker0's 172.17.0.1) is
+ * never the way to it. */
+void fc_drop_own_addresses(const char *list, const char *mine, char *out, size_t len);
+
 /* The first host of a Slurm node list ("node[01-04,07],gpu5" -> "node01"). */
 int fc_slurm_first_host(const char *list, char *out, size_t len);
 

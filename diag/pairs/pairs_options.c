@@ -34,7 +34,7 @@ static const struct fc_optrow pairs_rows[] = {
 	ROW(FC_OPT_INT, "nodes", 0, O_NODES, "N", "how many nodes (default: the launcher's, else $FABCHECK_NODES)",
 	    .lo = 1, .hi = FC_PAIRS_MAX_NODES),
 	ROW(FC_OPT_TEXT, "coordinator", 0, O_COORD, "HOST[:PORT]",
-	    "rank 0's address (default: the launcher's, else\n$FABCHECK_COORDINATOR; port " STR(FC_PAIRS_PORT) ")"),
+	    "rank 0's address (default: the launcher's, else\n$FABCHECK_COORDINATOR; port " STR(FC_PAIRS_PORT) "); :PORT\nkeeps the launcher's host"),
 	HEAD("what to run"),
 	ROW(FC_OPT_CHOICE, "mode", 0, O_MODE, "full|sweep",
 	    "every pair (default up to 32 nodes) or random matchings\nand rechecks (default above 32)",

@@ -360,7 +360,7 @@ int fc_coord_out_write(struct coord *c)
 {
 	json_t *nodes = json_array(), *links = json_array(), *good = json_array(),
 	       *badh = json_array(), *cmds = json_array(), *doc;
-	char *goodtxt = NULL, *badtxt = NULL, ts[40], reason[512];
+	char *goodtxt = NULL, *badtxt = NULL, ts[40], reason[1024];
 	size_t gl = 0, bl = 0;
 	FILE *gf = open_memstream(&goodtxt, &gl), *bf = open_memstream(&badtxt, &bl);
 	struct fc_rec r;
@@ -371,12 +371,14 @@ int fc_coord_out_write(struct coord *c)
 
 	verdict_records(c);
 	verdict = cluster_verdict(c, &code);
-	snprintf(reason, sizeof(reason), "%s", c->config_failed ? (c->config_why ? c->config_why
-									       : "no node could open its lanes with the run's options")
-					       : c->quorum_failed ? "too few nodes joined to judge the cluster"
-					       : *c->v.note	  ? c->v.note
-					       : c->rounds_cut	  ? "the run deadline (-t) passed before every planned round ran"
-								  : "");
+	/* a cut run says so first, whatever else the judging noted */
+	snprintf(reason, sizeof(reason), "%s%s%s",
+		 c->config_failed    ? (c->config_why ? c->config_why : "no node could open its lanes with the run's options")
+		 : c->quorum_failed ? "too few nodes joined to judge the cluster"
+		 : c->rounds_cut    ? "the run deadline (-t) passed before every planned round ran"
+				    : c->v.note,
+		 !c->config_failed && !c->quorum_failed && c->rounds_cut && *c->v.note ? "; " : "",
+		 !c->config_failed && !c->quorum_failed && c->rounds_cut ? c->v.note : "");
 	r = base("verdict", ts, sizeof(ts));
 	r.scope = "cluster";
 	r.verdict = verdict;
