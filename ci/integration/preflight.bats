@@ -174,6 +174,21 @@ sky_task() {
 	grep -q "^NCCL_NET=Socket FI_PROVIDER= -b 8 -e 2G" "$OUT/nccl-args.log"
 }
 
+@test "preflight_sky_compare_without_gpus_runs_no_nccl_and_names_the_remedy" {
+	cluster_up
+	# a task that asked for no accelerators: SkyPilot says 0 GPUs a node
+	ENVS=(FABCHECK_PROVIDER=tcp COMPARE_PP_SIZES=8 COMPARE_BW_SIZES=64K SKYPILOT_NUM_GPUS_PER_NODE=0
+		NCCL_TESTS_BIN="$REPO/ci/standin/all_reduce_perf" STANDIN_NCCL_LOG="$OUT/nccl-args.log"
+		OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
+	sky_task diag/recipes/sky/compare.yaml
+	on_nodes 2 "$OUT/run.sh" sky
+	[ "${RCS[0]}" -eq 3 ] && [ "${RCS[1]}" -eq 0 ]
+	grep -q "this node has 0 GPUs (the task asked for none): NCCL is not run; .* --gpus H100:8" "$OUT/node0.log"
+	[ ! -e "$OUT/nccl-args.log" ]
+	# fabcheck's own runs still make the report
+	grep -q "| 64 KiB | .* | .* | .*x |" "$OUT/results/report/report.md"
+}
+
 @test "preflight_slurm_batch_script_runs_on_every_node_and_rank_0_judges" {
 	cluster_up
 	# the batch script's body, with srun's command in place of srun: what

@@ -62,3 +62,20 @@ build_in() {
 	[[ "$output" == *"is not a folder of this tree's (a symbolic link?)"* ]]
 	[ -z "$(ls -A "$OUT/elsewhere")" ]
 }
+
+@test "recipes_build_packages_install_outside_the_lock_another_node_holds" {
+	# another node of the shared tree is building (holds the lock); this
+	# node's package step must not wait for it
+	printf '#!/bin/sh\necho deps >>"%s/deps.log"\n' "$OUT" >"$SRC/ci/deps"
+	mkdir -p "$SRC/build"
+	exec {held}<"$SRC/build"
+	flock "$held"
+	run timeout 20 env -u FABCHECK_BIN SRC="$SRC" PROG=test bash -c '. "$1"; build' _ "$LIB" &
+	local pid=$! i
+	for i in $(seq 100); do [ -s "$OUT/deps.log" ] && break; sleep 0.1; done
+	# installed while the lock was still held
+	[ "$(cat "$OUT/deps.log")" = deps ]
+	flock -u "$held"
+	exec {held}<&-
+	wait "$pid"
+}

@@ -25,9 +25,11 @@ build() {
 	[ -n "${LIBFABRIC_PREFIX:-}" ] && dir=$SRC/build/prefix-$(printf '%s' "$LIBFABRIC_PREFIX" | cksum | cut -d' ' -f1)
 	mkdir -p "$dir" || return 3
 	[ -d "$dir" ] && [ ! -L "$dir" ] || { say "$dir is not a folder of this tree's (a symbolic link?): remove it"; return 3; }
+	# packages are each host's own: installed outside the lock, so nodes
+	# sharing the tree over NFS do not wait for each other's package manager
+	"$SRC/ci/deps" build >&2 || { say "installing the build's packages failed (above)"; return 3; }
 	(
 		flock -w 900 9 || { say "another node's build of $SRC held its lock for 15 minutes"; exit 3; }
-		"$SRC/ci/deps" build >&2 || exit 3
 		make -C "$SRC" -s -j"$(nproc)" ${LIBFABRIC_PREFIX:+BUILD="$dir" LIBFABRIC_PREFIX="$LIBFABRIC_PREFIX"} all >&2 ||
 			{ say "building fabcheck in $dir failed (above)"; exit 3; }
 	) 9<"$dir" || return 3

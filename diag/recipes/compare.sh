@@ -75,6 +75,14 @@ else
 	fi
 	[ -n "$hosts" ] || say "the launcher names no node addresses (fabcheck-pairs --where's hosts=): set NCCL_HOSTS"
 	gpus=${FC_GPUS:-1}
+fi
+# NCCL runs one rank per GPU: a task that asked for no accelerators says 0
+# (SkyPilot), and -np 0 with hosts ip:0 would measure nothing
+if [ -n "$nccl" ] && [ "$gpus" = 0 ]; then
+	say "the launcher says this node has 0 GPUs (the task asked for none): NCCL is not run; give the task the" \
+		"node's GPUs, e.g. sky exec CLUSTER diag/recipes/sky/compare.yaml --gpus H100:8"
+	failed=1
+elif [ -n "$nccl" ]; then
 	read -ra extra <<<"${NCCL_MPIRUN_ARGS:-}"
 	pass=()
 	for v in PATH LD_LIBRARY_PATH; do [ -n "${!v:-}" ] && pass+=(-x "$v"); done
