@@ -17,6 +17,9 @@ import yaml
 SKY_KEYS = {"name", "workdir", "num_nodes", "resources", "envs", "secrets", "file_mounts", "setup", "run",
             "config", "service", "event_callback", "volumes"}
 EFA = "vpc.amazonaws.com/efa"
+# the image the Kubernetes Jobs name: a placeholder that diag/recipes/k8s/README.md
+# says how to replace (nobody publishes a fabcheck image)
+IMAGE = "REGISTRY/fabcheck:TAG"
 
 
 def load(path):
@@ -77,6 +80,48 @@ def env_of(c):
     return {e["name"]: e.get("value", "") for e in c.get("env") or []}
 
 
+def check_image(where, pod, problems):
+    """Every container: no :latest (or no tag, the same), pulled IfNotPresent; the
+    first names the documented placeholder."""
+    cs = (pod.get("initContainers") or []) + (pod.get("containers") or [])
+    for c in cs:
+        img = str(c.get("image") or "")
+        last = img.rsplit("/", 1)[-1]
+        if "@" not in last and (":" not in last or last.endswith(":latest")):
+            problems.append(f"{where}: container {c.get('name')} image {img!r} has no tag or :latest (pulled on every "
+                            f"start, and nobody pushes it): name a tag")
+        if c.get("imagePullPolicy") != "IfNotPresent":
+            problems.append(f"{where}: container {c.get('name')} imagePullPolicy is "
+                            f"{c.get('imagePullPolicy')!r}, not IfNotPresent")
+    main = (pod.get("containers") or [{}])[0]
+    if main.get("image") != IMAGE:
+        problems.append(f"{where}: image {main.get('image')!r} is not the placeholder {IMAGE} "
+                        f"that diag/recipes/k8s/README.md replaces")
+
+
+def check_k8s_docs(k8s, problems):
+    """The README says how to set the placeholder and build FROM the user's image;
+    the Dockerfile takes BASE_IMAGE."""
+    readme, dockerfile = os.path.join(k8s, "README.md"), os.path.join(k8s, "Dockerfile")
+    try:
+        text = open(readme).read()
+    except OSError:
+        problems.append(f"{readme}: missing (the image's build, push and placeholder)")
+    else:
+        for want in (IMAGE, "docker push", "BASE_IMAGE"):
+            if want not in text:
+                problems.append(f"{readme}: does not mention {want}")
+    try:
+        text = open(dockerfile).read()
+    except OSError:
+        problems.append(f"{dockerfile}: missing")
+    else:
+        if not re.search(r"^ARG BASE_IMAGE=\S+", text, re.M) or \
+                not re.search(r"^FROM \$\{?BASE_IMAGE\}?\s*$", text, re.M):
+            problems.append(f"{dockerfile}: no ARG BASE_IMAGE=<default> that FROM uses "
+                            f"(--build-arg BASE_IMAGE=<training image>)")
+
+
 def check_k8s(path, problems):
     docs = [d for d in load(path) if d is not None]
     services = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "Service"}
@@ -105,6 +150,7 @@ def check_k8s(path, problems):
             problems.append(f"{where}: pods are not kept one per node (podAntiAffinity on job-name)")
         c = pod["containers"][0]
         check_efa_container(f"{where}", c, problems)
+        check_image(where, pod, problems)
         env = env_of(c)
         cmd = c.get("command") or []
         if not cmd or not cmd[0].startswith("/opt/fabcheck/") or \
@@ -141,6 +187,7 @@ def main():
         for f in sorted(os.listdir(os.path.join(repo, "diag/recipes/k8s"))):
             if f.endswith(".yaml"):
                 check_k8s(os.path.join(repo, "diag/recipes/k8s", f), problems)
+        check_k8s_docs(os.path.join(repo, "diag/recipes/k8s"), problems)
         for p in problems:
             print(p)
         return 1 if problems else 0
