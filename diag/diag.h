@@ -91,6 +91,14 @@ struct diag_env {
 };
 #define DIAG_ENV_MAX 24
 
+/* A network interface of this process's network namespace
+ * (sys/class/net), for NCCL_SOCKET_IFNAME. */
+struct diag_netif {
+	char name[32];
+	bool up, loopback;
+};
+#define DIAG_MAX_NETIFS 64
+
 /* The one-node traffic self-test (--traffic, diag_traffic.c). */
 struct diag_traffic_lane {
 	char domain[64];
@@ -136,6 +144,11 @@ struct diag_facts {
 	char kernel[64], efa_driver[64], installer[32];
 	struct diag_efa_dev devs[DIAG_MAX_DEVS];
 	int ndevs, non_efa; /* non-EFA RDMA devices seen (mlx5, ibp* NVLink) */
+	/* EFA PCI functions (0x1d0f:0xefa0-0xefa4) without an efa device: the
+	 * driver did not bind or the device failed; what a failed EFA looks
+	 * like, as its port always reads ACTIVE (efa_query_port) */
+	char unbound[8][16];
+	int nunbound;
 	double sample_seconds; /* counters sampled over this long; 0: not sampled */
 
 	/* GPUs: PCI, NVML, CUDA driver */
@@ -157,6 +170,8 @@ struct diag_facts {
 	int dev_gpus; /* /dev/nvidiaN nodes, -1: none */
 	struct diag_env env[DIAG_ENV_MAX];
 	int nenv;
+	struct diag_netif netifs[DIAG_MAX_NETIFS];
+	int nnetifs; /* 0: sys/class/net unreadable */
 	struct diag_traffic traffic;
 };
 

@@ -111,6 +111,20 @@ void diag_check_devices(const struct diag_ctx *c, struct diag_check *k)
 			 f->non_efa ? " (only non-EFA RDMA devices)" : "");
 		return;
 	}
+	if (f->nunbound) {
+		/* a device the driver did not bind, or dropped: on the PCI bus,
+		 * absent from class/infiniband, whatever the type says */
+		char list[160] = "";
+		for (int i = 0; i < f->nunbound && strlen(list) < 120; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", f->unbound[i]);
+		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT,
+			 "reboot the node (the efa driver binds at boot); if the function stays without a device, "
+			 "replace the node",
+			 "%d EFA PCI function(s) without an EFA device (no efa driver bound, or the device failed): %s; "
+			 "%d device(s) present",
+			 f->nunbound, list, f->ndevs);
+		return;
+	}
 	if (!want)
 		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d EFA device(s); instance type unknown", f->ndevs);
 	else if (f->ndevs < want)
@@ -200,23 +214,18 @@ static int reportable_rate(int gbps)
 void diag_check_link(const struct diag_ctx *c, struct diag_check *k)
 {
 	const struct diag_facts *f = c->f;
-	char down[400] = "", slow[400] = "";
-	int ndown = 0, nslow = 0, rate = 0;
+	char slow[400] = "";
+	int nslow = 0, rate = 0;
 
 	if (f->ndevs == 0) {
 		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA devices");
 		return;
 	}
+	/* no port state here: the efa driver reports every port ACTIVE
+	 * (efa_query_port), so a failed device shows as one missing from
+	 * class/infiniband (efa_devices), in its counters and in traffic */
 	for (int i = 0; i < f->ndevs; i++) {
 		const struct diag_efa_dev *v = &f->devs[i];
-		/* the EFA driver reports ACTIVE for a working device (efa_query_port):
-		 * anything else is a device that failed */
-		if (v->state[0] && !strstr(v->state, "ACTIVE")) {
-			ndown++;
-			if (strlen(down) < 300)
-				snprintf(down + strlen(down), sizeof(down) - strlen(down), "%s%s (%s)", *down ? ", " : "",
-					 v->name, v->state);
-		}
 		if (v->rate_gbps)
 			rate = v->rate_gbps;
 		if (f->it && v->rate_gbps && v->rate_gbps < reportable_rate(f->it->nic_gbps)) {
@@ -225,11 +234,6 @@ void diag_check_link(const struct diag_ctx *c, struct diag_check *k)
 				snprintf(slow + strlen(slow), sizeof(slow) - strlen(slow), "%s%s %d Gb/s", *slow ? ", " : "",
 					 v->name, v->rate_gbps);
 		}
-	}
-	if (ndown) {
-		diag_set(k, DIAG_FAIL, DIAG_ACT_REBOOT, "reboot the node; if the port stays down, replace the node",
-			 "%d EFA port(s) not ACTIVE: %s", ndown, down);
-		return;
 	}
 	if (nslow) {
 		/* EFA drivers before r2.13.0 report 100 Gb/s whatever the device has

@@ -120,6 +120,53 @@ static void note(char *buf, size_t len, const char *fmt, const char *a, const ch
 		snprintf(buf + n, len - n, fmt, *buf ? "; " : "", a, b);
 }
 
+/* NCCL_SOCKET_IFNAME as NCCL reads it: a comma list of name prefixes,
+ * "^" first excludes them, "=" (after it) wants exact names. NCCL's
+ * bootstrap and socket transport need an interface it selects that is
+ * up; loopback alone reaches no other node. */
+static bool ifname_matches(const char *list, const char *name, bool exact)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && (exact ? strlen(name) == n && !strncmp(name, p, n) : !strncmp(name, p, n)))
+			return true;
+		p += n;
+		p += *p == ',';
+	}
+	return false;
+}
+
+static void socket_ifname(const struct diag_facts *f, const char *v, char *bad, size_t blen, char *warn, size_t wlen)
+{
+	const char *list = v;
+	bool exclude = *list == '^', exact;
+	int good = 0, loop = 0;
+	char here[200] = "";
+
+	if (!f->nnetifs)
+		return; /* sys/class/net unreadable: nothing to judge against */
+	list += exclude;
+	exact = *list == '=';
+	list += exact;
+	for (int i = 0; i < f->nnetifs; i++) {
+		const struct diag_netif *n = &f->netifs[i];
+		bool selected = ifname_matches(list, n->name, exact) != exclude;
+		if (strlen(here) < 150)
+			snprintf(here + strlen(here), sizeof(here) - strlen(here), "%s%s %s", *here ? ", " : "", n->name,
+				 n->up ? "up" : "down");
+		if (selected && n->up)
+			n->loopback ? loop++ : good++;
+	}
+	if (good)
+		return;
+	if (loop)
+		note(warn, wlen, "%sNCCL_SOCKET_IFNAME=%s selects only loopback: NCCL's bootstrap reaches no other node%s",
+		     v, "");
+	else
+		note(bad, blen, "%sNCCL_SOCKET_IFNAME=%s selects no interface that is up (here: %s): NCCL fails "
+		     "to bootstrap", v, here);
+}
+
 void diag_check_env(const struct diag_ctx *c, struct diag_check *k)
 {
 	static const char *deprecated[] = {"FI_EFA_MTU_SIZE", "FI_EFA_TX_IOV_LIMIT", "FI_EFA_RX_IOV_LIMIT"};
@@ -166,6 +213,8 @@ void diag_check_env(const struct diag_ctx *c, struct diag_check *k)
 	if (net && want && (!strcasecmp(net, "Socket") || !strcasecmp(net, "IB")))
 		note(bad, sizeof(bad), "%sNCCL_NET=%s makes NCCL use %s, not EFA", net,
 		     !strcasecmp(net, "IB") ? "InfiniBand verbs" : "TCP sockets");
+	if (diag_env_get(f, "NCCL_SOCKET_IFNAME"))
+		socket_ifname(f, diag_env_get(f, "NCCL_SOCKET_IFNAME"), bad, sizeof(bad), warn, sizeof(warn));
 	if (*bad)
 		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
 			 "unset or correct the variables named", "%s%s%s", bad, *warn ? "; " : "", warn);

@@ -18,7 +18,7 @@ static const struct {
 	{"rdma_core", "rdma-core", diag_check_rdma_core},
 	{"efa_devices", "EFA devices", diag_check_devices},
 	{"efa_rdma", "EFA RDMA capabilities", diag_check_rdma_caps},
-	{"efa_link", "EFA port and link rate", diag_check_link},
+	{"efa_link", "EFA link rate", diag_check_link},
 	{"efa_driver", "EFA kernel driver", diag_check_driver},
 	{"error_counters", "EFA error counters", diag_check_counters},
 	{"gpus", "GPUs", diag_check_gpus},

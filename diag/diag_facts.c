@@ -120,6 +120,80 @@ static void gather_devices(struct diag_facts *f)
 		}
 }
 
+static bool efa_pci_id(const char *vendor, const char *device)
+{
+	return !strcasecmp(vendor, "0x1d0f") && strlen(device) == 6 && !strncasecmp(device, "0xefa", 5) &&
+	       device[5] >= '0' && device[5] <= '4';
+}
+
+static void gather_unbound(struct diag_facts *f)
+{
+	char dir[700], vendor[32], device[32], rel[600];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices", f->root);
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) && f->nunbound < (int)(sizeof(f->unbound) / sizeof(f->unbound[0]))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(f->unbound[0]))
+			continue;
+		if (rel_fmt_line(f, vendor, sizeof(vendor), "sys/bus/pci/devices/%s/vendor%s", e->d_name, "") ||
+		    rel_fmt_line(f, device, sizeof(device), "sys/bus/pci/devices/%s/device%s", e->d_name, "") ||
+		    !efa_pci_id(vendor, device))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/sys/bus/pci/devices/%s/infiniband", f->root, e->d_name);
+		if (stat(rel, &st) == 0)
+			continue;
+		diag_copy(f->unbound[f->nunbound++], sizeof(f->unbound[0]), e->d_name);
+	}
+	closedir(d);
+	for (int i = 1; i < f->nunbound; i++) /* the same order on every node */
+		for (int j = i; j > 0 && strcmp(f->unbound[j - 1], f->unbound[j]) > 0; j--) {
+			char t[16];
+			memcpy(t, f->unbound[j], sizeof(t));
+			memcpy(f->unbound[j], f->unbound[j - 1], sizeof(t));
+			memcpy(f->unbound[j - 1], t, sizeof(t));
+		}
+}
+
+/* up: administratively up (IFF_UP in flags) and not down by operstate
+ * (lo says "unknown") */
+static void gather_netifs(struct diag_facts *f)
+{
+	char dir[700], line[64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/sys/class/net", f->root);
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) && f->nnetifs < DIAG_MAX_NETIFS) {
+		struct diag_netif *n;
+		unsigned long flags;
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(n->name))
+			continue;
+		if (rel_fmt_line(f, line, sizeof(line), "sys/class/net/%s/flags%s", e->d_name, ""))
+			continue;
+		flags = strtoul(line, NULL, 16);
+		n = &f->netifs[f->nnetifs++];
+		diag_copy(n->name, sizeof(n->name), e->d_name);
+		n->loopback = flags & 0x8;
+		n->up = flags & 0x1;
+		if (!rel_fmt_line(f, line, sizeof(line), "sys/class/net/%s/operstate%s", e->d_name, "") &&
+		    (!strcmp(line, "down") || !strcmp(line, "lowerlayerdown") || !strcmp(line, "notpresent")))
+			n->up = false;
+	}
+	closedir(d);
+	for (int i = 1; i < f->nnetifs; i++) /* by name: the same on every node */
+		for (int j = i; j > 0 && strcmp(f->netifs[j - 1].name, f->netifs[j].name) > 0; j--) {
+			struct diag_netif t = f->netifs[j];
+			f->netifs[j] = f->netifs[j - 1];
+			f->netifs[j - 1] = t;
+		}
+}
+
 static void gather_gpus(struct diag_facts *f)
 {
 	char dir[700];
@@ -308,6 +382,8 @@ int diag_gather(struct diag_facts *f, const struct diag_options *o, const struct
 		}
 	}
 	gather_devices(f);
+	gather_unbound(f);
+	gather_netifs(f);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gather_gpus(f);
 	gather_proc(f);

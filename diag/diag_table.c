@@ -12,42 +12,75 @@
 
 #define TABLE_FIELDS 11
 
-/* "yes" / "no", "?" suffix: unconfirmed. */
+/* Every value column may end in one "?": the value is unconfirmed. Strips
+ * it from the length and says whether it was there. */
+static bool guessed(const char *s, size_t *n)
+{
+	*n = strlen(s);
+	if (*n && s[*n - 1] == '?') {
+		(*n)--;
+		return true;
+	}
+	return false;
+}
+
+/* "yes" / "no" */
 static int yes_no(const char *s, bool *v, bool *sourced)
 {
-	size_t n = strlen(s);
-	bool q = n && s[n - 1] == '?';
+	size_t n;
+	bool q = guessed(s, &n);
 
-	if (q)
-		n--;
 	if (n == 3 && !strncmp(s, "yes", 3))
 		*v = true;
 	else if (n == 2 && !strncmp(s, "no", 2))
 		*v = false;
 	else
 		return -1;
-	if (sourced)
-		*sourced = !q;
+	*sourced = !q;
 	return 0;
 }
 
 static int number(const char *s, int lo, int hi, int *v, bool *sourced)
 {
+	size_t n;
+	bool q = guessed(s, &n);
 	char *end;
 	long x = strtol(s, &end, 10);
 
-	if (end == s || x < lo || x > hi)
+	if (end == s || (size_t)(end - s) != n || x < lo || x > hi)
 		return -1;
-	if (sourced)
-		*sourced = *end != '?';
-	return *end == '\0' || (*end == '?' && end[1] == '\0') ? (*v = (int)x, 0) : -1;
+	*v = (int)x;
+	*sourced = !q;
+	return 0;
+}
+
+/* nics_per_gpu: "-" (does not apply: 0), else a ratio in (0, DIAG_MAX_DEVS] */
+static int ratio(const char *s, double *v, bool *sourced)
+{
+	size_t n;
+	bool q = guessed(s, &n);
+	char *end;
+
+	*sourced = !q;
+	if (!strcmp(s, "-")) {
+		*v = 0;
+		return 0;
+	}
+	*v = strtod(s, &end);
+	if (end == s || (size_t)(end - s) != n || !(*v > 0 && *v <= DIAG_MAX_DEVS))
+		return -1;
+	return 0;
 }
 
 static int parse_row(char *line, struct diag_itype *it)
 {
 	char *field[TABLE_FIELDS + 1], *save = NULL;
 	int n = 0;
-	bool ignored;
+	/* struct diag_itype keeps the "?" of efa, nic_gbps and RDMA (the checks
+	 * WARN instead of FAIL on them); gpus, nics_per_gpu and the GDR columns
+	 * take one too, but are judged as if confirmed (the table's header
+	 * says so) */
+	bool write_sourced, unkept;
 
 	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
 		if (n <= TABLE_FIELDS)
@@ -61,19 +94,15 @@ static int parse_row(char *line, struct diag_itype *it)
 	diag_copy(it->type, sizeof(it->type), field[0]);
 	diag_copy(it->accel, sizeof(it->accel), field[1]);
 	diag_copy(it->source, sizeof(it->source), field[10]);
-	if (number(field[2], 0, DIAG_MAX_GPUS, &it->gpus, NULL) ||
+	if (number(field[2], 0, DIAG_MAX_GPUS, &it->gpus, &unkept) ||
 	    number(field[3], 1, DIAG_MAX_DEVS, &it->efa, &it->efa_sourced) ||
 	    number(field[4], 1, 100000, &it->nic_gbps, &it->gbps_sourced) ||
-	    yes_no(field[5], &it->rdma_read, &it->rdma_sourced) || yes_no(field[6], &it->rdma_write, &ignored) ||
-	    yes_no(field[8], &it->gdr_supported, NULL) || yes_no(field[9], &it->gdr_required, NULL))
+	    yes_no(field[5], &it->rdma_read, &it->rdma_sourced) || yes_no(field[6], &it->rdma_write, &write_sourced) ||
+	    ratio(field[7], &it->nics_per_gpu, &unkept) ||
+	    yes_no(field[8], &it->gdr_supported, &unkept) ||
+	    yes_no(field[9], &it->gdr_required, &unkept))
 		return -1;
-	it->rdma_sourced = it->rdma_sourced && ignored;
-	if (strcmp(field[7], "-")) {
-		char *end;
-		it->nics_per_gpu = strtod(field[7], &end);
-		if (*end || !(it->nics_per_gpu > 0 && it->nics_per_gpu <= DIAG_MAX_DEVS))
-			return -1;
-	}
+	it->rdma_sourced = it->rdma_sourced && write_sourced;
 	return 0;
 }
 

@@ -14,7 +14,7 @@ ALL_CHECKS='["instance_type","libfabric","nccl_plugin","efa_provider","efa_hmem"
 CLEAN=(-u FI_PROVIDER -u FI_EFA_USE_DEVICE_RDMA -u FI_EFA_USE_HUGE_PAGE -u FI_EFA_FORK_SAFE -u RDMAV_FORK_SAFE
 	-u IBV_FORK_SAFE -u FI_EFA_MTU_SIZE -u FI_EFA_TX_IOV_LIMIT -u FI_EFA_RX_IOV_LIMIT -u FI_EFA_IFACE
 	-u FI_HMEM_DISABLE_P2P -u NCCL_NET -u NCCL_NET_PLUGIN -u OFI_NCCL_FORCE_PRODUCT_NAME -u LD_LIBRARY_PATH
-	-u KUBERNETES_SERVICE_HOST -u FABCHECK_LIBFABRIC -u FABCHECK_LIBIBVERBS -u FABCHECK_LIBEFA)
+	-u KUBERNETES_SERVICE_HOST -u FABCHECK_LIBFABRIC -u FABCHECK_LIBIBVERBS -u FABCHECK_LIBEFA -u NCCL_SOCKET_IFNAME)
 
 # root VARIANT: the stand-in node in $OUT/VARIANT, a private copy (tests
 # may change it) of one built once per file run (building is the slow part)
@@ -103,12 +103,21 @@ facts_without() {
 	[[ "$(field efa_link reason)" == "16 device(s) below the 200 Gb/s a p5en.48xlarge has"* ]]
 }
 
-@test "diag_efa_port_down_fails_with_reboot" {
-	diag p5-port-down
+# what a failed EFA looks like (its port always reads ACTIVE): a PCI
+# function on the bus with no device in class/infiniband
+@test "diag_efa_pci_function_without_a_device_fails_naming_it_with_reboot" {
+	diag p5-efa-unbound
 	[ "$DIAG_RC" -eq 1 ]
-	all_pass_but efa_link=FAIL
-	[ "$(field efa_link action)" = reboot ]
-	[[ "$(field efa_link reason)" == *"(1: DOWN)"* ]]
+	all_pass_but efa_devices=FAIL gpu_efa_affinity=WARN
+	[ "$(field efa_devices action)" = reboot ]
+	[[ "$(field efa_devices reason)" == "1 EFA PCI function(s) without an EFA device (no efa driver bound, or the device failed): "*"; 31 device(s) present" ]]
+	# the one named is the one without a device
+	local named
+	named=$(field efa_devices reason | sed 's/.*failed): \([^;]*\);.*/\1/')
+	[ -e "$OUT/p5-efa-unbound/sys/bus/pci/devices/$named/vendor" ]
+	[ ! -e "$OUT/p5-efa-unbound/sys/bus/pci/devices/$named/infiniband" ]
+	# the link rate check reads no port state: it passes
+	[ "$(verdict efa_link)" = PASS ]
 }
 
 @test "diag_healthy_g6e_48xlarge_passes_and_skips_gpudirect" {
@@ -310,6 +319,26 @@ facts_without() {
 	ENV=("FI_PROVIDER=^tcp")
 	diag p5-healthy
 	[ "$(verdict environment)" = WARN ]
+}
+
+# the node has lo, ens32 (up) and docker0 (down); NCCL reads the variable
+# as name prefixes, "^" excluding, "=" exact
+@test "diag_nccl_socket_ifname_must_select_an_interface_that_is_up" {
+	for v in ens ens32 =ens32 "^docker,lo" "eth,ens"; do
+		ENV=("NCCL_SOCKET_IFNAME=$v")
+		diag p5-healthy
+		[ "$(verdict environment)" = PASS ] || { echo "not a PASS: $v"; false; }
+	done
+	for v in eth0 =ens docker "^ens,lo"; do
+		ENV=("NCCL_SOCKET_IFNAME=$v")
+		diag p5-healthy
+		[ "$(verdict environment)" = FAIL ] || { echo "not a FAIL: $v"; false; }
+		[[ "$(field environment reason)" == *"NCCL_SOCKET_IFNAME=$v selects no interface that is up (here: docker0 down, ens32 up, lo up)"* ]]
+	done
+	ENV=("NCCL_SOCKET_IFNAME=lo")
+	diag p5-healthy
+	[ "$(verdict environment)" = WARN ]
+	[[ "$(field environment reason)" == *"selects only loopback"* ]]
 }
 
 @test "diag_error_counters_missing_are_not_a_pass" {
@@ -549,16 +578,16 @@ node_check() { # VARIANT: NC_RC, $OUT/nc.out; scontrol is a stand-in that logs i
 	cat "$OUT/nc.out"
 }
 
-@test "diag_slurm_node_check_passes_a_healthy_node_and_drains_one_with_a_port_down" {
+@test "diag_slurm_node_check_passes_a_healthy_node_and_drains_one_with_a_failed_efa" {
 	node_check p5-healthy
 	[ "$NC_RC" -eq 0 ]
 	[ ! -e "$OUT/scontrol.args" ]
-	node_check p5-port-down
+	node_check p5-efa-unbound
 	[ "$NC_RC" -eq 1 ]
-	grep -q "^FAIL  EFA port and link rate" "$OUT/nc.out"
+	grep -q "^FAIL  EFA devices" "$OUT/nc.out"
 	# drained with the failed check as the reason, as one scontrol argument
 	grep -qx "State=DRAIN" "$OUT/scontrol.args"
-	grep -q "^Reason=fabcheck: EFA port and link rate .*DOWN" "$OUT/scontrol.args"
+	grep -q "^Reason=fabcheck: EFA devices .*without an EFA device" "$OUT/scontrol.args"
 }
 
 # the one-node traffic self-test, for real over the tcp provider on lo

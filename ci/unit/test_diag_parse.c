@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -89,6 +90,26 @@ static void table_rows_and_errors(void **s)
 	assert_ptr_equal(diag_table_find(t, n, "g6.8xlarge"), &t[1]);
 	assert_null(diag_table_find(t, n, "m5.large"));
 	free(t);
+	/* issue 22: every value column takes a "?" (unconfirmed); efa, nic_gbps
+	 * and RDMA keep it, the others keep the value */
+	snprintf(text, sizeof(text), "g6e.48xlarge l40s 8? 4? 100? yes? yes 0.5? no? yes? K,A\n");
+	assert_int_equal(diag_table_parse(text, strlen(text), "t.tsv", &t, &n), 0);
+	assert_int_equal(t[0].gpus, 8);
+	assert_true(t[0].nics_per_gpu == 0.5);
+	assert_false(t[0].efa_sourced || t[0].gbps_sourced || t[0].rdma_sourced);
+	assert_true(!t[0].gdr_supported && t[0].gdr_required);
+	free(t);
+	/* one "?" after a value, nothing else: "-?", "??", a bare "?" are errors */
+	static const char *bad_per[] = {"-?", "0.5??", "?", "0.5x?", "0?"};
+	for (size_t i = 0; i < sizeof(bad_per) / sizeof(bad_per[0]); i++) {
+		snprintf(text, sizeof(text), "p4d.24xlarge a100 8 4 100 yes no %s yes yes K\n", bad_per[i]);
+		assert_int_equal(diag_table_parse(text, strlen(text), "t.tsv", &t, &n), -FC_EXIT_USAGE);
+	}
+	static const char *bad_gpus[] = {"8??", "?", "8?x", "65?"};
+	for (size_t i = 0; i < sizeof(bad_gpus) / sizeof(bad_gpus[0]); i++) {
+		snprintf(text, sizeof(text), "p4d.24xlarge a100 %s 4 100 yes no 0.5 yes yes K\n", bad_gpus[i]);
+		assert_int_equal(diag_table_parse(text, strlen(text), "t.tsv", &t, &n), -FC_EXIT_USAGE);
+	}
 	/* a short row, a bad word, a duplicate, nothing at all: errors, not skipped rows */
 	snprintf(text, sizeof(text), "%sp4d.24xlarge a100 8 4 100 yes no 0.5 yes\n", ROW);
 	assert_int_equal(diag_table_parse(text, strlen(text), "t.tsv", &t, &n), -FC_EXIT_USAGE);
@@ -99,6 +120,80 @@ static void table_rows_and_errors(void **s)
 	assert_int_equal(diag_table_parse("# only a comment\n", 17, "t.tsv", &t, &n), -FC_EXIT_USAGE);
 	assert_int_equal(diag_table_parse("p5 h 8 32 100 yes yes 4 yes yes K\0x", 35, "t.tsv", &t, &n), -FC_EXIT_USAGE);
 	assert_null(t);
+}
+
+/* The shipped diag/instance-types.tsv: from the working directory (the
+ * repository root under make and ci/run-tests), else above the binary. */
+static int load_shipped_table(struct diag_itype **t, int *n)
+{
+	char path[4096];
+	ssize_t l;
+
+	if (access("diag/instance-types.tsv", R_OK) == 0)
+		return diag_table_load("diag/instance-types.tsv", t, n);
+	l = readlink("/proc/self/exe", path, sizeof(path) - 64);
+	assert_true(l > 0);
+	path[l] = '\0';
+	for (char *slash; (slash = strrchr(path, '/'));) {
+		strcpy(slash, "/diag/instance-types.tsv");
+		if (access(path, R_OK) == 0)
+			return diag_table_load(path, t, n);
+		*slash = '\0';
+	}
+	fail_msg("diag/instance-types.tsv not found from the working directory or the binary");
+	return -1;
+}
+
+static void expect_type(const struct diag_itype *t, int n, const char *type, int gpus, int efa, int gbps)
+{
+	const struct diag_itype *it = diag_table_find(t, n, type);
+
+	if (!it)
+		fail_msg("%s is not in diag/instance-types.tsv", type);
+	assert_int_equal(it->gpus, gpus);
+	assert_int_equal(it->efa, efa);
+	assert_int_equal(it->nic_gbps, gbps);
+}
+
+/* issue 22: g7, dl2q, inf1, hpc8a and the EFA-capable CPU types (EC2's
+ * list, per-NIC rate = bandwidth / EFA count) are known, so diag does
+ * not WARN "unknown type" on them; what no source gives is marked "?" */
+static void diag_table_knows_the_types_issue_22_lists(void **s)
+{
+	struct diag_itype *t;
+	const struct diag_itype *it;
+	int n;
+	static const char *cpu[] = {"c5n.9xlarge", "c6in.32xlarge", "c7gn.16xlarge", "m7i.48xlarge", "r8in.metal-96xl",
+				    "u7in-32tb.224xlarge", "x8i.64xlarge", "f2.48xlarge", "vt1.24xlarge"};
+	(void)s;
+	assert_int_equal(load_shipped_table(&t, &n), 0);
+	expect_type(t, n, "g7.8xlarge", 1, 1, 80);
+	expect_type(t, n, "g7.12xlarge", 2, 1, 175);
+	expect_type(t, n, "g7.24xlarge", 4, 1, 350);
+	expect_type(t, n, "g7.48xlarge", 8, 2, 350);
+	expect_type(t, n, "dl2q.24xlarge", 0, 1, 100);
+	expect_type(t, n, "inf1.24xlarge", 0, 1, 100);
+	expect_type(t, n, "hpc8a.96xlarge", 0, 2, 150);
+	expect_type(t, n, "c6in.32xlarge", 0, 2, 100);
+	expect_type(t, n, "c8gb.16xlarge", 0, 1, 133); /* 133330 Mb/s, rounded down */
+	it = diag_table_find(t, n, "g7.48xlarge");
+	assert_true(it->efa_sourced && it->gbps_sourced && !it->rdma_sourced && !it->gdr_supported && !it->gdr_required);
+	assert_true(diag_table_find(t, n, "inf1.24xlarge")->gdr_required);
+	for (size_t i = 0; i < sizeof(cpu) / sizeof(cpu[0]); i++) {
+		if (!(it = diag_table_find(t, n, cpu[i])))
+			fail_msg("%s is not in diag/instance-types.tsv", cpu[i]);
+		/* no GPUs, and no RDMA claim no source makes */
+		assert_int_equal(it->gpus, 0);
+		assert_true(it->nics_per_gpu == 0 && !it->gdr_supported && !it->gdr_required);
+		assert_true(it->rdma_sourced || (!it->rdma_read && !it->rdma_write));
+	}
+	/* g6e's one NIC per two GPUs is parsed, though unconfirmed ("0.5?") */
+	assert_true(diag_table_find(t, n, "g6e.48xlarge")->nics_per_gpu == 0.5);
+	/* the types issue 13 listed are still there */
+	assert_non_null(diag_table_find(t, n, "p6e-gb200.36xlarge"));
+	assert_non_null(diag_table_find(t, n, "hpc7g.16xlarge"));
+	assert_true(n >= 300);
+	free(t);
 }
 
 static void facts_file_sections(void **s)
@@ -137,6 +232,7 @@ int main(void)
 		cmocka_unit_test(proc_files),
 		cmocka_unit_test(rates_versions_and_words),
 		cmocka_unit_test(table_rows_and_errors),
+		cmocka_unit_test(diag_table_knows_the_types_issue_22_lists),
 		cmocka_unit_test(facts_file_sections),
 		cmocka_unit_test(escaping_keeps_control_characters_off_the_terminal),
 	};

@@ -135,6 +135,26 @@ static void odd_counter_files_do_not_block(void **st)
 	assert_false(s.ok);
 }
 
+/* -d all names an EFA that libfabric cannot list: a PCI function with no
+ * device; a bound one, whatever its port state file says, is not down, nor
+ * is ENA (the same vendor, another device id) */
+static void efa_pci_function_without_a_device_is_down(void **st)
+{
+	char names[4][128], states[4][32];
+	(void)st;
+	put("bus/pci/devices/0000:10:1b.0/vendor", "0x1d0f\n");
+	put("bus/pci/devices/0000:10:1b.0/device", "0xefa1\n");
+	put("bus/pci/devices/0000:10:1b.0/infiniband/rdmap16s27/ports/1/state", "1: DOWN\n");
+	put("bus/pci/devices/0000:20:1b.0/vendor", "0x1d0f\n");
+	put("bus/pci/devices/0000:20:1b.0/device", "0xefa2\n");
+	put("bus/pci/devices/0000:30:05.0/vendor", "0x1d0f\n");
+	put("bus/pci/devices/0000:30:05.0/device", "0xec20\n");
+	assert_int_equal(fc_nic_list_down(root, "efa", names, states, 4), 1);
+	assert_string_equal(names[0], "EFA at PCI 0000:20:1b.0");
+	assert_string_equal(states[0], "no device");
+	assert_int_equal(fc_nic_list_down(root, "shm", names, states, 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +162,7 @@ int main(void)
 		cmocka_unit_test(tcp_domain_maps_to_net_statistics),
 		cmocka_unit_test(missing_nic_and_shm_have_no_counters),
 		cmocka_unit_test(odd_counter_files_do_not_block),
+		cmocka_unit_test(efa_pci_function_without_a_device_is_down),
 	};
 	return cmocka_run_group_tests_name("nic", tests, make_root, drop_root);
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 static bool is_efa(const char *provider)
 {
@@ -126,28 +128,35 @@ int fc_nic_read(const char *root, const char *provider, const char *domain, stru
 }
 
 
-/* An EFA device (PCI vendor 0x1d0f) whose port 1 is not ACTIVE. */
+/* An EFA PCI function (0x1d0f:0xefa0-0xefa4) without an EFA device: the
+ * driver did not bind it or the device failed. Its port state says
+ * nothing: the efa driver reports every port ACTIVE (efa_query_port). */
 static int efa_down(const char *root, char names[][128], char states[][32], int max)
 {
-	char path[768], line[64];
+	char path[768], vendor[32], device[32];
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/class/infiniband", root);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
 	if (!(d = opendir(path)))
 		return 0;
 	while ((e = readdir(d)) && n < max) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/class/infiniband/%s/device/vendor", root, e->d_name);
-		if (fc_read_line(path, line, sizeof(line)) || strcmp(line, "0x1d0f"))
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vendor", root, e->d_name);
+		if (fc_read_line(path, vendor, sizeof(vendor)) || strcasecmp(vendor, "0x1d0f"))
 			continue;
-		snprintf(path, sizeof(path), "%s/class/infiniband/%s/ports/1/state", root, e->d_name);
-		if (fc_read_line(path, line, sizeof(line)) || strstr(line, "ACTIVE"))
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/device", root, e->d_name);
+		if (fc_read_line(path, device, sizeof(device)) || strncasecmp(device, "0xefa", 5) || strlen(device) != 6 ||
+		    device[5] < '0' || device[5] > '4')
 			continue;
-		snprintf(names[n], 128, "%.120s-rdm", e->d_name);
-		snprintf(states[n++], 32, "%.31s", line);
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/infiniband", root, e->d_name);
+		if (stat(path, &st) == 0)
+			continue;
+		snprintf(names[n], 128, "EFA at PCI %.100s", e->d_name);
+		snprintf(states[n++], 32, "no device");
 	}
 	closedir(d);
 	return n;

@@ -27,7 +27,8 @@ int fc_nic_read(const char *sysfs_root, const char *provider, const char *domain
 		struct fc_nic_snapshot *s);
 
 /* NICs of the provider's kind that are there but not usable now, which
- * libfabric does not list: EFA devices whose port is not ACTIVE, network
+ * libfabric does not list: EFA PCI functions with no device (no driver
+ * bound, or the device failed; an EFA port always reads ACTIVE), network
  * interfaces with an IPv4 address that are down or without carrier. For
  * -d all, so a NIC that went down is named, not silently left out. Writes
  * names (as libfabric would name the domain) and link states; returns how
