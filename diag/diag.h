@@ -58,6 +58,7 @@ struct diag_libinfo {
 struct diag_counters {
 	bool read; /* the hw_counters folder exists */
 	int64_t retrans, timeouts, unresponsive, impaired, drops;
+	int64_t tx_pkts; /* -1: not there */
 };
 
 struct diag_efa_dev {
@@ -165,6 +166,7 @@ struct diag_facts {
 	int ipc_lock;         /* CAP_IPC_LOCK in CapEff: 1 yes, 0 no, -1 unknown */
 	long long cgroup_max; /* bytes, -1 no limit, -2 unknown */
 	long hugepages_total, hugepages_free; /* -1 unknown */
+	double uptime_s;                      /* proc/uptime, -1 unknown */
 	bool k8s;
 	int uverbs;   /* /dev/infiniband/uverbs* this process can open, -1: no /dev/infiniband */
 	int dev_gpus; /* /dev/nvidiaN nodes, -1: none */

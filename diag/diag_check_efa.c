@@ -291,12 +291,45 @@ static void count_names(json_t *o, const char **names, const int64_t *v, int n)
 			json_object_set_new(o, names[i], json_integer(v[i]));
 }
 
+/* Since boot, against the uptime: a device that keeps losing its peers
+ * (retransmit timeouts, unresponsive or impaired remotes, at least
+ * EVENTS_MIN and EVENTS_PER_HOUR an hour) or its packets (retransmits over
+ * RETRANS_SHARE of LOSS_MIN_PKTS or more sent). A peer that died counts on
+ * its partners too: a warning to watch, not a failure. */
+#define EVENTS_MIN 100
+#define EVENTS_PER_HOUR 10.0
+#define LOSS_MIN_PKTS 1000000
+#define RETRANS_SHARE 0.01
+
+static void since_boot(const struct diag_facts *f, char *out, size_t len)
+{
+	double hours = f->uptime_s > 0 ? f->uptime_s / 3600 : -1;
+
+	for (int i = 0; i < f->ndevs; i++) {
+		const struct diag_counters *b = &f->devs[i].before;
+		int64_t ev = (b->timeouts > 0 ? b->timeouts : 0) + (b->unresponsive > 0 ? b->unresponsive : 0) +
+			     (b->impaired > 0 ? b->impaired : 0);
+		size_t n = strlen(out);
+		if (n > len - 120)
+			return;
+		if (hours > 0 && ev >= EVENTS_MIN && ev / hours >= EVENTS_PER_HOUR)
+			snprintf(out + n, len - n,
+				 "%s%s: %lld retransmit timeouts, unresponsive or impaired remotes in %.1f h up (%.0f an "
+				 "hour)",
+				 *out ? "; " : "", f->devs[i].name, (long long)ev, hours, ev / hours);
+		n = strlen(out);
+		if (b->tx_pkts >= LOSS_MIN_PKTS && b->retrans > 0 && b->retrans > RETRANS_SHARE * (double)b->tx_pkts)
+			snprintf(out + n, len - n, "%s%s: retrans_pkts %.1f%% of tx_pkts since boot", *out ? "; " : "",
+				 f->devs[i].name, 100.0 * (double)b->retrans / (double)b->tx_pkts);
+	}
+}
+
 void diag_check_counters(const struct diag_ctx *c, struct diag_check *k)
 {
 	static const char *names[] = {"retrans_pkts", "retrans_timeout_events", "unresponsive_remote_events",
 				      "impaired_remote_conn_events", "rx_drops"};
 	const struct diag_facts *f = c->f;
-	char grew[600] = "", missing[300] = "";
+	char grew[600] = "", missing[300] = "", booted[700] = "";
 	int nmissing = 0;
 	bool sampled = f->sample_seconds > 0;
 	json_t *all;
@@ -342,6 +375,15 @@ void diag_check_counters(const struct diag_ctx *c, struct diag_check *k)
 			 "grew during the %.1f s check: %s", f->sample_seconds, grew);
 		return;
 	}
+	since_boot(f, booted, sizeof(booted));
+	if (*booted) {
+		diag_set(k, DIAG_WARN, DIAG_ACT_MONITOR,
+			 "this node's EFA has been losing peers or packets since boot: run fabcheck-bw -d all against a "
+			 "known-good node; if the named device's counters grow, drain the node",
+			 "%s (over %d events and %.0f an hour, or over %.0f%% retransmitted, since boot)", booted,
+			 EVENTS_MIN, EVENTS_PER_HOUR, 100 * RETRANS_SHARE);
+		return;
+	}
 	if (nmissing) {
 		/* counters that are absent read as "no errors" in a naive check */
 		diag_set(k, DIAG_WARN, DIAG_ACT_CONFIG,
@@ -357,7 +399,7 @@ void diag_check_counters(const struct diag_ctx *c, struct diag_check *k)
 			 "in details");
 	else
 		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
-			 "no retransmits, timeouts, unresponsive remotes or drops during the %.1f s check "
-			 "(totals since boot in details)",
+			 "no retransmits, timeouts, unresponsive remotes or drops during the %.1f s check, none "
+			 "out of the ordinary since boot (totals in details)",
 			 f->sample_seconds);
 }

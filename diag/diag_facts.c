@@ -74,6 +74,7 @@ void diag_counters_read(const struct diag_facts *f, const struct diag_efa_dev *d
 	c->unresponsive = counter(dir, "unresponsive_remote_events");
 	c->impaired = counter(dir, "impaired_remote_conn_events");
 	c->drops = counter(dir, "rx_drops");
+	c->tx_pkts = counter(dir, "tx_pkts");
 }
 
 static void gather_devices(struct diag_facts *f)
@@ -258,6 +259,14 @@ static void gather_proc(struct diag_facts *f)
 		free(text);
 	}
 	rel_line(f, "proc/sys/kernel/osrelease", f->kernel, sizeof(f->kernel));
+	/* the error counters count since boot: their rate needs the uptime */
+	f->uptime_s = -1;
+	if (!rel_line(f, "proc/uptime", line, sizeof(line))) {
+		char *end;
+		double up = strtod(line, &end);
+		if (end != line && up > 0)
+			f->uptime_s = up;
+	}
 	/* the container's memory limit: cgroup v2, then v1 */
 	if (!rel_line(f, "sys/fs/cgroup/memory.max", line, sizeof(line)) ||
 	    !rel_line(f, "sys/fs/cgroup/memory/memory.limit_in_bytes", line, sizeof(line)))

@@ -365,6 +365,21 @@ facts_without() {
 	[ "$(field error_counters action)" = monitor ]
 }
 
+@test "diag_error_counters_since_boot_are_judged_against_the_uptime" {
+	diag p5-errors-since-boot
+	[ "$(verdict error_counters)" = WARN ]
+	[ "$(field error_counters action)" = monitor ]
+	local why
+	why=$(field error_counters reason)
+	[[ "$why" == *"5000 retransmit timeouts, unresponsive or impaired remotes in 24.0 h up (208 an hour)"* ]]
+	[[ "$why" == *"retrans_pkts 5.0% of tx_pkts since boot"* ]]
+	# the same totals over a year up are ordinary
+	echo "31536000.00 0" >"$OUT/p5-errors-since-boot/proc/uptime"
+	diag p5-errors-since-boot
+	[[ "$(field error_counters reason)" != *"retransmit timeouts"* ]]
+	[[ "$(field error_counters reason)" == *"retrans_pkts 5.0%"* ]]
+}
+
 @test "diag_hugepages_pass_naming_the_fork_enomem_remedy_and_fail_when_libfabric_would_abort" {
 	# reserved huge pages are AWS's EKS setup: healthy, the remedy for
 	# forking data loaders said in the reason
