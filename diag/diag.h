@@ -160,6 +160,7 @@ struct diag_facts {
 	int nvml_gpus;        /* GPUs NVML reports, -1 unknown */
 	char nvidia_driver[48], cuda_driver[16];
 	int cuda_dmabuf; /* 1 yes, 0 no, -1 unknown */
+	int cuda_init_rc; /* cuInit's CUresult (802: the NVSwitch fabric is not ready), -1 not tried */
 
 	/* the process and the container */
 	long long memlock;    /* bytes, -1 unlimited, -2 unknown */

@@ -165,19 +165,24 @@ void diag_check_nvlink(const struct diag_ctx *c, struct diag_check *k)
 		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d GPU(s), %d NVLink links, all active", gpus, links);
 }
 
+enum { CUDA_ERROR_NO_DEVICE = 100, CUDA_ERROR_SYSTEM_NOT_READY = 802 };
+
+/* NVML first: it reports the GPUs' fabric state on Hopper and later, where
+ * GB200's NVSwitches are not on the node's PCI bus. Where it does not (an
+ * A100, a p4d), CUDA: on an NVSwitch system cuInit fails with
+ * CUDA_ERROR_SYSTEM_NOT_READY until the fabric manager has set the fabric
+ * up, and succeeds only once it has. */
 void diag_check_fabric_manager(const struct diag_ctx *c, struct diag_check *k)
 {
+	static const char remedy[] = "start nvidia-fabricmanager (same version as the driver) and wait for it; if "
+				     "GPUs still fail to register, reboot";
 	const struct diag_facts *f = c->f;
 	int known = 0, bad = 0;
 	char what[400] = "";
 
-	if (skip_without_nvml(f, k))
+	if (skip_without_gpus(f, k))
 		return;
-	if (!f->nvswitches) {
-		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVSwitch on the PCI bus");
-		return;
-	}
-	for (int i = 0; i < f->ngpus; i++) {
+	for (int i = 0; nvml_usable(f) && i < f->ngpus; i++) {
 		const struct diag_gpu *g = &f->gpus[i];
 		if (!g->nvml_seen || g->fabric_state < 0 || g->fabric_state == FABRIC_STATE_NOT_SUPPORTED)
 			continue;
@@ -191,17 +196,45 @@ void diag_check_fabric_manager(const struct diag_ctx *c, struct diag_check *k)
 										   : "fabric registration failed");
 		}
 	}
-	if (!known)
+	if (bad) {
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, remedy, "%s", what);
+		return;
+	}
+	if (known) {
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d GPU(s) registered with the NVLink fabric%s", known,
+			 f->nvswitches ? "" : " (its switches are not on this node's PCI bus)");
+		return;
+	}
+	if (!f->nvswitches) {
 		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL,
-			 "%d NVSwitch(es); this driver does not report the GPUs' fabric state", f->nvswitches);
-	else if (bad)
+			 "no NVSwitch on the PCI bus, and NVML reports no fabric state for these GPUs");
+		return;
+	}
+	if (diag_gpus_hidden(f) || f->cuda_init_rc < 0 || f->cuda_init_rc == CUDA_ERROR_NO_DEVICE) {
+		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL,
+			 "%d NVSwitch(es); the driver does not report the GPUs' fabric state and CUDA %s", f->nvswitches,
+			 diag_gpus_hidden(f) ? "sees no GPU (CUDA_VISIBLE_DEVICES hides them)"
+			 : f->cuda_init_rc < 0 ? "was not asked (see gpudirect)"
+					       : "sees no GPU");
+		return;
+	}
+	if (f->cuda_init_rc == CUDA_ERROR_SYSTEM_NOT_READY)
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, remedy,
+			 "%d NVSwitch(es), and CUDA does not start: cuInit says the system is not ready "
+			 "(CUDA_ERROR_SYSTEM_NOT_READY, 802), what it says until the fabric manager has set up the "
+			 "NVLink fabric",
+			 f->nvswitches);
+	else if (f->cuda_init_rc)
 		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG,
-			 "start nvidia-fabricmanager (same version as the driver) and wait for it; if GPUs still "
-			 "fail to register, reboot",
-			 "%s", what);
+			 "check that nvidia-fabricmanager runs (same version as the driver) and that the driver loaded; "
+			 "then reboot",
+			 "%d NVSwitch(es), and CUDA does not start: cuInit failed with CUresult %d", f->nvswitches,
+			 f->cuda_init_rc);
 	else
-		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%d NVSwitch(es); %d GPU(s) registered with the NVLink fabric",
-			 f->nvswitches, known);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
+			 "%d NVSwitch(es); CUDA started, which it does on an NVSwitch system only once the fabric "
+			 "manager has set up the fabric",
+			 f->nvswitches);
 }
 
 void diag_check_affinity(const struct diag_ctx *c, struct diag_check *k)

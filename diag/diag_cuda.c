@@ -26,9 +26,11 @@ void diag_cuda_query(struct diag_facts *f)
 	*(void **)&attr = diag_dlsym(lib, "cuDeviceGetAttribute", true, &f->cuda);
 	if (f->cuda.state != DIAG_LIB_LOADED)
 		return;
-	if (init(0) || count(&n)) {
+	f->cuda_init_rc = init(0);
+	if (f->cuda_init_rc || count(&n)) {
 		f->cuda.state = DIAG_LIB_BROKEN;
-		snprintf(f->cuda.error, sizeof(f->cuda.error), "cuInit or cuDeviceGetCount failed: no usable GPU");
+		snprintf(f->cuda.error, sizeof(f->cuda.error), "%s failed (CUresult %d): no usable GPU",
+			 f->cuda_init_rc ? "cuInit" : "cuDeviceGetCount", f->cuda_init_rc ? f->cuda_init_rc : 0);
 		return;
 	}
 	if (!version(&v) && v > 0)

@@ -371,6 +371,7 @@ int diag_gather(struct diag_facts *f, const struct diag_options *o, const struct
 
 	memset(f, 0, sizeof(*f));
 	f->cuda_dmabuf = -1;
+	f->cuda_init_rc = -1;
 	f->fork_unneeded = -1;
 	f->nvml_gpus = -1;
 	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {

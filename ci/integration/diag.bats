@@ -459,6 +459,29 @@ facts_without() {
 	[[ "$(field gpus reason)" == "NVML sees 7 of the 8 GPU(s) on the PCI bus"* ]]
 }
 
+# an A100 node (p4d): NVML reports no fabric state there, so CUDA is asked;
+# cuInit says "system not ready" (802) until the fabric manager has set the
+# NVSwitch fabric up
+@test "diag_fabric_manager_on_a_node_nvml_cannot_ask_is_judged_by_cuda_starting" {
+	root p4d-healthy
+	FACTS=$(facts_without p4d-healthy cuda_dmabuf)
+	local a100=(FABCHECK_STANDIN_NVML_FAULTS="$(seq -s, -f '%g:fabric_state=0' 0 7)")
+	ENV=("${a100[@]}" FABCHECK_STANDIN_CUINIT=802)
+	diag p4d-healthy
+	[ "$DIAG_RC" -eq 1 ]
+	[ "$(verdict fabric_manager)" = FAIL ]
+	[[ "$(field fabric_manager reason)" == *"NVSwitch(es), and CUDA does not start: cuInit says the system is not ready"* ]]
+	[[ "$(field fabric_manager remedy)" == *"nvidia-fabricmanager"* ]]
+	ENV=("${a100[@]}")
+	diag p4d-healthy
+	[ "$(verdict fabric_manager)" = PASS ]
+	[[ "$(field fabric_manager reason)" == *"CUDA started"* ]]
+	# GPUs hidden from the task: CUDA cannot tell, nothing is failed for it
+	ENV=("${a100[@]}" FABCHECK_STANDIN_CUINIT=100 CUDA_VISIBLE_DEVICES=)
+	diag p4d-healthy
+	[ "$(verdict fabric_manager)" = SKIP ]
+}
+
 @test "diag_without_nvml_the_gpu_checks_say_so" {
 	ENV=(FABCHECK_NVML=/nonexistent/libnvidia-ml.so.1)
 	diag p5-healthy

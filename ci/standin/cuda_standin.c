@@ -2,7 +2,9 @@
  * entry points fabcheck-diag loads through FABCHECK_LIBCUDA to learn
  * whether the GPUs export dmabuf (CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED).
  *   FABCHECK_STANDIN_CUDA_GPUS  device count (default 8)
- *   FABCHECK_STANDIN_DMABUF     the attribute's value (default 1) */
+ *   FABCHECK_STANDIN_DMABUF     the attribute's value (default 1)
+ *   FABCHECK_STANDIN_CUINIT     what cuInit returns (default 0; 802: the
+ *                               NVSwitch fabric is not ready) */
 #include <stdlib.h>
 
 enum { OK = 0, ERR_INVALID_VALUE = 1, ERR_INVALID_DEVICE = 101, DMA_BUF_SUPPORTED = 124 };
@@ -15,7 +17,7 @@ static int env(const char *name, int dflt)
 
 int cuInit(unsigned flags)
 {
-	return flags ? ERR_INVALID_VALUE : OK;
+	return flags ? ERR_INVALID_VALUE : env("FABCHECK_STANDIN_CUINIT", OK);
 }
 
 int cuDriverGetVersion(int *v)

@@ -127,6 +127,28 @@ static void healthy_p5_passes_every_check_it_can(void **s)
 	}
 }
 
+/* GB200: the NVSwitches are in the rack, not on the node's PCI bus; NVML
+ * still reports each GPU's fabric state, and is asked first */
+static void fabric_state_is_judged_without_nvswitches_on_the_bus(void **s)
+{
+	(void)s;
+	healthy(&P5);
+	F.nvswitches = 0;
+	assert_verdict("fabric_manager", DIAG_PASS);
+	F.gpus[3].fabric_state = 1; /* in progress */
+	assert_verdict("fabric_manager", DIAG_FAIL);
+	/* no fabric state from NVML, no switch on the bus: nothing to judge */
+	for (int g = 0; g < F.ngpus; g++)
+		F.gpus[g].fabric_state = 0;
+	assert_verdict("fabric_manager", DIAG_SKIP);
+	/* with switches on the bus, CUDA starting or not decides */
+	F.nvswitches = 6;
+	F.cuda_init_rc = 802;
+	assert_verdict("fabric_manager", DIAG_FAIL);
+	F.cuda_init_rc = 0;
+	assert_verdict("fabric_manager", DIAG_PASS);
+}
+
 static void every_check_appears_on_a_node_without_anything(void **s)
 {
 	(void)s;
@@ -400,6 +422,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(healthy_p5_passes_every_check_it_can),
+		cmocka_unit_test(fabric_state_is_judged_without_nvswitches_on_the_bus),
 		cmocka_unit_test(every_check_appears_on_a_node_without_anything),
 		cmocka_unit_test(unknown_type_with_efa_devices_expects_efa),
 		cmocka_unit_test(fork_safety_needs_rdma_core_38_as_aws_ofi_nccl_says),
