@@ -63,6 +63,7 @@ struct diag_counters {
 
 struct diag_efa_dev {
 	char name[64], pci[32], rate[64], state[32], p2p[64];
+	char pci_device[16]; /* "0xefa1": the EFA generation less one */
 	int numa, rate_gbps; /* 0: not known */
 	bool have_caps;      /* from rdma-core (live) or the facts file */
 	uint64_t max_rdma;

@@ -281,6 +281,27 @@ void diag_check_affinity(const struct diag_ctx *c, struct diag_check *k)
 			 f->instance);
 }
 
+/* aws-ofi-nccl 1.14.0 to 1.19.x leave dmabuf off on EFA generations 1-3:
+ * p4d, p4de, p5, p5e; by PCI id (0xefa0-0xefa2) where the type is unknown */
+static bool plugin_skips_dmabuf(const struct diag_facts *f)
+{
+	static const char *const families[] = {"p4d.", "p4de.", "p5.", "p5e."};
+	bool old_gen = false;
+
+	if (!f->plugin_version[0] || diag_version_cmp(f->plugin_version, "1.14") < 0 ||
+	    diag_version_cmp(f->plugin_version, "1.20") >= 0)
+		return false;
+	if (f->it) {
+		for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+			old_gen |= !strncmp(f->instance, families[i], strlen(families[i]));
+		return old_gen;
+	}
+	for (int i = 0; i < f->ndevs; i++)
+		old_gen |= !strcasecmp(f->devs[i].pci_device, "0xefa0") || !strcasecmp(f->devs[i].pci_device, "0xefa1") ||
+			   !strcasecmp(f->devs[i].pci_device, "0xefa2");
+	return old_gen;
+}
+
 void diag_check_gpudirect(const struct diag_ctx *c, struct diag_check *k)
 {
 	const struct diag_facts *f = c->f;
@@ -314,7 +335,18 @@ void diag_check_gpudirect(const struct diag_ctx *c, struct diag_check *k)
 		return;
 	}
 	/* dmabuf as aws-ofi-nccl requires it (src/nccl_ofi_dmabuf.cpp): kernel
-	 * 5.12+ (RDMA dmabuf import), CUDA reports dmabuf, libfabric API 1.20+ */
+	 * 5.12+ (RDMA dmabuf import), CUDA reports dmabuf, libfabric API 1.20+;
+	 * from 1.14 until 1.20.0 it does not use dmabuf on EFA generations 1-3 */
+	if (kernel && f->cuda_dmabuf == 1 && lf && plugin_skips_dmabuf(f)) {
+		diag_set(k, required ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG,
+			 "update aws-ofi-nccl to 1.20.0 or newer (EFA installer), or install the EFA driver's NVIDIA p2p "
+			 "path (EFA installer, NVIDIA driver loaded)",
+			 "no EFA device has a p2p provider, and aws-ofi-nccl %s does not use dmabuf on a %s (EFA "
+			 "generations 1-3, from 1.14 until 1.20.0): NCCL has no GPUDirect path here%s",
+			 f->plugin_version, *f->instance ? f->instance : "this node",
+			 required ? "; aws-ofi-nccl requires GPUDirect on this type" : "");
+		return;
+	}
 	if (kernel && f->cuda_dmabuf == 1 && lf) {
 		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL,
 			 "dmabuf: kernel %s >= 5.12, CUDA reports dmabuf support on every GPU, libfabric API %s >= 1.20",

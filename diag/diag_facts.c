@@ -109,6 +109,8 @@ static void gather_devices(struct diag_facts *f)
 		v->rate_gbps = diag_parse_rate(v->rate);
 		rel_fmt_line(f, v->state, sizeof(v->state), "sys/class/infiniband/%s/ports/1/state%s", e->d_name, "");
 		rel_fmt_line(f, v->p2p, sizeof(v->p2p), "sys/class/infiniband/%s/device/p2p%s", e->d_name, "");
+		rel_fmt_line(f, v->pci_device, sizeof(v->pci_device), "sys/class/infiniband/%s/device/device%s", e->d_name,
+			     "");
 		diag_counters_read(f, v, &v->before);
 	}
 	closedir(d);

@@ -199,16 +199,30 @@ facts_without() {
 }
 
 @test "diag_dmabuf_only_node_passes_gpudirect_live" {
+	local v=p5-dmabuf-only-ofi-nccl-1-20
+	root $v
+	FACTS=$(facts_without $v cuda_dmabuf)
+	ENV=(FABCHECK_STANDIN_DMABUF=1)
+	diag $v
+	[ "$DIAG_RC" -eq 0 ]
+	[[ "$(field gpudirect reason)" == "dmabuf: kernel 6.8.0-1021-aws >= 5.12, CUDA reports dmabuf"* ]]
+	ENV=(FABCHECK_STANDIN_DMABUF=0)
+	diag $v
+	[ "$(verdict gpudirect)" = FAIL ]
+	[[ "$(field gpudirect reason)" == *"CUDA dmabuf no"* ]]
+}
+
+# aws-ofi-nccl 1.14 to 1.19.x leave dmabuf off on p4d, p5 and p5e: with no
+# p2p provider NCCL has no GPUDirect path there, whatever CUDA reports
+@test "diag_dmabuf_only_p5_with_aws_ofi_nccl_1_16_has_no_gpudirect_path" {
 	root p5-dmabuf-only
 	FACTS=$(facts_without p5-dmabuf-only cuda_dmabuf)
 	ENV=(FABCHECK_STANDIN_DMABUF=1)
 	diag p5-dmabuf-only
-	[ "$DIAG_RC" -eq 0 ]
-	[[ "$(field gpudirect reason)" == "dmabuf: kernel 6.8.0-1021-aws >= 5.12, CUDA reports dmabuf"* ]]
-	ENV=(FABCHECK_STANDIN_DMABUF=0)
-	diag p5-dmabuf-only
+	[ "$DIAG_RC" -eq 1 ]
 	[ "$(verdict gpudirect)" = FAIL ]
-	[[ "$(field gpudirect reason)" == *"CUDA dmabuf no"* ]]
+	[[ "$(field gpudirect reason)" == *"aws-ofi-nccl 1.16.2 does not use dmabuf on a p5.48xlarge (EFA generations 1-3, from 1.14 until 1.20.0)"* ]]
+	[[ "$(field gpudirect remedy)" == *"1.20.0 or newer"* ]]
 }
 
 @test "diag_memlock_64k_fails_with_remedy" {
