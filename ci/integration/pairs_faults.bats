@@ -107,3 +107,25 @@ fault_once_ready() {
 	jq -e '.verdict == "configuration" and (.commands | length == 0)' "$OUT/pairs/verdict.json"
 	[ ! -s "$OUT/pairs/bad-hosts.txt" ] && [ ! -s "$OUT/pairs/good-hosts.txt" ]
 }
+
+@test "pairs_faults_a_pair_far_slower_than_the_others_is_cut_and_its_slow_host_named" {
+	cluster_up
+	# host 3's link shaped both ways to 1 Mb/s: a 64 KiB window of its
+	# pairs takes tens of seconds, the others' well under one
+	tc -n "$(cluster_host 3)" qdisc add dev fc3n0 root tbf rate 1mbit burst 16kb latency 400ms
+	tc qdisc add dev "$(cluster_root_veth 3 0)" root tbf rate 1mbit burst 16kb latency 400ms
+	local slow=(-p tcp --bw-sizes 64K --pingpong-sizes 8 --size-time 0.1 --pair-timeout 90 -b --fail 0.3 --warn 0.4)
+	agents 4 10.$NET.0.1 "${slow[@]}"
+	local start=$SECONDS
+	CUT_FACTOR=5 coordinator 4 10.$NET.0.1 "${slow[@]}"
+	echo "# $((SECONDS - start)) s" >&3
+	[ "$COORD_RC" -eq 1 ]
+	grep -Eq "cutting (10\.$NET\.0\.4 with|.* with 10\.$NET\.0\.4) after .* 5 x the run's median pair" "$OUT/coord.err"
+	jq -e '.timing.pairs_cut >= 1' "$OUT/pairs/verdict.json"
+	[ "$(verdict_of 3)" = fail ]
+	for r in 0 1 2; do [ "$(verdict_of $r)" = pass ] || [ "$(verdict_of $r)" = warn ]; done
+	# every cut pair is one of the slow host's
+	! grep "cutting" "$OUT/coord.err" | grep -v "10\.$NET\.0\.4"
+	# both ends of a cut step said why
+	grep -q "the coordinator ended the pair, slower than the run's other pairs" "$OUT/agent3.log"
+}

@@ -129,7 +129,7 @@ teardown() {
 		AGENTS=($!)
 	done
 	taskset -c 0 timeout 180 "$PAIRS" --rank 0 --nodes "$n" --coordinator "127.0.0.1:$PORT" -p tcp --quick \
-		--fail 0.05 --warn 0.1 -o "$OUT/pairs" >"$OUT/coord.out" 2>"$OUT/coord.err" && COORD_RC=0 || COORD_RC=$?
+		--fail 0.05 --warn 0.1 --cut-factor 0 -o "$OUT/pairs" >"$OUT/coord.out" 2>"$OUT/coord.err" && COORD_RC=0 || COORD_RC=$?
 	wait "${AGENTS[0]}"
 	cat "$OUT/coord.err" "$OUT/agent1.log"
 	[ "$COORD_RC" -eq 0 ]

@@ -17,7 +17,7 @@ REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 MANIFESTS="$BATS_TEST_DIRNAME/manifests.py"
 # shared CPUs: blocking completions, wide verdict lines, small sizes (as pairs.bats)
 FAST=(FABCHECK_PROVIDER=tcp FABCHECK_QUICK=true FABCHECK_FAIL=0.3 FABCHECK_WARN=0.4
-	"FABCHECK_PAIRS_ARGS=-b --bw-sizes 64K -W 4")
+	"FABCHECK_PAIRS_ARGS=-b --bw-sizes 64K -W 4 --cut-factor 0")
 
 setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
@@ -214,7 +214,7 @@ sky_task() {
 	mapfile -t c < <(python3 "$MANIFESTS" container "$REPO/diag/recipes/k8s/preflight-job.yaml")
 	printf '%s "$@"\n' "${c[0]/#\/opt\/fabcheck/$REPO}" >"$OUT/node.sh"
 	ENVS=("${c[@]:1}" FABCHECK_NODES=2 FABCHECK_BIN="$FABCHECK_BIN" FABCHECK_RESULTS="$OUT/results" "${FAST[@]}"
-		"FABCHECK_PAIRS_ARGS=--join-timeout 60 -b --bw-sizes 64K -W 4")
+		"FABCHECK_PAIRS_ARGS=--join-timeout 60 -b --bw-sizes 64K -W 4 --cut-factor 0")
 	for k in 0 1; do
 		mkdir -p "/etc/netns/$(cluster_host $k)"
 		cp /etc/hosts "/etc/netns/$(cluster_host $k)/hosts"

@@ -8,6 +8,8 @@
 # make check's cluster tests use loose lines and prove the naming, and
 # this file proves the defaults.
 
+# the coordinator's own default --cut-factor (pairs.bash sets 0 otherwise)
+CUT_FACTOR=
 load ../integration/helpers
 load ../integration/cluster
 load ../integration/pairs
@@ -31,7 +33,8 @@ teardown() {
 	agents 6 10.$NET.0.1 -p tcp --quick -b
 	start=$SECONDS
 	coordinator 6 10.$NET.0.1 -p tcp --quick -b
-	echo "# healthy: $((SECONDS - start)) s, $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
+	echo "# healthy: $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
+		"$OUT/pairs/verdict.json"), $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
 	jq -c '{links, fabric, note}' "$OUT/pairs/verdict.json"
 	[ "$COORD_RC" -eq 0 ]
 	jq -e '.verdict == "pass" and .passed == 6' "$OUT/pairs/verdict.json"
@@ -45,7 +48,8 @@ teardown() {
 	agents 6 10.$NET.0.1 -p tcp --quick -b
 	start=$SECONDS
 	coordinator 6 10.$NET.0.1 -p tcp --quick -b
-	echo "# slow host: $((SECONDS - start)) s, $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
+	echo "# slow host: $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
+		"$OUT/pairs/verdict.json"), $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
 	grep -E "^fabcheck-pairs:   (fail|warn|unknown|unreach|suspect)|sits out" "$OUT/coord.err" >&3 || true
 	[ "$COORD_RC" -eq 1 ]
 	[ "$(verdict_of 5)" = fail ]

@@ -598,10 +598,13 @@ int fc_lanes_active(const struct fc_lanes *set)
 
 int fc_lanes_disconnect(struct fc_lanes *set)
 {
+	/* a cut step is abandoned, not waited for: what does not come back
+	 * soon leaves its lane stuck, renewed with a fresh endpoint */
+	double wait_s = atomic_load(&set->cut) ? 0.2 : 1.0;
 	int rc = 0;
 
 	for (int i = 0; i < set->n; i++)
-		if (set->lane[i].x && set->ops->disconnect(set->lane[i].x, fc_deadline_in(1.0))) {
+		if (set->lane[i].x && set->ops->disconnect(set->lane[i].x, fc_deadline_in(wait_s))) {
 			set->lane[i].stuck = true;
 			rc = -FC_EXIT_FABRIC;
 		}
@@ -776,6 +779,13 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 		 * completions would otherwise run on to the end of its size */
 		if (fc_stop_signal())
 			return fc_stop_check();
+		if (atomic_load(&set->cut)) {
+			/* every lane says it: whichever ends first names it */
+			fc_err("cut during the %s at size %s, lane %d (%s): the coordinator ended the pair, slower than "
+			       "the run's other pairs (--cut-factor)",
+			       what, fc_size_format(l->size, b, sizeof(b)), l->index, l->info.domain);
+			return -FC_EXIT_PEER;
+		}
 		if (n > 0)
 			continue;
 		if (atomic_load(&set->abort))

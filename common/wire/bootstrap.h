@@ -38,6 +38,7 @@ enum fc_boot_type {
 	FC_MSG_ROUND,     /* coordinator: this round's peer (or none) */
 	FC_MSG_REPORT,    /* agent: ready (round -1), or a round's records and failures */
 	FC_MSG_FINISH,    /* coordinator: no more rounds */
+	FC_MSG_CUT,       /* coordinator: end this round's steps now {"round": N} */
 	FC_MSG_TYPES_END
 };
 

@@ -58,6 +58,7 @@ struct fc_pairs_opts {
 	const char *coordinator;
 	const char *output;    /* the coordinator's folder */
 	double join_timeout_s;
+	double cut_factor;     /* the coordinator cuts pairs slower than this x the median; 0 never */
 	double deadline_s;     /* the whole run */
 	struct fc_verdict_cfg verdict;
 	bool verdict_floor_given;

@@ -3,7 +3,10 @@
  * with this node as client or server, bandwidth both ways. It sends back
  * every record it made and every step that failed; whatever happens, it
  * exits 0 (the coordinator carries the verdict). */
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +268,29 @@ static int round_step(void *ctx, size_t i, struct fc_status *why)
 	return run_step(rc->a, &rc->steps[i], rc->round, rc->records, why);
 }
 
+/* While a round's steps run the coordinator may cut them (FC_MSG_CUT, a
+ * pair far slower than the run's others): this thread only watches the
+ * connection, and the frame is read after the round, before the next. */
+struct watch {
+	int fd;
+	atomic_bool stop;
+	atomic_bool *cut;
+};
+
+static void *watch_coordinator(void *arg)
+{
+	struct watch *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
+		if (poll(&pfd, 1, 100) > 0) {
+			atomic_store(w->cut, true);
+			break;
+		}
+	}
+	return NULL;
+}
+
 static int do_round(struct agent *a, json_t *round)
 {
 	bool first = json_is_true(json_object_get(round, "first"));
@@ -277,8 +303,19 @@ static int do_round(struct agent *a, json_t *round)
 	size_t n = json_is_null(json_object_get(round, "peer")) ? 0 : sizeof(steps) / sizeof(steps[0]);
 	json_t *failures;
 
+	struct watch w = {.fd = a->coord.fd, .cut = &a->lanes.cut};
+	pthread_t watcher;
+	bool watching;
+
 	fc_lanes_renew(&a->lanes);
+	atomic_store(&a->lanes.cut, false);
+	atomic_init(&w.stop, false);
+	watching = n && pthread_create(&watcher, NULL, watch_coordinator, &w) == 0;
 	failures = fc_pairs_run_steps(n, round_step, &ctx);
+	if (watching) {
+		atomic_store(&w.stop, true);
+		pthread_join(watcher, NULL);
+	}
 	return fc_boot_send(&a->coord, FC_MSG_REPORT,
 			    json_pack("{s:O, s:o, s:o}", "round", json_object_get(round, "round"), "records", ctx.records,
 				      "failures", failures));
@@ -312,8 +349,14 @@ int fc_pairs_agent(const struct fc_pairs_opts *o, const struct fc_launch *l)
 			enum fc_boot_type got;
 			json_t *m = NULL;
 			a.coord.op_timeout_s = wait_s;
-			rc = fc_boot_expect_any(&a.coord, 1u << FC_MSG_ROUND | 1u << FC_MSG_FINISH, a.deadline,
-						"waiting for the coordinator's next round", &got, &m);
+			/* a cut that came as the round ended is read here */
+			do {
+				json_decref(m);
+				m = NULL;
+				rc = fc_boot_expect_any(&a.coord,
+							1u << FC_MSG_ROUND | 1u << FC_MSG_FINISH | 1u << FC_MSG_CUT,
+							a.deadline, "waiting for the coordinator's next round", &got, &m);
+			} while (!rc && got == FC_MSG_CUT);
 			a.coord.op_timeout_s = 30;
 			if (rc || got == FC_MSG_FINISH) {
 				json_decref(m);

@@ -343,15 +343,86 @@ static int round_tokens(int n, const int *partner, char (*token)[FC_ROUND_TOKEN_
 	return 0;
 }
 
+static bool failed_in_round(const struct coord *c, int round, int i)
+{
+	for (int k = c->nf - 1; k >= 0 && c->fail[k].round >= round; k--)
+		if (c->fail[k].round == round && (c->fail[k].a == i || c->fail[k].b == i))
+			return true;
+	return false;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* When pairs of this run that failed nothing have taken a median m, a pair
+ * still running cut_factor x m (at least CUT_FLOOR_S) after its round
+ * began is far slower than its peers: cutting it gives the same verdict as
+ * waiting out its step deadline, in a fraction of the time. 0: no cut yet
+ * (no pair to go by yet, or --cut-factor 0). */
+#define CUT_FLOOR_S 1.0
+#define CUT_MIN_PAIRS 1 /* a round of two pairs has one to go by; a cut pair is retried */
+static double cut_after_s(const struct coord *c, double *median)
+{
+	double *v, m, cut;
+
+	if (c->o->cut_factor <= 0 || c->npair_s < CUT_MIN_PAIRS || !(v = malloc((size_t)c->npair_s * sizeof(*v))))
+		return 0;
+	memcpy(v, c->pair_s, (size_t)c->npair_s * sizeof(*v));
+	qsort(v, (size_t)c->npair_s, sizeof(*v), cmp_double);
+	m = c->npair_s % 2 ? v[c->npair_s / 2] : (v[c->npair_s / 2 - 1] + v[c->npair_s / 2]) / 2;
+	free(v);
+	cut = c->o->cut_factor * m;
+	*median = m;
+	return cut > CUT_FLOOR_S ? cut : CUT_FLOOR_S;
+}
+
+static void note_pair_time(struct coord *c, double s)
+{
+	if (c->npair_s == c->cap_pair_s) {
+		int cap = c->cap_pair_s ? 2 * c->cap_pair_s : 64;
+		double *p = realloc(c->pair_s, (size_t)cap * sizeof(*p));
+		if (!p)
+			return; /* the cut rule then goes by fewer pairs */
+		c->pair_s = p;
+		c->cap_pair_s = cap;
+	}
+	c->pair_s[c->npair_s++] = s;
+}
+
+/* Tells each end of every pair still running to end its steps now. */
+static void cut_pairs(struct coord *c, int round, const int *partner, const bool *waiting, bool *cut, double after,
+		      double median)
+{
+	for (int i = 0; i < c->n; i++) {
+		int p = partner[i];
+		if (!waiting[i] || cut[i] || p < 0 || !c->node[i].alive)
+			continue;
+		if (!cut[p]) { /* the pair's first end cut */
+			fc_note("round %d: cutting %s with %s after %.1f s, %g x the run's median pair of %.2f s "
+				"(--cut-factor): slow",
+				round, c->node[i].label, c->node[p].label, after, c->o->cut_factor, median);
+			c->cuts++;
+		}
+		cut[i] = true;
+		if (fc_boot_send(&c->node[i].b, FC_MSG_CUT, json_pack("{s:i}", "round", round)))
+			lose(c, i, "its connection to the coordinator broke");
+	}
+}
+
 int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 {
 	uint64_t t0 = fc_now_ns(), deadline = fc_deadline_in(c->o->cfg.pair_timeout_s + 10);
-	bool *waiting = calloc((size_t)c->n, sizeof(bool));
+	bool *waiting = calloc((size_t)c->n, sizeof(bool)), *cut = calloc((size_t)c->n, sizeof(bool));
 	char (*token)[FC_ROUND_TOKEN_HEX + 1] = calloc((size_t)c->n, sizeof(*token));
 	int pairs = 0, left = 0;
+	double median = 0, cut_s = cut_after_s(c, &median);
 
-	if (!waiting || !token || round_tokens(c->n, partner, token)) {
+	if (!waiting || !cut || !token || round_tokens(c->n, partner, token)) {
 		free(waiting);
+		free(cut);
 		free(token);
 		return -FC_EXIT_FABRIC;
 	}
@@ -391,6 +462,8 @@ int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 				lose(c, who[k], "it did not report the round in time");
 			break;
 		}
+		if (cut_s > 0 && fc_now_ns() >= t0 + (uint64_t)(cut_s * 1e9))
+			cut_pairs(c, round, partner, waiting, cut, cut_s, median);
 		if (poll(pfd, (nfds_t)np, fc_ms_left(fc_deadline_min(deadline, fc_deadline_in(0.2)))) <= 0)
 			continue;
 		for (int k = 0; k < np; k++) {
@@ -406,9 +479,16 @@ int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 			}
 			take_report(c, i, partner[i], round, retry, m);
 			json_decref(m);
+			/* a pair's time, once both ends reported and neither failed */
+			if (partner[i] >= 0 && !waiting[partner[i]] && !cut[i] && !failed_in_round(c, round, i)) {
+				note_pair_time(c, (double)(fc_now_ns() - t0) / 1e9);
+				if (cut_s == 0)
+					cut_s = cut_after_s(c, &median);
+			}
 		}
 	}
 	free(waiting);
+	free(cut);
 	free(token);
 	/* pairs whose end went away: their failures are the lost node's */
 	for (int k = 0; k < c->nf; k++)
@@ -869,6 +949,7 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 	fc_verdicts_free(&c.v);
 	free(c.meas);
 	free(c.fail);
+	free(c.pair_s);
 	free(c.node);
 	return fc_stop_signal() ? fc_stop_check() : rc ? rc : code;
 }

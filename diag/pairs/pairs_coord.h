@@ -74,6 +74,10 @@ struct coord {
 	uint64_t deadline;       /* -t: no round starts past it */
 	int rounds_cut;          /* planned rounds the deadline left out (0: none) */
 	double judge_s;          /* time spent judging */
+	/* how long each pair that failed nothing took, for --cut-factor */
+	double *pair_s;
+	int npair_s, cap_pair_s;
+	int cuts;                /* pairs cut */
 	char dir[4096];          /* the output folder */
 	char jsonl_path[4200], csv_path[4200];
 };

@@ -21,7 +21,7 @@
 
 enum {
 	O_RANK = FC_O_PROGRAM, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_JOIN, O_PAIR,
-	O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_FRACTION, O_DIAG, O_OUTPUT, O_WHERE,
+	O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_FRACTION, O_DIAG, O_OUTPUT, O_WHERE, O_CUT,
 };
 
 static const char *const modes[] = {"full", "sweep", NULL};
@@ -51,6 +51,9 @@ static const struct fc_optrow pairs_rows[] = {
 	    .hi = 86400, .def = "60"),
 	ROW(FC_OPT_REAL, "pair-timeout", 0, O_PAIR, "SEC", "one pair, all its measurements (default 60, quick 20)",
 	    .lo = 1, .hi = 86400),
+	ROW(FC_OPT_REAL, "cut-factor", 0, O_CUT, "X",
+	    "a pair still running X times the run's median pair time\n(at least 1 s) after its round began is cut: slow;\n0 never",
+	    .lo = 0, .hi = 1000, .def = "3"),
 	HEAD("verdicts (the coordinator's)"),
 	ROW(FC_OPT_REAL, "fail", 0, O_FAIL, "X", "below X times the cluster's median fails", .lo = 0.01, .hi = 1,
 	    .def = "0.8"),
@@ -183,6 +186,7 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 	case O_BWS: snprintf(c->bw_sizes, sizeof(c->bw_sizes), "%s", a->v.s); break;
 	case O_JOIN: o->join_timeout_s = a->v.d; break;
 	case O_PAIR: c->pair_timeout_s = a->v.d; break;
+	case O_CUT: o->cut_factor = a->v.d; break;
 	case O_DIAG: o->diag = a->v.s; break;
 	case O_OUTPUT: o->output = a->v.s; break;
 	case O_WHERE: o->where = true; break;

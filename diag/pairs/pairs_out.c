@@ -438,11 +438,11 @@ int fc_coord_out_write(struct coord *c)
 		double cpu = 0;
 		if (!getrusage(RUSAGE_SELF, &ru))
 			cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-		json_object_set_new(doc, "timing", json_pack("{s:i, s:f, s:f, s:f}", "rounds", c->rounds, "wall_s",
+		json_object_set_new(doc, "timing", json_pack("{s:i, s:f, s:f, s:f, s:i}", "rounds", c->rounds, "wall_s",
 							     (double)(fc_now_ns() - c->t0) / 1e9, "coordinator_cpu_s", cpu,
-							     "judge_s", c->judge_s));
-		fc_note("coordinator: %d round(s) in %.1f s; its own CPU %.3f s, judging %.3f s", c->rounds,
-			(double)(fc_now_ns() - c->t0) / 1e9, cpu, c->judge_s);
+							     "judge_s", c->judge_s, "pairs_cut", c->cuts));
+		fc_note("coordinator: %d round(s) in %.1f s, %d pair(s) cut; its own CPU %.3f s, judging %.3f s",
+			c->rounds, (double)(fc_now_ns() - c->t0) / 1e9, c->cuts, cpu, c->judge_s);
 	}
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	rc = fc_out_close(&c->out, c->out_rc);
