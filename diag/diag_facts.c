@@ -131,7 +131,7 @@ static bool efa_pci_id(const char *vendor, const char *device)
 
 static void gather_unbound(struct diag_facts *f)
 {
-	char dir[700], vendor[32], device[32], rel[600];
+	char dir[700], vendor[32], device[32], rel[1400];
 	struct dirent *e;
 	struct stat st;
 	DIR *d;

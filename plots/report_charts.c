@@ -151,6 +151,8 @@ static int speedup(struct rp_out *o, const struct rp_pair *p, const char *name, 
 	struct rp_series *one[1] = {p->with};
 	char file[256];
 	size_t k = 0;
+	double top = 0;
+	char ymax[32];
 	FILE *f;
 	int rc;
 
@@ -164,6 +166,7 @@ static int speedup(struct rp_out *o, const struct rp_pair *p, const char *name, 
 		double r = q ? m_bw(&p->with->pts[i]) / m_bw(q) : NAN;
 		if (isfinite(r)) {
 			fprintf(f, "%lld %.6g\n", (long long)p->with->pts[i].size, r);
+			top = r > top ? r : top;
 			k++;
 		}
 	}
@@ -177,6 +180,9 @@ static int speedup(struct rp_out *o, const struct rp_pair *p, const char *name, 
 	rp_gp_set(&vars, "chart_title", title);
 	rp_gp_set(&vars, "with_label", with_label);
 	rp_gp_set(&vars, "without_label", without_label);
+	/* 1x inside the frame even when every value is below it */
+	snprintf(ymax, sizeof(ymax), "%.4g", top * 1.05 > 1.15 ? top * 1.05 : 1.15);
+	rp_gp_set(&vars, "ymax", ymax);
 	rc = rp_plot(o, "speedup.gp", name, &vars);
 	rp_buf_free(&xt);
 	rp_buf_free(&vars);
@@ -365,10 +371,12 @@ int rp_charts_draw(struct rp_out *o, struct rp_report *r)
 		rc = curves(o, s, n, "mr", "latency.gp", "memory registration time against size",
 			    "registration time (µs): p50, bars min..p99", true);
 	free(s);
-	n = select_kind(r, RP_NCCL, false, &s);
+	/* out-of-place only: in-place lines lie on top of them and hide
+	 * them (the table keeps both) */
+	n = select_kind(r, RP_NCCL, true, &s);
 	n = keep_curves(r, s, n);
 	if (!rc && n)
-		rc = curves(o, s, n, "nccl_busbw", "bandwidth.gp", "NCCL bus bandwidth against message size",
+		rc = curves(o, s, n, "nccl_busbw", "bandwidth.gp", "NCCL bus bandwidth against message size (out-of-place)",
 			    "bus bandwidth, busbw (GB/s, 1 GB/s = 10^9 bytes/s)", false);
 	free(s);
 	if (!rc && r->nccl.with && r->nccl.without)

@@ -99,3 +99,15 @@ same_options() {
 	run timeout 20 "$FABCHECK_BIN/fabcheck-pairs" --help
 	[[ "$output" == *"--size-time SEC"*"(default 0.2, quick 0.05)"* ]]
 }
+
+@test "help_readme_record_table_names_every_record_field" {
+	local repo="$BATS_TEST_DIRNAME/../.." missing=() f table
+	table=$(sed -n '/^| field | meaning |$/,/^## Layout$/p' "$repo/README.md")
+	[ -n "$table" ]
+	for f in $(sed -n '/^#define FC_RECORD_FIELDS/,/^$/p' "$repo/common/records/record.h" | grep -o 'X([a-z0-9_]*,' |
+		sed 's/^X(//; s/,$//'); do
+		grep -q "\`$f\`" <<<"$table" || missing+=("$f")
+	done
+	echo "not in README's record table: ${missing[*]}"
+	[ "${#missing[@]}" -eq 0 ]
+}

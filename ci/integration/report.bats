@@ -492,6 +492,10 @@ nccl_rows() {
 	# first decimal): there it is the ratio of the printed columns
 	python3 "$FIX/check_guide_table.py" "$OUT/rows"
 	python3 "$CHECK" svg "$OUT/r/nccl_busbw.svg" "NCCL all_reduce over AWS Libfabric (efa)" "NCCL all_reduce over Socket"
+	# out-of-place curves only: the in-place ones lay on top and hid them
+	grep -q "against message size (out-of-place)" "$OUT/r/nccl_busbw.svg"
+	! grep -q "in-place" "$OUT/r/nccl_busbw.svg"
+	grep -q "in-place, GB/s" "$OUT/r/report.md"
 	python3 "$CHECK" png "$OUT/r/nccl_speedup.png" 800 500
 }
 
@@ -630,4 +634,20 @@ nccl_rows() {
 	[ "$status" -eq 0 ]
 	! grep -q "<img" "$OUT/r/report.md"
 	grep -q "## NCCL .*img" "$OUT/r/report.md"
+}
+
+# the speed-up chart's 1x line stays inside the frame when EFA is slower
+# than TCP at every size (the y range reaches past 1x)
+@test "report_speedup_chart_shows_1x_when_every_speedup_is_below_it" {
+	for s in 4096 65536 1048576; do
+		"$REC" provider=efa size=$s bw_gbps=1
+		sock size=$s bw_gbps=2
+	done >"$OUT/slower.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/slower.jsonl"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(row '64 KiB')" = "|64 KiB|1.00|2.00|0.5x|" ]
+	# gnuplot's y tic labels on the speed-up chart run to 1 and past it
+	grep -o '> *[0-9.]*</tspan></text>' "$OUT/r/speedup.svg" | grep -o '[0-9.]\+' | sort -g | tail -1 |
+		awk '{ exit !($1 >= 1) }'
 }

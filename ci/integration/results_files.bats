@@ -171,3 +171,38 @@ signal_run() {
 	wait "$first"
 	wait_server
 }
+
+# stop_peer PROGRAM ARGS...: a long run over libfabric; the client is
+# interrupted mid-size; MS: how long the server took to exit after the
+# client did; SERVER_RC
+stop_peer() {
+	local prog=$1 client t_client t_server
+	shift
+	start_server "$prog" "$@"
+	wait_listening
+	timeout 60 "$prog" -B "$PORT" "$@" -I 100000 -T 10 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
+	client=$!
+	# the server took the test: the lanes are in their first size's
+	# warmup or timed phase, which lasts minutes at -I 100000
+	wait_for_text "$OUT/server.out" "test from the client" 30 || true
+	sleep 0.3
+	pkill -INT -P "$client"
+	wait "$client" || true
+	t_client=$(date +%s%N)
+	wait_server
+	t_server=$(date +%s%N)
+	MS=$(((t_server - t_client) / 1000000))
+}
+
+@test "results_a_stopped_client_stops_its_libfabric_peer_at_once_not_after_its_timeout" {
+	for args in "$BW -p tcp -S 64K:4M" "$PP -p tcp -S 8:64K" "$BW -p shm -S 64K:4M" "$RMA -p tcp -S 64K:1M"; do
+		# shellcheck disable=SC2086
+		stop_peer $args
+		echo "# ${args##*/}: the server exited $MS ms after the client" >&3
+		show
+		[ "$SERVER_RC" -eq 4 ]
+		grep -q "stopped by" "$OUT/server.err"
+		# far inside -T 10 (a loaded CI box may take a second)
+		[ "$MS" -lt 3000 ]
+	done
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bootstrap.h"
 #include "errors.h"
 #include "hex.h"
 #include "log.h"
@@ -319,6 +320,7 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 	set->ops = spec->ops;
 	set->mem = spec->tmpl.mem;
 	set->sysfs_root = spec->sysfs_root;
+	set->peer_boot_fd = -1;
 	set->op_timeout_s = spec->op_timeout_s;
 	set->deadline = spec->deadline;
 	set->deadline_s = spec->deadline_s;
@@ -750,6 +752,8 @@ static bool reached(struct fc_lane *l, const struct until *u)
 	return u->op ? u->op->done : fc_lane_events(l) >= u->events;
 }
 
+#define PEER_WATCH_NS 20000000ull /* how often an idle wait looks at the bootstrap */
+
 /* The one wait loop: polls in slices so a failed lane (abort) or a signal
  * (stop) ends every wait within FC_STOP_SLICE_S; counts the bytes of every
  * completion it reaps; names the deadline that passed. */
@@ -759,6 +763,8 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 	struct fc_lanes *set = l->set;
 	uint64_t t0 = fc_now_ns(), dl = op_deadline(l);
 	char b[32];
+
+	uint64_t watch = t0 + PEER_WATCH_NS;
 
 	while (!reached(l, u)) {
 		struct fc_op *c[16];
@@ -790,6 +796,15 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 			continue;
 		if (atomic_load(&set->abort))
 			return -FC_EXIT_PEER; /* another lane failed and said why */
+		/* a peer that stopped (a signal, an error) says so on the
+		 * bootstrap and closes it: the session reads its reason */
+		if (fc_now_ns() >= watch) {
+			watch = fc_now_ns() + PEER_WATCH_NS;
+			if (fc_boot_peer_stopped(set->peer_boot_fd)) {
+				atomic_store(&set->abort, true);
+				return -FC_EXIT_PEER;
+			}
+		}
 		if (fc_now_ns() < dl)
 			continue;
 		if (fc_now_ns() >= set->deadline)

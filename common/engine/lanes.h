@@ -70,6 +70,7 @@ struct fc_lanes {
 	 * run's -t; the cluster runner's per-step budget names its own */
 	const char *deadline_option;
 	char peer_host[256];     /* for messages */
+	int peer_boot_fd;        /* the bootstrap to the peer, watched for its stop (-1 none) */
 	struct fc_workers *workers;
 };
 

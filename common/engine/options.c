@@ -29,7 +29,7 @@ static const char *bench_help(const void *ctx, const struct fc_optrow *row, char
 		return buf;
 	}
 	case FC_O_SIZES:
-		snprintf(buf, len, "sizes: 8,1K,4M | range 8:1M (powers of two)%s;\n"
+		snprintf(buf, len, "sizes: 8,1K,4M | range 8:1M (doubling from the first)%s;\n"
 				   "default {def}. K/M/G are binary (1K = 1024)",
 			 pair ? " | all\n(all = 1 B..8 MiB plus both sides of the provider's\nprotocol switch points)" : "");
 		return buf;

@@ -71,6 +71,7 @@ static int exchange_addresses(struct fc_run *r)
 	if (!rc && (rc = fc_lanes_connect(r->lanes, theirs, r->s.boot.peer_ip, r->s.peer_label, r->s.cookie,
 					  !r->is_client)))
 		rc = fc_session_forward(&r->s, rc);
+	r->lanes->peer_boot_fd = rc ? -1 : r->s.boot.fd; /* its stop ends this side's waits */
 	json_decref(theirs);
 	return rc;
 }
@@ -276,6 +277,8 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog
 	 * an error before any peer waits */
 	if ((rc = fc_out_open(r->out, &o->sinks, spec->table)) || (rc = fc_mem_use(&o->mem)))
 		return rc;
+	/* kernel TCP waits in poll(), -b waits in the provider: neither spins */
+	r->out->spins = !o->block && !strcmp(r->params.transport, "ofi");
 	/* a misconfigured side fails at once; a server checks only what it
 	 * was told explicitly, since it takes the client's parameters */
 	if (!strcmp(r->params.transport, "ofi") && (r->is_client || o->provider_given)) {
@@ -476,14 +479,16 @@ static void preemption_warning(struct fc_run *r)
 	per_s = ns ? (double)n / ((double)ns / 1e9) : 0;
 	if (n >= 50 && per_s >= 100)
 		fc_out_banner(r->out, "warning: the measuring thread(s) lost their CPU %llu times (%.0f per second) to other "
-				      "work: the numbers measure the scheduler too; rerun on an idle machine, or with -b",
-			      (unsigned long long)n, per_s);
+				      "work: the numbers measure the scheduler too; rerun on an idle machine%s",
+			      (unsigned long long)n, per_s, r->out->spins ? ", or with -b" : "");
 }
 
 int fc_run_finish(struct fc_run *r, int rc)
 {
 	int orc;
 
+	if (r->lanes)
+		r->lanes->peer_boot_fd = -1; /* the session's socket is closed after this */
 	if (r->out == &r->own_out && r->out->table)
 		preemption_warning(r);
 

@@ -164,8 +164,9 @@ int fc_out_close(struct fc_out *o, int run_rc)
 	if (o->table && o->nspread >= 2 && 2 * o->nspread >= o->nlat)
 		fprintf(o->table,
 			"# warning: p99 latency is over 10x the p50 in %d of %d records: the run looks contended (another "
-			"busy process, or more busy-polling threads than cores); rerun on an idle machine, or with -b\n",
-			o->nspread, o->nlat);
+			"busy process%s); rerun on an idle machine%s\n",
+			o->nspread, o->nlat, o->spins ? ", or more busy-polling threads than cores" : "",
+			o->spins ? ", or with -b" : "");
 	/* every sink is closed, even after one failed; the first error is the answer */
 	int rc = 0;
 	for (int i = 0; i < o->nsinks; i++) {

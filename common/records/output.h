@@ -26,6 +26,7 @@ struct fc_out {
 	bool table_header_done;
 	json_t *capture; /* every record also appended here (the cluster agent's) */
 	int nlat, nspread; /* latency records, and those whose p99 is far above p50 */
+	bool spins;        /* busy-polling threads measured: "-b" is a remedy for contention */
 };
 
 /* Opens a file per path in sinks (checked now, before any traffic: exit 2

@@ -35,6 +35,25 @@ const char *fc_boot_type_name(unsigned type)
 	return type < FC_MSG_TYPES_END ? names[type] : "unknown";
 }
 
+bool fc_boot_peer_stopped(int fd)
+{
+	unsigned char h[12];
+	uint16_t type;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = recv(fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return true; /* closed */
+	if (n < 0)
+		return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+	if ((size_t)n < sizeof(h))
+		return false;
+	memcpy(&type, h + 6, sizeof(type)); /* encode_hdr: magic, version, type, length */
+	return ntohs(type) == FC_MSG_ERROR;
+}
+
 static void encode_hdr(unsigned char *p, uint16_t type, uint32_t len)
 {
 	uint32_t m = htonl(FC_BOOT_MAGIC), l = htonl(len);

@@ -44,6 +44,11 @@ enum fc_boot_type {
 
 const char *fc_boot_type_name(unsigned type);
 
+/* Without reading: has the peer on fd closed the connection, or is its
+ * next frame an ERROR (it stopped, and says why)? For a side waiting on the
+ * data path, where the bootstrap is silent until the size ends. */
+bool fc_boot_peer_stopped(int fd);
+
 struct fc_boot {
 	int fd;
 	char local_ip[INET6_ADDRSTRLEN]; /* this side's address on the path to the peer */

@@ -90,7 +90,7 @@ static const char *pairs_help(const void *ctx, const struct fc_optrow *row, char
 
 	(void)ctx;
 	switch (row->id) {
-	case FC_O_DOMAIN: return "NICs: a name, a comma list or all (default: the route to\nthe coordinator)";
+	case FC_O_DOMAIN: return "NICs: a name, a comma list or all (default: all with efa,\nthe route to the coordinator otherwise)";
 	case FC_O_MEMORY: /* the memory backends' own list */
 		snprintf(buf, len, "%s (default host)", fc_mem_choices(choices, sizeof(choices)));
 		return buf;
