@@ -1,6 +1,8 @@
 # Node-pair heatmap for the all-pairs runner: rows are the client node,
-# columns the server node, cells the bandwidth; missing pairs are NaN (blank)
-# and slow pairs red. In: datafile, a matrix with row and column headers;
+# columns the server node, cells the bandwidth; -1 a pair not measured (the
+# diagonal: blank), -2 one whose steps failed (a black X): numbers, so
+# gnuplot has no undefined values to warn about. In: datafile, a matrix
+# with row and column headers;
 # nodes, cell_values and node_names (0 on large clusters: the cells are
 # pixels, the axes rank order), ref, fail_frac and warn_frac (the scale).
 load plotdir."/common.gp"
@@ -26,10 +28,12 @@ if (node_names) {
 	set xtics rotate by -45 noenhanced
 	set ytics noenhanced
 	if (cell_values) {
-		plot datafile matrix rowheaders columnheaders using 1:2:3 with image, \
-		     datafile matrix rowheaders columnheaders using 1:2:($3 == $3 ? sprintf("%.1f", $3) : "") with labels font ",10"
+		plot datafile matrix rowheaders columnheaders using 1:2:($3 < 0 ? NaN : $3) with image, \
+		     datafile matrix rowheaders columnheaders using 1:2:($3 >= 0 ? sprintf("%.1f", $3) : "") with labels font ",10", \
+		     datafile matrix rowheaders columnheaders using 1:2:($3 == -2 ? "X" : "") with labels font ",14" tc rgb "#000000"
 	} else {
-		plot datafile matrix rowheaders columnheaders using 1:2:3 with image
+		plot datafile matrix rowheaders columnheaders using 1:2:($3 < 0 ? NaN : $3) with image, \
+		     datafile matrix rowheaders columnheaders using 1:2:($3 == -2 ? "X" : "") with labels tc rgb "#000000"
 	}
 } else {
 	# a bare matrix (no names): columns and rows are ranks from 0
@@ -37,5 +41,5 @@ if (node_names) {
 	set ylabel "client node (rank)"
 	set xrange [-0.5:nodes - 0.5]
 	set yrange [nodes - 0.5:-0.5]
-	plot datafile matrix using 1:2:3 with image
+	plot datafile matrix using 1:2:($3 < 0 ? NaN : $3) with image
 }

@@ -322,14 +322,19 @@ static int heatmap(struct rp_out *o, struct rp_report *r)
 		fputc('\n', f);
 		if (named)
 			rp_dat_str(f, h->names[a]);
+		/* numbers gnuplot reads without complaint: -1 not measured (the
+		 * diagonal too), -2 a pair whose steps failed (heatmap.gp) */
 		for (size_t c = 0; c < h->n; c++)
-			fprintf(f, isnan(h->cell[a * h->n + c]) ? " NaN" : " %.6g", h->cell[a * h->n + c]);
+			if (!isnan(h->cell[a * h->n + c]))
+				fprintf(f, " %.6g", h->cell[a * h->n + c]);
+			else
+				fprintf(f, h->failed && h->failed[a * h->n + c] ? " -2" : " -1");
 	}
 	fputc('\n', f);
 	if (fclose(f))
 		return -FC_EXIT_FABRIC;
-	rp_buf_printf(&title, "node-pair bandwidth at %s (client rows, server columns%s)", rp_size(h->size, b, sizeof(b)),
-		      h->n > RP_HEATMAP_NAMES_MAX ? ", rank order" : "");
+	rp_buf_printf(&title, "node-pair bandwidth at %s (client rows, server columns%s; X: failed, blank: not measured)",
+		      rp_size(h->size, b, sizeof(b)), h->n > RP_HEATMAP_NAMES_MAX ? ", rank order" : "");
 	rp_gp_set(&vars, "chart_title", rp_buf_str(&title));
 	vars.nomem |= title.nomem; /* rp_plot says it */
 	rp_buf_printf(&vars, "nodes = %zu\ncell_values = %d\nnode_names = %d\n", h->n, h->n <= RP_HEATMAP_LABELS_MAX,

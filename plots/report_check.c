@@ -32,7 +32,8 @@ int rp_check_record(json_t *rec, char *why, size_t len)
 {
 	static const char *rates[] = {"bw_gbps", "algbw_gbps", "busbw_gbps"};
 	static const char *times[] = {"lat_us_min", "lat_us_p50", "lat_us_p99", "lat_us_max", "lat_us_mean", "dereg_us_p50"};
-	static const char *scopes[] = {"node", "nic", "link", "fabric", "cluster"};
+	/* step: rank and peer_rank, as link */
+	static const char *scopes[] = {"node", "nic", "link", "fabric", "cluster", "step"};
 	json_t *size = json_object_get(rec, "size");
 	const char *test = fc_json_str(rec, "test");
 
@@ -52,10 +53,11 @@ int rp_check_record(json_t *rec, char *why, size_t len)
 	/* the cluster runner's records: what its tables need to place them */
 	if (!strcmp(test, "verdict")) {
 		size_t k = 0;
-		while (k < 5 && strcmp(fc_json_str(rec, "scope"), scopes[k]))
+		while (k < 6 && strcmp(fc_json_str(rec, "scope"), scopes[k]))
 			k++;
-		if (k == 5) {
-			snprintf(why, len, "verdict record with \"scope\" \"%.64s\": expected node, nic, link, fabric or cluster",
+		if (k == 6) {
+			snprintf(why, len,
+				 "verdict record with \"scope\" \"%.64s\": expected node, nic, link, step, fabric or cluster",
 				 fc_json_str(rec, "scope"));
 			return -1;
 		}
@@ -63,10 +65,12 @@ int rp_check_record(json_t *rec, char *why, size_t len)
 			snprintf(why, len, "%s verdict record without \"verdict\"", scopes[k]);
 			return -1;
 		}
-		if ((k <= 2 && !is_int(rec, "rank")) || (k == 1 && !is_str(rec, "domain")) ||
-		    (k == 2 && !is_int(rec, "peer_rank"))) {
+		if (((k <= 2 || k == 5) && !is_int(rec, "rank")) || (k == 1 && !is_str(rec, "domain")) ||
+		    ((k == 2 || k == 5) && !is_int(rec, "peer_rank"))) {
 			snprintf(why, len, "%s verdict record without %s", scopes[k],
-				 k == 1 ? "\"rank\" and \"domain\"" : k == 2 ? "\"rank\" and \"peer_rank\"" : "\"rank\"");
+				 k == 1			? "\"rank\" and \"domain\""
+				 : k == 2 || k == 5 ? "\"rank\" and \"peer_rank\""
+						    : "\"rank\"");
 			return -1;
 		}
 	} else if (!strcmp(test, "round") && !is_int(rec, "round")) {

@@ -367,6 +367,24 @@ static int heatmap(struct rp_heatmap *h, const struct crec *cr, size_t n, const 
 	for (size_t k = 0; k < h->n * h->n; k++)
 		h->cell[k] = median(&cells[k]);
 	free(cells);
+	/* a pair with no number whose steps failed is drawn as failed, not
+	 * left blank as a pair that never met */
+	if (!rc && by_rank && !(h->failed = calloc(h->n * h->n, sizeof(bool))))
+		return -1;
+	for (size_t i = 0; !rc && by_rank && i < n; i++) {
+		const struct crec *r = &cr[i];
+		long a, b;
+		if (!is(r, "verdict") || strcmp(r->scope, "step") || !r->has_rank || !r->has_peer)
+			continue;
+		a = node_at(c, r->rank);
+		b = node_at(c, r->peer_rank);
+		if (a < 0 || b < 0)
+			continue;
+		if (isnan(h->cell[(size_t)a * h->n + (size_t)b]))
+			h->failed[(size_t)a * h->n + (size_t)b] = true;
+		if (isnan(h->cell[(size_t)b * h->n + (size_t)a]))
+			h->failed[(size_t)b * h->n + (size_t)a] = true;
+	}
 	return rc ? -1 : 1;
 }
 
@@ -391,5 +409,6 @@ void rp_heatmap_free(struct rp_heatmap *h)
 		free(h->names[i]);
 	free(h->names);
 	free(h->cell);
+	free(h->failed);
 	*h = (struct rp_heatmap){0};
 }

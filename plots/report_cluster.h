@@ -36,6 +36,7 @@ struct rp_heatmap {
 	size_t n;
 	char **names;
 	double *cell; /* n * n */
+	bool *failed; /* n * n: a step of the pair failed and nothing was measured */
 	int64_t size;
 };
 

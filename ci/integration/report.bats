@@ -85,7 +85,7 @@ print(rows, "rows checked")'
 	python3 "$CHECK" svg "$OUT/r/nics.svg" "rdmap144s27-rdm"
 	python3 "$CHECK" svg "$OUT/r/heatmap.svg" "node1" "node4"
 	# the bad pair is a cell of its own
-	grep -q '"node2" 47.5 NaN 47.5 2.1' "$OUT/r/heatmap.dat"
+	grep -q '"node2" 47.5 -1 47.5 2.1' "$OUT/r/heatmap.dat"
 }
 
 @test "report_from_real_loopback_runs_has_every_chart" {
@@ -556,11 +556,28 @@ nccl_rows() {
 	[ "$(grep -c '^| [0-9] | node-. | rdmap' "$md")" -eq 1 ]
 	[ "$(sed -n '/^### Good hosts/,/^### Bad hosts/p' "$md" | sed -n '/^```$/,/^```$/p' | grep -v '```')" = "$(printf 'node-a\nnode-d')" ]
 	grep -q "^| node-c | bandwidth 0.40x" "$md"
-	# heatmap: rows client, columns server, rank order; 3 -> 1 was not measured
+	# heatmap: rows client, columns server, rank order; 3 -> 1 was not
+	# measured (-1, blank, as the diagonal)
 	[ "$(sed -n 1p "$OUT/r/heatmap.dat")" = 'node "node-a" "node-b" "node-c" "node-d"' ]
-	[ "$(sed -n 5p "$OUT/r/heatmap.dat")" = '"node-d" 24 NaN 9.6 NaN' ]
+	[ "$(sed -n 5p "$OUT/r/heatmap.dat")" = '"node-d" 24 -1 9.6 -1' ]
 	python3 "$CHECK" png "$OUT/r/heatmap.png" 800 500
 	python3 "$CHECK" svg "$OUT/r/heatmap.svg" "node-a" "node-d"
+	# no undefined values for gnuplot to warn about
+	! grep -q "warning" "$OUT/r/gnuplot.log" 2>/dev/null
+}
+
+@test "report_cluster_heatmap_draws_a_pair_whose_steps_failed_apart_from_one_never_measured" {
+	cp -r "$FIX/cluster" "$OUT/c"
+	# rank 3's steps with rank 1 failed: the coordinator's record of it
+	"$REC" tool=fabcheck-pairs test=verdict scope=step rank=3 peer_rank=1 round=2 verdict=failed reason=cut \
+		lane=null lanes=null direction=null streams=null domain=null local_host=node-d peer_host=node-b >>"$OUT/c/pairs.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/c"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sed -n 5p "$OUT/r/heatmap.dat")" = '"node-d" 24 -2 9.6 -1' ]
+	grep -q "X: failed, blank: not measured" "$OUT/r/heatmap.svg"
+	grep -q ">X<" "$OUT/r/heatmap.svg"
+	! grep -q "warning" "$OUT/r/gnuplot.log" 2>/dev/null
 }
 
 @test "report_cluster_pairs_file_is_the_same_as_its_folder" {

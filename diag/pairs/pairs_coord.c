@@ -324,6 +324,7 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 				 c->node[peer].label, msg ? fc_printable(text, sizeof(text), msg) : "failed");
 		fc_note("round %d: %s with %s: %s", round, c->node[i].label, c->node[peer].label,
 			msg ? fc_printable(text, sizeof(text), msg) : "failed");
+		fc_coord_step_failure(c, round, i, peer, msg ? fc_printable(text, sizeof(text), msg) : "failed");
 	}
 }
 

@@ -91,6 +91,9 @@ void fc_coord_out_abandon(struct coord *c);
 void fc_coord_round_record(struct coord *c, int round, int pairs, double seconds, bool retry);
 /* Writes rec to pairs.jsonl and pairs.csv and drops it (takes the reference). */
 void fc_coord_record(struct coord *c, json_t *rec);
+/* A step of pair (a, b) failed in round, as a reported: a record of test
+ * "verdict", scope "step" (the report marks the pair on its heatmap). */
+void fc_coord_step_failure(struct coord *c, int round, int a, int b, const char *reason);
 /* Verdict records, the files, the summary and the commands to act;
  * returns the verdict as 0 or -FC_EXIT_* (-FC_EXIT_BELOW: something bad,
  * -FC_PAIRS_EXIT_QUORUM), or the files' error. */

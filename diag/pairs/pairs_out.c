@@ -200,6 +200,22 @@ static const char *action_of(enum fc_pv v, bool nic)
 				      : "monitor";
 }
 
+void fc_coord_step_failure(struct coord *c, int round, int a, int b, const char *reason)
+{
+	char ts[40];
+	struct fc_rec r = base("verdict", ts, sizeof(ts));
+
+	r.scope = "step";
+	r.round = FC_I(round);
+	r.rank = FC_I(a);
+	r.peer_rank = FC_I(b);
+	r.local_host = c->node[a].label;
+	r.peer_host = c->node[b].label;
+	r.verdict = "failed";
+	r.reason = reason;
+	fc_coord_record(c, fc_rec_json(&r));
+}
+
 static void verdict_records(struct coord *c)
 {
 	char ts[40];
