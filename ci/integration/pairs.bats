@@ -122,6 +122,23 @@ teardown() {
 		"$OUT/pairs/pairs.jsonl"
 }
 
+@test "pairs_namespace_hosts_a_nic_that_goes_silent_mid_run_is_named" {
+	cluster_up
+	local run=(-p tcp -d all --quick --bw-sizes 64K -W 4 --pair-timeout 30 -T 3 "${LOOSE[@]}")
+	agents 4 10.$NET.0.1 "${run[@]}"
+	# once every node is ready, host 3's second NIC drops everything
+	(wait_for_text "$OUT/coord.err" "node(s) ready" 60 || true
+	 ip netns exec "$(cluster_host 3)" iptables -A INPUT -i fc3n1 -j DROP
+	 ip netns exec "$(cluster_host 3)" iptables -A OUTPUT -o fc3n1 -j DROP) 3>&- &
+	coordinator 4 10.$NET.0.1 "${run[@]}"
+	[ "$COORD_RC" -eq 1 ]
+	[ "$(verdict_of 3)" = fail ]
+	jq -e '.node_verdicts[] | select(.rank == 3) | .bad_nics == ["fc3n1"] and .kind == "nic timed out"' \
+		"$OUT/pairs/verdict.json"
+	grep -q "NIC fc3n1 (lane 1) went silent with [23] partners" "$OUT/coord.err"
+	for r in 0 1 2; do [ "$(verdict_of $r)" = pass ] || [ "$(verdict_of $r)" = warn ]; done
+}
+
 @test "pairs_namespace_hosts_a_nic_that_is_down_is_a_finding_not_a_usage_error" {
 	cluster_up
 	ip -n $(cluster_host 1) link set fc1n1 down

@@ -46,7 +46,7 @@ static void two_failures_in_one_round_keep_their_own_messages(void **state)
 	json_t *f;
 
 	(void)state;
-	f = fc_pairs_run_steps(3, scripted_step, &s);
+	f = fc_pairs_run_steps(3, scripted_step, NULL, &s);
 	assert_int_equal(s.ran, 3);
 	assert_int_equal(json_array_size(f), 2);
 	assert_string_equal(failure_msg(f, 0), "ping-pong with r1: lane 0 timed out");
@@ -67,7 +67,7 @@ static void an_error_before_the_round_is_not_a_steps_reason(void **state)
 	fc_status_clear(&agent);
 	outer = fc_status_bind(&agent);
 	fc_err("the coordinator's previous round was late");
-	f = fc_pairs_run_steps(3, scripted_step, &s);
+	f = fc_pairs_run_steps(3, scripted_step, NULL, &s);
 	fc_status_bind(outer);
 	assert_int_equal(json_array_size(f), 1);
 	assert_string_equal(failure_msg(f, 0), "the step failed (no reason recorded)");
@@ -82,14 +82,37 @@ static void a_gone_peer_ends_the_round_and_below_is_no_failure(void **state)
 	json_t *f;
 
 	(void)state;
-	f = fc_pairs_run_steps(3, scripted_step, &below);
+	f = fc_pairs_run_steps(3, scripted_step, NULL, &below);
 	assert_int_equal(below.ran, 3);
 	assert_int_equal(json_array_size(f), 0);
 	json_decref(f);
-	f = fc_pairs_run_steps(3, scripted_step, &gone);
+	f = fc_pairs_run_steps(3, scripted_step, NULL, &gone);
 	assert_int_equal(gone.ran, 1);
 	assert_int_equal(json_array_size(f), 1);
 	assert_string_equal(failure_msg(f, 0), "r1 stopped answering");
+	json_decref(f);
+}
+
+static int lane_one(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+/* the lane that timed out travels with the failure, for the coordinator
+ * to name that NIC */
+static void a_failed_step_carries_the_lane_that_timed_out(void **state)
+{
+	struct script s = {.rc = {0, -FC_EXIT_FABRIC, 0}, .says = {NULL, "lane 1 (fc3n1): no completion", NULL}};
+	json_t *f;
+
+	(void)state;
+	f = fc_pairs_run_steps(3, scripted_step, lane_one, &s);
+	assert_int_equal(json_array_size(f), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 0), "lane")), 1);
+	json_decref(f);
+	f = fc_pairs_run_steps(3, scripted_step, NULL, &s);
+	assert_null(json_object_get(json_array_get(f, 0), "lane"));
 	json_decref(f);
 }
 
@@ -149,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_failures_in_one_round_keep_their_own_messages),
 		cmocka_unit_test(an_error_before_the_round_is_not_a_steps_reason),
+		cmocka_unit_test(a_failed_step_carries_the_lane_that_timed_out),
 		cmocka_unit_test(a_gone_peer_ends_the_round_and_below_is_no_failure),
 		cmocka_unit_test(lane_threads_failing_together_keep_one_whole_message),
 	};

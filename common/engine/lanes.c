@@ -321,6 +321,7 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 	set->mem = spec->tmpl.mem;
 	set->sysfs_root = spec->sysfs_root;
 	set->peer_boot_fd = -1;
+	atomic_init(&set->failed_lane, -1);
 	set->op_timeout_s = spec->op_timeout_s;
 	set->deadline = spec->deadline;
 	set->deadline_s = spec->deadline_s;
@@ -531,6 +532,7 @@ int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *pee
 
 	snprintf(set->peer_host, sizeof(set->peer_host), "%s", peer_host);
 	atomic_store(&set->abort, false);
+	atomic_store(&set->failed_lane, -1);
 	if (!json_is_array(theirs) || json_array_size(theirs) > FC_MAX_LANES) {
 		fc_err("peer %s sent no usable lane list", peer_host);
 		return -FC_EXIT_USAGE;
@@ -807,6 +809,10 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 		}
 		if (fc_now_ns() < dl)
 			continue;
+		{ /* this lane's own silence: the first names the NIC */
+			int none = -1;
+			atomic_compare_exchange_strong(&set->failed_lane, &none, l->index);
+		}
 		if (fc_now_ns() >= set->deadline)
 			fc_err("the %s passed during the %s at size %s, iteration %ld, lane %d (%s): "
 			       "raise %s, or give fewer sizes or iterations",

@@ -63,6 +63,7 @@ struct fc_lanes {
 	const char *sysfs_root;
 	atomic_bool abort;       /* one lane failed: the others stop waiting */
 	atomic_bool cut;         /* the cluster runner's coordinator ended the step */
+	atomic_int failed_lane;  /* the first lane whose own wait timed out, -1 none */
 	double op_timeout_s;     /* longest silence of the peer */
 	uint64_t deadline;       /* whole run, CLOCK_MONOTONIC ns */
 	double deadline_s;       /* as given, for messages */

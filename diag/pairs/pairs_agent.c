@@ -291,6 +291,11 @@ static void *watch_coordinator(void *arg)
 	return NULL;
 }
 
+static int failed_lane(void *ctx)
+{
+	return atomic_load(&((struct round_ctx *)ctx)->a->lanes.failed_lane);
+}
+
 static int do_round(struct agent *a, json_t *round)
 {
 	bool first = json_is_true(json_object_get(round, "first"));
@@ -311,7 +316,7 @@ static int do_round(struct agent *a, json_t *round)
 	atomic_store(&a->lanes.cut, false);
 	atomic_init(&w.stop, false);
 	watching = n && pthread_create(&watcher, NULL, watch_coordinator, &w) == 0;
-	failures = fc_pairs_run_steps(n, round_step, &ctx);
+	failures = fc_pairs_run_steps(n, round_step, failed_lane, &ctx);
 	if (watching) {
 		atomic_store(&w.stop, true);
 		pthread_join(watcher, NULL);

@@ -314,8 +314,12 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 		fc_coord_record(c, fc_rec_complete(copy)); /* r's strings live in copy until here */
 	}
 	json_array_foreach(fails, k, rec) {
-		struct fc_pair_failure f = {.round = round, .a = i, .b = peer};
+		struct fc_pair_failure f = {.round = round, .a = i, .b = peer, .lane = -1};
 		const char *msg = json_string_value(json_object_get(rec, "message"));
+		json_t *lane = json_object_get(rec, "lane");
+		if (json_is_integer(lane) && json_integer_value(lane) >= 0 &&
+		    json_integer_value(lane) < c->node[i].nlanes && c->node[i].nlanes <= FC_PV_MAX_LANES)
+			f.lane = (int)json_integer_value(lane);
 		char text[512];
 		if (c->nf < FC_PAIRS_MAX_NODES * 8)
 			c->fail[c->nf++] = f;
@@ -581,6 +585,36 @@ int fc_coord_judge(struct coord *c)
 		v->bad_lanes |= c->node[i].down_lanes;
 		snprintf(v->reason, sizeof(v->reason), "a NIC is down (%d of %d lanes measured)",
 			 c->node[i].nlanes - __builtin_popcountll(c->node[i].down_lanes), c->node[i].nlanes);
+	}
+	/* a failing node whose failed steps all timed out on one lane, with
+	 * two partners or more: that NIC went silent (cut, or died mid-run),
+	 * the others measured */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		int partners = 0, lane = -2;
+		bool one = true;
+		if (!c->node[i].alive || v->verdict != FC_PV_FAIL || v->bad_lanes || c->node[i].nlanes < 2)
+			continue;
+		for (int p = 0; p < c->n && one; p++) {
+			bool with = false;
+			for (int k = 0; k < c->nf && one; k++) {
+				const struct fc_pair_failure *f = &c->fail[k];
+				if (!((f->a == i && f->b == p) || (f->a == p && f->b == i)))
+					continue;
+				with = true;
+				if (f->lane >= 0 && lane == -2)
+					lane = f->lane;
+				one = f->lane < 0 || f->lane == lane;
+			}
+			partners += with;
+		}
+		if (!one || lane < 0 || partners < 2)
+			continue;
+		v->kind = "nic timed out";
+		v->bad_lanes |= 1ull << lane;
+		snprintf(v->reason, sizeof(v->reason),
+			 "NIC %s (lane %d) went silent with %d partners: its lane timed out, the other NICs measured",
+			 c->node[i].lane_domain[lane], lane, partners);
 	}
 	/* and a NIC whose own counters show its lane's bytes went over
 	 * another NIC: the numbers measured something else */

@@ -17,6 +17,8 @@ typedef int (*fc_pairs_step_fn)(void *ctx, size_t step, struct fc_status *st);
  * the words of its own step. Below a threshold (-FC_EXIT_BELOW) is a
  * finding the records carry, not a failure; a peer that is gone
  * (-FC_EXIT_PEER) stays gone and a stop signal stops: both end the round. */
-json_t *fc_pairs_run_steps(size_t n, fc_pairs_step_fn fn, void *ctx);
+/* lane_of (may be NULL): after a failed step, the lane whose own wait
+ * timed out (-1 none); the failure then carries it as "lane". */
+json_t *fc_pairs_run_steps(size_t n, fc_pairs_step_fn fn, int (*lane_of)(void *ctx), void *ctx);
 
 #endif
