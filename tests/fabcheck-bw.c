@@ -10,7 +10,7 @@ static const struct fc_prog prog = {
 		   "or kernel TCP (-x socket, -n parallel streams). -d all runs every NIC at\n"
 		   "once and proves from each NIC's own counters that it carried its traffic.",
 	.default_sizes = "4K:4M",
-	.groups = FC_OPTS_PAIR | FC_OPTS_STREAM,
+	.groups = FC_OPTS_PAIR | FC_OPTS_STREAM | FC_OPTS_SOCKET,
 };
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@ static const struct fc_prog prog = {
 	.summary = "RDM ping-pong latency, size by size, over libfabric (-x ofi) or kernel TCP\n"
 		   "(-x socket). Latency is half the round trip; records go to --json/--csv.",
 	.default_sizes = "8:1M",
-	.groups = FC_OPTS_PAIR,
+	.groups = FC_OPTS_PAIR | FC_OPTS_SOCKET,
 };
 
 int main(int argc, char **argv)

@@ -11,7 +11,7 @@ static const struct fc_prog prog = {
 	.default_sizes = "8:4M",
 	.groups = FC_OPTS_PAIR | FC_OPTS_RMA,
 	.ofi_only = "the socket transport has no RMA: kernel TCP cannot write into the peer's memory; "
-		    "use -x ofi (fabcheck-bw measures the socket baseline)",
+		    "fabcheck-bw -x socket measures the kernel TCP baseline",
 };
 
 int main(int argc, char **argv)

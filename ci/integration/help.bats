@@ -111,3 +111,29 @@ same_options() {
 	echo "not in README's record table: ${missing[*]}"
 	[ "${#missing[@]}" -eq 0 ]
 }
+
+# each program's help names only the exit codes it can return
+@test "help_exit_codes_are_each_programs_own" {
+	local p
+	for p in fabcheck-pingpong fabcheck-bw fabcheck-rma; do
+		run "$FABCHECK_BIN/$p" --help
+		[[ "$output" == *"1 a NIC did not carry its own traffic or is down"* ]]
+		[[ "$output" == *"4 peer unreachable"* ]]
+		[[ "$output" != *"below threshold"* ]]
+	done
+	run "$FABCHECK_BIN/fabcheck-mr" --help
+	[[ "$output" == *"Exit codes: 0 ok, 2 usage, 3 fabric/device"* ]]
+	[[ "$output" != *"peer unreachable"* && "$output" != *"data mismatch"* ]]
+}
+
+# RMA has no kernel TCP baseline: its help lists no socket option, and
+# giving one says why
+@test "help_rma_lists_no_socket_options_and_says_why_it_takes_none" {
+	run "$FABCHECK_BIN/fabcheck-rma" --help
+	[[ "$output" != *"--transport"* && "$output" != *"--sockbuf"* ]]
+	run "$FABCHECK_BIN/fabcheck-rma" --sockbuf 1M 127.0.0.1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"takes no --sockbuf option: the socket transport has no RMA"* ]]
+	run "$FABCHECK_BIN/fabcheck-bw" --help
+	[[ "$output" == *"--transport"* && "$output" == *"--sockbuf"* ]]
+}

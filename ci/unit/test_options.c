@@ -12,9 +12,9 @@
 #include "options.h"
 
 static const struct fc_prog prog = {
-	.name = "fabcheck-test", .test = "pingpong", .summary = "unit test", .default_sizes = "8:1M", .groups = FC_OPTS_PAIR};
+	.name = "fabcheck-test", .test = "pingpong", .summary = "unit test", .default_sizes = "8:1M", .groups = FC_OPTS_PAIR | FC_OPTS_SOCKET};
 static const struct fc_prog stream_prog = {.name = "fabcheck-test", .test = "bw", .summary = "unit test",
-					   .default_sizes = "8:1M", .groups = FC_OPTS_PAIR | FC_OPTS_STREAM};
+					   .default_sizes = "8:1M", .groups = FC_OPTS_PAIR | FC_OPTS_STREAM | FC_OPTS_SOCKET};
 static const struct fc_prog rma_prog = {.name = "fabcheck-test", .test = "rma", .summary = "unit test",
 					.default_sizes = "8:1M", .groups = FC_OPTS_PAIR | FC_OPTS_RMA};
 static const struct fc_prog local_prog = {

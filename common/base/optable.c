@@ -171,6 +171,8 @@ static int bad_option(const struct fc_optprog *p, int c, const struct fc_optrow 
 	else if (c == '?')
 		fc_err("unknown option '%s' (see --help)",
 		       optopt > 0 && optopt < 256 ? (char[]){'-', (char)optopt, 0} : argv[optind - 1]);
+	else if (p->refused && p->refused(p->help_ctx, row))
+		fc_err("%s takes no --%s option: %s", p->name, row->lng, p->refused(p->help_ctx, row));
 	else
 		fc_err("%s takes no --%s option (see --help)", p->name, row->lng);
 	return -FC_EXIT_USAGE;

@@ -24,7 +24,8 @@ enum {
 	FC_OPTS_CLUSTER = 1 << 4, /* fabcheck-pairs */
 	FC_OPTS_DIAG = 1 << 5,    /* fabcheck-diag */
 	FC_OPTS_REPORT = 1 << 6,  /* fabcheck-report */
-	FC_OPTS_ALL = 0x7f,
+	FC_OPTS_SOCKET = 1 << 7,  /* the kernel TCP baseline: -x, --sockbuf (not RMA) */
+	FC_OPTS_ALL = 0xff,
 };
 
 enum fc_opt_type {
@@ -90,6 +91,9 @@ struct fc_optprog {
 	const void *help_ctx;
 	/* the whole --help: the program's lines around fc_optable_rows_help */
 	void (*usage)(const struct fc_optprog *p, FILE *f);
+	/* why this program takes no such option, in its words (NULL: the
+	 * generic "takes no --x option") */
+	const char *(*refused)(const void *ctx, const struct fc_optrow *row);
 };
 
 /* Feeds every row's default (the program's over the row's) to p->set, in

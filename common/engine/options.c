@@ -52,13 +52,22 @@ static void bench_usage(const struct fc_optprog *op, FILE *f)
 	fprintf(f, "%s\n\n", p->summary);
 	fc_optable_rows_help(op, f);
 	if (p->groups & FC_OPTS_PAIR)
-		fprintf(f, "\nThe server takes the client's test parameters (-x -p -f -S -I -w -v\n"
-			   "--size-time%s) and keeps its own -d -E -D -b -t -T -B --sockbuf\n"
+		fprintf(f, "\nThe server takes the client's test parameters (%s-p -f -S -I -w -v\n"
+			   "--size-time%s) and keeps its own -d -E -D -b -t -T -B%s\n"
 			   "--sysfs-root and outputs.\n",
-			p->groups & FC_OPTS_STREAM ? " -W --bidir -n --buffers" : p->groups & FC_OPTS_RMA ? " -W --op" : "");
-	fprintf(f, "Exit codes: 0 ok, 1 below threshold, 2 usage or bad peer input, 3 fabric/device\n"
-		   "setup or output error, 4 peer unreachable or timed out, 5 data mismatch,\n"
-		   "128+N stopped by signal N (130 SIGINT, 141 SIGPIPE, 143 SIGTERM).\n");
+			p->groups & FC_OPTS_SOCKET ? "-x " : "",
+			p->groups & FC_OPTS_STREAM ? " -W --bidir -n --buffers" : p->groups & FC_OPTS_RMA ? " -W --op" : "",
+			p->groups & FC_OPTS_SOCKET ? " --sockbuf" : "");
+	/* what this program can return: only a pair has a peer, NICs whose
+	 * traffic is proven and data to verify */
+	if (p->groups & FC_OPTS_PAIR)
+		fprintf(f, "Exit codes: 0 ok, 1 a NIC did not carry its own traffic or is down, 2 usage or\n"
+			   "bad peer input, 3 fabric/device setup or output error, 4 peer unreachable or\n"
+			   "timed out, 5 data mismatch, 128+N stopped by signal N (130 SIGINT, 141 SIGPIPE,\n"
+			   "143 SIGTERM).\n");
+	else
+		fprintf(f, "Exit codes: 0 ok, 2 usage, 3 fabric/device setup or output error, 128+N stopped\n"
+			   "by signal N (130 SIGINT, 141 SIGPIPE, 143 SIGTERM).\n");
 }
 
 /* A benchmark program as the table mechanism sees it: the shared rows,
@@ -71,6 +80,14 @@ struct bench_prog {
 
 static const struct fc_optrow *const bench_tables[] = {fc_shared_rows, NULL};
 
+/* An RMA program's reason to take no socket option: its own words */
+static const char *bench_refused(const void *ctx, const struct fc_optrow *row)
+{
+	const struct fc_prog *p = ctx;
+
+	return p->ofi_only && (row->id == FC_O_TRANSPORT || row->id == FC_O_SOCKBUF) ? p->ofi_only : NULL;
+}
+
 static void bench_prog(struct bench_prog *b, const struct fc_prog *prog, struct fc_opts *o)
 {
 	snprintf(b->iters, sizeof(b->iters), "%ld", prog->default_iters);
@@ -80,6 +97,7 @@ static void bench_prog(struct bench_prog *b, const struct fc_prog *prog, struct 
 	b->op = (struct fc_optprog){
 		.name = prog->name, .takes = prog->groups | FC_OPTS_BENCH, .tables = bench_tables, .defaults = b->defs,
 		.set = fc_opts_set, .ctx = o, .help = bench_help, .help_ctx = prog, .usage = bench_usage,
+		.refused = bench_refused,
 	};
 }
 
@@ -208,10 +226,6 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 	}
 	if (o->sinks.json_path && o->sinks.csv_path && !strcmp(o->sinks.json_path, "-") && !strcmp(o->sinks.csv_path, "-")) {
 		fc_err("--json - and --csv - both want stdout: send one of them to a file");
-		return -FC_EXIT_USAGE;
-	}
-	if (prog->ofi_only && strcmp(o->params.transport, "ofi")) {
-		fc_err("%s", prog->ofi_only);
 		return -FC_EXIT_USAGE;
 	}
 	if (o->provider_typed && !strcmp(o->params.transport, "socket")) {

@@ -46,7 +46,7 @@ struct fc_prog {
 	unsigned groups; /* FC_OPTS_* (optable.h); FC_OPTS_BENCH is implied */
 	long default_iters; /* 0 = adaptive */
 	uint64_t max_size; /* largest -S size, 0 = FC_SIZE_MAX_MSG */
-	const char *ofi_only; /* set: -x socket is refused with this reason */
+	const char *ofi_only; /* set: no -x or --sockbuf, refused with this reason */
 };
 
 /* Returns 0 to run, 1 when --help was printed (exit 0), or -FC_EXIT_USAGE

@@ -8,7 +8,7 @@
 
 enum {
 	BENCH = FC_OPTS_BENCH, PAIR = FC_OPTS_PAIR, STREAM = FC_OPTS_STREAM, RMA = FC_OPTS_RMA,
-	CLUSTER = FC_OPTS_CLUSTER, DIAG = FC_OPTS_DIAG,
+	CLUSTER = FC_OPTS_CLUSTER, DIAG = FC_OPTS_DIAG, SOCKET = FC_OPTS_SOCKET,
 };
 
 /* designated fields only: a row names what it has */
@@ -37,14 +37,14 @@ const struct fc_optrow fc_shared_rows[] = {
 	    "and thread per NIC, NIC i paired with the peer's NIC i"),
 	ROW(FC_OPT_INT, "endpoints", 'E', FC_O_ENDPOINTS, PAIR | CLUSTER, "N", "endpoints (threads) per NIC",
 	    .what = "endpoints per NIC (-E)", .lo = 1, .hi = FC_MAX_ENDPOINTS, .def = "1"),
-	ROW(FC_OPT_CHOICE, "transport", 'x', FC_O_TRANSPORT, PAIR | CLUSTER, "KIND",
+	ROW(FC_OPT_CHOICE, "transport", 'x', FC_O_TRANSPORT, SOCKET | CLUSTER, "KIND",
 	    "ofi for libfabric, socket for the kernel TCP baseline", .what = "transport", .choices = transports,
 	    .def = "ofi"),
 	ROW(FC_OPT_FLAG, "block", 'b', FC_O_BLOCK, PAIR | CLUSTER, NULL,
 	    "blocking completion reads instead of busy polling\n(use with the sockets provider on small machines)"),
 	ROW(FC_OPT_INT, "port", 'B', FC_O_PORT, PAIR, "PORT", "out-of-band bootstrap TCP port", .what = "port (-B)",
 	    .lo = 1, .hi = 65535, .def = STR(FC_DEFAULT_PORT)),
-	ROW(FC_OPT_SIZE, "sockbuf", 0, FC_O_SOCKBUF, PAIR, "SIZE",
+	ROW(FC_OPT_SIZE, "sockbuf", 0, FC_O_SOCKBUF, SOCKET, "SIZE",
 	    "socket transport: SO_SNDBUF/SO_RCVBUF, {lo} to {hi}\n(default: kernel autotuning)",
 	    .what = "socket buffer size (--sockbuf)", .lo = FC_MIN_SOCKBUF, .hi = FC_MAX_SOCKBUF),
 	ROW(FC_OPT_TEXT, "sysfs-root", 0, FC_O_SYSFS_ROOT, PAIR | CLUSTER | DIAG, "DIR",
