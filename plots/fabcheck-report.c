@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		rc = -FC_EXIT_USAGE;
 	}
 	if (!rc) {
-		rc = rp_model_build(&m, in.records, in.origin);
+		rc = rp_model_build(&m, in.records, in.origin, cli.pool);
 		if (!rc)
 			rc = rp_cluster_build(&c, in.records);
 		if (!rc && m.n == 0 && !c.present) {

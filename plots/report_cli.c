@@ -5,14 +5,16 @@
 #include "optable.h"
 #include "optrows.h"
 
-enum { O_OUTPUT = FC_O_PROGRAM, O_COMPARE };
+enum { O_OUTPUT = FC_O_PROGRAM, O_COMPARE, O_POOL };
 
 static const struct fc_optrow report_rows[] = {
 	{.type = FC_OPT_TEXT, .lng = "output", .shrt = 'o', .id = O_OUTPUT, .groups = FC_OPTS_REPORT, .arg = "DIR",
 	 .help = "where the report goes (default results/<UTC time>/; an\nexisting DIR must be an empty folder)"},
 	{.type = FC_OPT_TEXT, .lng = "compare", .id = O_COMPARE, .groups = FC_OPTS_REPORT, .arg = "A,B",
 	 .help = "compare series A against B (ids S1, S2 ... as the report\n"
-		 "lists them, or text unique to a series' label)"},
+		 "lists them, or text unique to a series' label, such as\nthe label a run was given)"},
+	{.type = FC_OPT_FLAG, .lng = "pool", .id = O_POOL, .groups = FC_OPTS_REPORT,
+	 .help = "pool the runs of one configuration into one series (default:\neach run, by its records' run and label, its own)"},
 	{.type = FC_OPT_END},
 };
 
@@ -20,7 +22,7 @@ static const struct fc_optrow *const report_tables[] = {report_rows, fc_shared_r
 
 static void report_usage(const struct fc_optprog *p, FILE *f)
 {
-	fprintf(f, "usage: fabcheck-report [-o DIR] [--compare A,B] INPUT...\n"
+	fprintf(f, "usage: fabcheck-report [-o DIR] [--compare A,B] [--pool] INPUT...\n"
 		   "INPUT: fabcheck JSON Lines record files (any mix of programs and transports),\n"
 		   "nccl-tests output (its text table or its JSON file), or the cluster runner's\n"
 		   "output folder (or its pairs.jsonl). Writes DIR/report.md (the comparison table\n"
@@ -39,6 +41,8 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 		c->outdir = a->v.s;
 	else if (row->id == O_COMPARE)
 		c->compare = a->v.s;
+	else if (row->id == O_POOL)
+		c->pool = true;
 	return 0;
 }
 

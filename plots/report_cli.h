@@ -3,11 +3,13 @@
 #ifndef FC_REPORT_CLI_H
 #define FC_REPORT_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct fc_report_cli {
 	const char *outdir;  /* -o; NULL: results/<UTC time>/ */
 	const char *compare; /* --compare A,B */
+	bool pool;           /* --pool: runs of one configuration are one series */
 	int first_input;     /* argv index of the first INPUT */
 };
 

@@ -14,12 +14,14 @@
 
 static const char *kinds[] = {"pingpong", "bw", "rma", "mr", "nccl"};
 
-/* The fields that make a configuration, per kind (see report_model.h). */
+/* The fields that make a configuration, per kind (see report_model.h),
+ * then the run's label and id: two runs of one configuration are two
+ * series unless --pool (records without them, older ones, pool as before). */
 static const char *const fab_fields[] = {"transport", "provider", "fabric", "direction", "streams", "buffers",
-					 "memory", "peer_memory", "lanes", NULL};
+					 "memory", "peer_memory", "lanes", "label", "run", NULL};
 static const char *const rma_fields[] = {"transport", "provider", "fabric", "rma_op", "direction", "buffers",
-					 "memory", "peer_memory", "lanes", NULL};
-static const char *const mr_fields[] = {"provider", "fabric", "memory", "mr_phase", "mr_path", NULL};
+					 "memory", "peer_memory", "lanes", "label", "run", NULL};
+static const char *const mr_fields[] = {"provider", "fabric", "memory", "mr_phase", "mr_path", "label", "run", NULL};
 static const char *const nccl_fields[] = {"nccl_op", "net", "provider", "in_place", NULL};
 
 static const char *const *fields_of(enum rp_kind k)
@@ -65,12 +67,14 @@ static bool curve_record(const struct fc_rec *r)
 	return r->lane.all || fc_int_or(r->lanes, 0) <= 1;
 }
 
-static char *key_of(json_t *rec, enum rp_kind k, json_int_t origin)
+static char *key_of(json_t *rec, enum rp_kind k, json_int_t origin, bool pool)
 {
 	struct rp_buf b = {0};
 
 	rp_buf_printf(&b, "%s", kinds[k]);
 	for (const char *const *f = fields_of(k); *f; f++) {
+		if (pool && !strcmp(*f, "run"))
+			continue;
 		char *v = json_dumps(json_object_get(rec, *f), JSON_ENCODE_ANY | JSON_COMPACT);
 		rp_buf_printf(&b, "|%s", v ? v : "null");
 		free(v);
@@ -88,7 +92,7 @@ static char *key_of(json_t *rec, enum rp_kind k, json_int_t origin)
 
 static struct rp_series *series_for(struct rp_model *m, json_t *rec, enum rp_kind k, json_int_t origin)
 {
-	char *key = key_of(rec, k, origin);
+	char *key = key_of(rec, k, origin, m->pool);
 	struct rp_series *s;
 
 	json_t *at;
@@ -178,6 +182,9 @@ static bool is_default(const char *field, json_t *v, enum rp_kind k)
 
 	if (!v || json_is_null(v))
 		return true;
+	/* a run's id shows only where runs differ; its label always */
+	if (!strcmp(field, "run"))
+		return true;
 	if (!strcmp(field, "direction"))
 		return k != RP_RMA && s && !strcmp(s, "uni");
 	if (!strcmp(field, "streams") || !strcmp(field, "lanes"))
@@ -202,6 +209,8 @@ static void qualifier(struct rp_buf *b, const char *field, json_t *v)
 		rp_buf_printf(b, "%lld lane%s", (long long)json_integer_value(v), json_integer_value(v) == 1 ? "" : "s");
 	else if (!strcmp(field, "peer_memory"))
 		rp_buf_printf(b, "peer %s", s ? s : "?");
+	else if (!strcmp(field, "run"))
+		rp_buf_printf(b, "run %s", s ? s : "?");
 	else if (!strcmp(field, "buffers") || !strcmp(field, "fabric"))
 		rp_buf_printf(b, "%s %s", field, s ? s : "?");
 	else if (s)
@@ -317,6 +326,9 @@ static int label_all(struct rp_model *m)
 					json_t *v = json_object_get(s->rep, fields[f]);
 					bool show = varies[f] || !is_default(fields[f], v, s->kind) ||
 						    (s->kind == RP_MR && strcmp(fields[f], "provider"));
+					/* a labelled run is named by its label */
+					if (!strcmp(fields[f], "run") && json_string_value(json_object_get(s->rep, "label")))
+						show = false;
 					/* a field a record does not state is left out: the
 					 * series it differs from states its own value */
 					if (show && v && !json_is_null(v))
@@ -404,13 +416,13 @@ static int add_record(struct rp_model *m, json_t *rec, json_int_t origin)
 	return 0;
 }
 
-int rp_model_build(struct rp_model *m, json_t *records, json_t *origin)
+int rp_model_build(struct rp_model *m, json_t *records, json_t *origin, bool pool)
 {
 	size_t i;
 	json_t *rec;
 	bool have_bw = false;
 
-	*m = (struct rp_model){.ignored = json_object(), .index = json_object()};
+	*m = (struct rp_model){.ignored = json_object(), .index = json_object(), .pool = pool};
 	json_array_foreach(records, i, rec) {
 		struct fc_rec r;
 		fc_rec_from_json(&r, rec);

@@ -47,12 +47,13 @@ struct rp_model {
 	size_t coverage, cluster;
 	json_t *ignored; /* "what" -> count, for records that no table or chart shows */
 	json_t *index;   /* series key -> its index in s: one hash lookup a record */
+	bool pool;       /* runs of one configuration pooled (--pool) */
 };
 
 /* origin: per record, its source index (NCCL runs that name no network are
  * kept apart by source); may be NULL. Returns 0, or -FC_EXIT_FABRIC when
  * memory ran out (said; free m all the same). */
-int rp_model_build(struct rp_model *m, json_t *records, json_t *origin);
+int rp_model_build(struct rp_model *m, json_t *records, json_t *origin, bool pool);
 void rp_model_free(struct rp_model *m);
 
 const char *rp_kind_name(enum rp_kind k);

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "log.h"
 #include "options.h"
+#include "record.h"
 #include "stop.h"
 #include "timing.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
 	fc_mem_name(&opts.mem, b.memory, sizeof(b.memory));
 	if (gethostname(b.host, sizeof(b.host)))
 		strcpy(b.host, "unknown");
+	fc_run_id(b.run_id, sizeof(b.run_id), b.host);
 	b.cfg = (struct fc_xport_cfg){.provider = opts.params.provider, .fabric = opts.params.fabric,
 				      .domain = opts.domain, .mem = opts.mem, .depth = 2};
 	b.info.rma_emulated = -1;

@@ -97,6 +97,8 @@ static int record(struct fc_mr_run *b, size_t size, const char *ph, const char *
 		.memory = b->memory,
 		.local_host = b->host,
 		.timestamp = ts,
+		.run = b->run_id,
+		.label = b->opts->label,
 		.size = FC_I(size),
 		.iters = FC_I(iters),
 		.mr_phase = ph,

@@ -16,7 +16,7 @@ struct fc_mr_run {
 	struct fc_xport_info info;
 	struct fc_sizes sizes;
 	struct fc_out out;
-	char memory[32], host[256];
+	char memory[32], host[256], run_id[128];
 	uint64_t deadline;
 };
 

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rp_input_init(&in);
 	if (rp_input_buffer(&in, "fuzz.jsonl", (const char *)data, size) == 0) {
-		rp_model_build(&m, in.records, in.origin);
+		rp_model_build(&m, in.records, in.origin, size & 1);
 		rp_cluster_build(&c, in.records);
 		for (int k = 0; k < RP_NKINDS; k++)
 			rp_pick(&m, (enum rp_kind)k, NULL, &p);

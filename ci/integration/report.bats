@@ -110,6 +110,38 @@ print(rows, "rows checked")'
 	[ -n "$(row '64 KiB' | cut -d'|' -f5)" ]
 }
 
+# two runs of one configuration, "before" and "after": two series, never a
+# silent median of both; --compare takes the labels; --pool pools them
+@test "report_runs_of_one_configuration_stay_apart_and_compare_by_label" {
+	local l
+	for l in before after; do
+		start_server "$BW" -p tcp -S 4K,64K -I 3 --json "$OUT/s.jsonl"
+		run_client "$BW" -p tcp -S 4K,64K -I 3 --label "$l" --json "$OUT/bw-$l.jsonl"
+		wait_server
+		[ "$CLIENT_RC" -eq 0 ]
+		# every record carries the run and its label; the server prints the
+		# client's measurement, with the client's run
+		jq -e -s --arg l "$l" 'all(.[]; .label == $l and (.run | test("^[0-9]{8}T[0-9]{6}Z-.+-[0-9]+$")))' "$OUT/bw-$l.jsonl"
+	done
+	[ "$(jq -r -s 'map(.run) | unique | length' "$OUT"/bw-before.jsonl "$OUT"/bw-after.jsonl)" -eq 2 ]
+	run timeout 60 "$REPORT" -o "$OUT/r" --compare before,after "$OUT/bw-before.jsonl" "$OUT/bw-after.jsonl"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^Compared: S[0-9] libfabric tcp;ofi_rxm (.*before) against S[0-9] libfabric tcp;ofi_rxm (.*after)" "$OUT/r/report.md"
+	[ -n "$(row '64 KiB' | cut -d'|' -f5)" ]
+	# the same runs without labels: apart by run id, pooled on request
+	for l in before after; do jq -c 'del(.label)' "$OUT/bw-$l.jsonl" >"$OUT/nolabel-$l.jsonl"; done
+	run timeout 60 "$REPORT" -o "$OUT/n" "$OUT"/nolabel-*.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^| S[0-9]* | libfabric tcp;ofi_rxm (.*run [0-9]\{8\}T' "$OUT/n/report.md")" -eq 2 ]
+	run timeout 60 "$REPORT" -o "$OUT/p" --pool "$OUT"/nolabel-*.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^| S[0-9]* | libfabric tcp;ofi_rxm' "$OUT/p/report.md")" -eq 1 ]
+	# a label that would break a table is refused before anything runs
+	run "$BW" -p tcp --label 'a|b' 127.0.0.1
+	[ "$status" -eq 2 ]
+}
+
 @test "report_empty_input_exits_2_and_writes_nothing" {
 	: > "$OUT/empty.jsonl"
 	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/empty.jsonl"

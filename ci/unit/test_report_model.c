@@ -50,7 +50,7 @@ static void different_configurations_are_never_pooled(void **st)
 	json_array_append_new(a, bw("\"buffers\":\"reuse\"", 65536, 9));
 	json_array_append_new(a, bw("\"buffers\":\"slots\"", 65536, 7));
 	json_array_append_new(a, bw("\"memory\":\"cuda:0\"", 65536, 5));
-	rp_model_build(&m, a, NULL);
+	rp_model_build(&m, a, NULL, false);
 	assert_int_equal(m.n, 5);
 	assert_true(rp_at(by_label(&m, "TCP sockets (4 streams)"), 65536)->med.bw == 4.62);
 	assert_true(rp_at(by_label(&m, "TCP sockets (1 stream)"), 65536)->med.bw == 3.48);
@@ -58,6 +58,37 @@ static void different_configurations_are_never_pooled(void **st)
 	assert_non_null(by_label(&m, "libfabric tcp (cuda:0)"));
 	rp_model_free(&m);
 	json_decref(a);
+}
+
+/* two runs of one configuration are two series, named by their labels or,
+ * without, their run ids; --pool makes them one again (the median of both) */
+static void runs_stay_apart_unless_pooled(void **st)
+{
+	json_t *a = json_array(), *b = json_array();
+	struct rp_model m;
+	(void)st;
+	json_array_append_new(a, bw("\"run\":\"r1\",\"label\":\"before\"", 65536, 8));
+	json_array_append_new(a, bw("\"run\":\"r2\",\"label\":\"after\"", 65536, 4));
+	rp_model_build(&m, a, NULL, false);
+	assert_int_equal(m.n, 2);
+	assert_true(rp_at(by_label(&m, "libfabric tcp (before)"), 65536)->med.bw == 8);
+	assert_true(rp_at(by_label(&m, "libfabric tcp (after)"), 65536)->med.bw == 4);
+	rp_model_free(&m);
+	json_array_append_new(b, bw("\"run\":\"r1\"", 65536, 8));
+	json_array_append_new(b, bw("\"run\":\"r2\"", 65536, 4));
+	json_array_append_new(b, bw("\"run\":\"r2\"", 65536, 4));
+	rp_model_build(&m, b, NULL, false);
+	assert_int_equal(m.n, 2);
+	assert_non_null(by_label(&m, "libfabric tcp (run r1)"));
+	assert_int_equal(by_label(&m, "libfabric tcp (run r2)")->records, 2);
+	rp_model_free(&m);
+	rp_model_build(&m, b, NULL, true);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.s[0].records, 3);
+	assert_string_equal(m.s[0].label, "libfabric tcp");
+	rp_model_free(&m);
+	json_decref(a);
+	json_decref(b);
 }
 
 static void repeats_beyond_16_give_the_true_median(void **st)
@@ -69,7 +100,7 @@ static void repeats_beyond_16_give_the_true_median(void **st)
 		json_array_append_new(a, bw("", 4096, 100));
 	for (int i = 0; i < 16; i++)
 		json_array_append_new(a, bw("", 4096, 1));
-	rp_model_build(&m, a, NULL);
+	rp_model_build(&m, a, NULL, false);
 	assert_int_equal(m.n, 1);
 	assert_int_equal(m.s[0].records, 40);
 	assert_true(m.s[0].pts[0].med.bw == 100);
@@ -85,7 +116,7 @@ static void per_nic_records_are_not_curve_points(void **st)
 	json_array_append_new(a, bw("\"lane\":0,\"lanes\":2", 4096, 5));
 	json_array_append_new(a, bw("\"lane\":1,\"lanes\":2", 4096, 1));
 	json_array_append_new(a, bw("\"lane\":\"all\",\"lanes\":2", 4096, 6));
-	rp_model_build(&m, a, NULL);
+	rp_model_build(&m, a, NULL, false);
 	assert_int_equal(m.n, 1);
 	assert_int_equal(m.s[0].lane_records, 2);
 	assert_int_equal(m.s[0].n, 1);
@@ -97,7 +128,7 @@ static void per_nic_records_are_not_curve_points(void **st)
 
 static void build_pick(json_t *a, struct rp_model *m, struct rp_pair *p)
 {
-	rp_model_build(m, a, NULL);
+	rp_model_build(m, a, NULL, false);
 	rp_pick(m, RP_BW, NULL, p);
 	assert_non_null(p->with);
 	assert_non_null(p->without);
@@ -148,7 +179,7 @@ static void nccl_pair_is_efa_out_of_place_against_socket(void **st)
 	json_array_append_new(a, nccl("AWS Libfabric", true, 1 << 20, 4.5));
 	json_array_append_new(a, nccl("Socket", false, 1 << 20, 1.65));
 	json_array_append_new(a, nccl("AWS Libfabric", false, 1 << 20, 4.61));
-	rp_model_build(&m, a, NULL);
+	rp_model_build(&m, a, NULL, false);
 	rp_pick(&m, RP_NCCL, NULL, &p);
 	assert_string_equal(p.with->label, "NCCL all_reduce over AWS Libfabric");
 	assert_string_equal(p.without->label, "NCCL all_reduce over Socket");
@@ -168,7 +199,7 @@ static void unnamed_nccl_runs_stay_apart_by_source(void **st)
 				     "\"size\":8,\"busbw_gbps\":2}"));
 	json_array_append_new(origin, json_integer(0));
 	json_array_append_new(origin, json_integer(1));
-	rp_model_build(&m, a, origin);
+	rp_model_build(&m, a, origin, false);
 	assert_int_equal(m.n, 2);
 	assert_string_not_equal(m.s[0].label, m.s[1].label);
 	rp_model_free(&m);
@@ -186,7 +217,7 @@ static void compare_takes_ids_or_unique_label_text(void **st)
 	json_array_append_new(a, bw("\"provider\":\"efa\"", 4096, 10));
 	json_array_append_new(a, bw("\"provider\":\"sockets\"", 4096, 1));
 	json_array_append_new(a, bw("\"transport\":\"socket\",\"provider\":\"kernel-tcp\"", 4096, 1));
-	rp_model_build(&m, a, NULL);
+	rp_model_build(&m, a, NULL, false);
 	assert_int_equal(rp_parse_compare(&m, "S2,TCP", &p, why, sizeof(why)), 0);
 	assert_int_equal(p.with->id, 2);
 	assert_int_equal(p.without->id, 3);
@@ -203,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(different_configurations_are_never_pooled),
+		cmocka_unit_test(runs_stay_apart_unless_pooled),
 		cmocka_unit_test(repeats_beyond_16_give_the_true_median),
 		cmocka_unit_test(per_nic_records_are_not_curve_points),
 		cmocka_unit_test(pick_prefers_efa_one_way_and_not_the_input_order),

@@ -168,6 +168,15 @@ int fc_opts_set(void *ctx, const struct fc_optrow *row, const struct fc_optarg *
 	case FC_O_SOCKBUF: o->sockbuf = (long)a->v.z; break;
 	case FC_O_MAX_MEM: o->max_mem = (size_t)a->v.z; break;
 	case FC_O_SYSFS_ROOT: o->sysfs_root = a->v.s; break;
+	case FC_O_LABEL:
+		/* it lands in records, report tables and chart legends */
+		for (const unsigned char *c = (const unsigned char *)a->v.s; *c; c++)
+			if (*c < 0x20 || *c >= 0x7f || *c == '|' || *c == '"' || *c == '\\') {
+				fc_err("--label: ASCII letters, digits, spaces and punctuation but | \" \\ (64 at most)");
+				return -FC_EXIT_USAGE;
+			}
+		o->label = *a->v.s ? a->v.s : NULL;
+		break;
 	case FC_O_MEMORY: return fc_mem_parse(a->v.s, &o->mem);
 	case FC_O_SIZES: o->sizes = a->v.s; break;
 	case FC_O_DEADLINE: o->deadline_s = a->v.d; break;

@@ -30,6 +30,7 @@ struct fc_opts {
 	size_t max_mem;          /* --max-mem: buffer bytes a test may take here; 0: fc_default_max_mem() */
 	struct fc_sinks sinks;   /* --json FILE|-, --csv FILE|- */
 	const char *sysfs_root;  /* --sysfs-root, default $FABCHECK_SYSFS_ROOT or /sys */
+	const char *label;       /* --label: the run's name in its records (NULL none) */
 	const char *peer;        /* server host; NULL = this side is the server */
 	bool provider_given;     /* -p or $FABCHECK_PROVIDER: a server checks it at start */
 	bool provider_typed;     /* -p on the command line (not the environment) */

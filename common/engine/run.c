@@ -213,6 +213,7 @@ static void init(struct fc_run *r, const struct fc_opts *o, const struct fc_prog
 	if (gethostname(r->local_host, sizeof(r->local_host)))
 		snprintf(r->local_host, sizeof(r->local_host), "unknown");
 	fc_mem_name(&o->mem, r->memory, sizeof(r->memory));
+	fc_run_id(r->run_id, sizeof(r->run_id), r->local_host);
 }
 
 /* The phases after the parameters, the same for both kinds of run. */
@@ -330,6 +331,8 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		.peer_addr = l ? i->peer_addr : NULL,
 		.completion = r->opts->block ? "blocking" : "busy-poll",
 		.timestamp = r->timestamp,
+		.run = r->run_id,
+		.label = r->opts->label,
 		.lane = l ? FC_LANE(l->index) : FC_LANE_ALL,
 		.lanes = FC_I(fc_lanes_active(r->lanes)),
 		.size = size ? FC_I(size) : (fc_int_t){0},

@@ -33,6 +33,9 @@ struct fc_run {
 	struct fc_out *out;
 	struct fc_out own_out;
 	char timestamp[40];          /* of the record being built */
+	/* this run's id in its records: the start time, host and process,
+	 * so two runs of one configuration are never pooled by mistake */
+	char run_id[128];
 };
 
 /* What a benchmark asks of the run before setup. */

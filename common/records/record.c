@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "stats.h"
@@ -246,4 +247,15 @@ void fc_timestamp(char *buf, size_t len)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03ldZ", base, (long)(tv.tv_usec / 1000));
+}
+
+void fc_run_id(char *out, size_t len, const char *host)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32] = "unknown";
+
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, len, "%s-%.60s-%ld", when, host && *host ? host : "unknown", (long)getpid());
 }

@@ -37,7 +37,13 @@
 	X(mr_phase, STR) X(mr_path, STR) X(dereg_us_p50, REAL) \
 	X(nccl_op, STR) X(algbw_gbps, REAL) X(busbw_gbps, REAL) X(in_place, BOOL) \
 	X(wrong, INT) X(net, STR) \
-	X(duration_s, REAL) X(scope, STR) X(verdict, STR) X(reason, STR) X(action, STR)
+	X(duration_s, REAL) X(scope, STR) X(verdict, STR) X(reason, STR) X(action, STR) \
+	X(run, STR) X(label, STR)
+
+/* A run's id for its records' "run": start time (UTC), host, process
+ * ("20261207T004501Z-node-a-4242"), so runs of one configuration stay
+ * apart in a report. */
+void fc_run_id(char *out, size_t len, const char *host);
 
 /* Optional values: .set false is JSON null. */
 typedef struct { bool set; int64_t v; } fc_int_t;

@@ -588,12 +588,15 @@ int fc_coord_judge(struct coord *c)
 	}
 	/* a failing node whose failed steps all timed out on one lane, with
 	 * two partners or more: that NIC went silent (cut, or died mid-run),
-	 * the others measured */
+	 * the others measured. So too a node that measured nothing at all
+	 * (its NIC went silent in its first step) when those partners pass
+	 * with others. */
 	for (int i = 0; !rc && i < c->n; i++) {
 		struct fc_node_verdict *v = &c->v.node[i];
 		int partners = 0, lane = -2;
-		bool one = true;
-		if (!c->node[i].alive || v->verdict != FC_PV_FAIL || v->bad_lanes || c->node[i].nlanes < 2)
+		bool one = true, unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
+		if (!c->node[i].alive || (v->verdict != FC_PV_FAIL && !unmeasured) || v->bad_lanes ||
+		    c->node[i].nlanes < 2)
 			continue;
 		for (int p = 0; p < c->n && one; p++) {
 			bool with = false;
@@ -607,9 +610,16 @@ int fc_coord_judge(struct coord *c)
 				one = f->lane < 0 || f->lane == lane;
 			}
 			partners += with;
+			/* an unmeasured node's partners vouch for the fabric */
+			one = one && !(with && unmeasured && c->v.node[p].verdict != FC_PV_PASS &&
+				       c->v.node[p].verdict != FC_PV_WARN);
 		}
 		if (!one || lane < 0 || partners < 2)
 			continue;
+		if (unmeasured) {
+			v->verdict = FC_PV_FAIL;
+			c->v.unmeasured--;
+		}
 		v->kind = "nic timed out";
 		v->bad_lanes |= 1ull << lane;
 		snprintf(v->reason, sizeof(v->reason),
@@ -899,6 +909,12 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 	int round = 0, joined, rc, code;
 
 	c.listener.fd = -1;
+	{
+		char host[256];
+		if (gethostname(host, sizeof(host)))
+			snprintf(host, sizeof(host), "unknown");
+		fc_run_id(c.run_id, sizeof(c.run_id), host);
+	}
 	c.node = calloc((size_t)c.n, sizeof(*c.node));
 	c.fail = calloc(FC_PAIRS_MAX_NODES * 8, sizeof(*c.fail));
 	c.floor = o->verdict;

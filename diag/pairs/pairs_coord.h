@@ -78,6 +78,7 @@ struct coord {
 	double *pair_s;
 	int npair_s, cap_pair_s;
 	int cuts;                /* pairs cut */
+	char run_id[128];        /* the run's records' "run" (fc_run_id) */
 	char dir[4096];          /* the output folder */
 	char jsonl_path[4200], csv_path[4200];
 };

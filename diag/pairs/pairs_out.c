@@ -127,6 +127,12 @@ void fc_coord_record(struct coord *c, json_t *rec)
 {
 	int rc;
 
+	/* one cluster run: the agents' records carry its id and label, not
+	 * each agent's own (the report would split the run by node) */
+	if (json_is_object(rec)) {
+		json_object_set_new(rec, "run", json_string(c->run_id));
+		json_object_set_new(rec, "label", c->o->bench.label ? json_string(c->o->bench.label) : json_null());
+	}
 	if (c->out_open && !c->out_rc && (rc = fc_out_write(&c->out, rec, false)))
 		c->out_rc = rc;
 	json_decref(rec);
