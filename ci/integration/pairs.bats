@@ -173,7 +173,8 @@ teardown() {
 	SLURM_PROCID=0 SLURM_NTASKS=4 coordinator 4 10.$NET.0.1 -p tcp --quick --bw-sizes 1M -W 4 "${LOOSE[@]}"
 	[ "$COORD_RC" -eq 1 ]
 	agents_exited_0
-	for r in 0 1 2 3; do [ "$(verdict_of $r)" = pass ]; done
+	# good: a loaded box may put one below the warning line, never drained
+	for r in 0 1 2 3; do [ "$(verdict_of $r)" = pass ] || [ "$(verdict_of $r)" = warn ]; done
 	grep -q "cluster verdict: fail: 4 of 4 node(s) good, 0 to drain, 1 link(s) suspect" "$OUT/coord.err"
 	grep -q "suspect link: 10.$NET.0.2 and 10.$NET.0.3 pass with other partners but fail together" "$OUT/coord.err"
 	! grep -q "scontrol" "$OUT/coord.err"

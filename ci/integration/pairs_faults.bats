@@ -13,8 +13,10 @@ load pairs
 CLUSTER_TAG=f
 CLUSTER_SUBNET=81
 NET=$(cluster_subnet) # 81, moved by the test slot
-# small sizes, a short step budget (--pair-timeout 12: 4 s a step) and -T 3
-RUN=(-p tcp --bw-sizes 64K --pingpong-sizes 8 --size-time 0.1 --pair-timeout 12 -T 3 "${LOOSE[@]}")
+# small sizes, -T 3 (what finds the faulty agent) and a step budget a box
+# running ten test jobs cannot overrun (--pair-timeout 30: 10 s a step; at
+# 4 s, healthy pairs' blocking ping-pong ran out of it after a fault round)
+RUN=(-p tcp --bw-sizes 64K --pingpong-sizes 8 --size-time 0.1 --pair-timeout 30 -T 3 "${LOOSE[@]}")
 
 setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true

@@ -150,7 +150,7 @@ static void each_launcher_row_from_its_environment(void **st)
 					  "SKYPILOT_NUM_GPUS_PER_NODE", "8", NULL};
 	static const char *const slurm[] = {"SLURM_PROCID", "2", "SLURM_NTASKS", "16", "SLURM_JOB_NODELIST",
 					    "gpu-st-p5-[007-010,012]", "SLURM_JOB_ID", "4242", "SLURMD_NODENAME",
-					    "gpu-st-p5-009", "SLURM_GPUS_ON_NODE", "8", NULL};
+					    "gpu-st-p5-009", "SLURM_GPUS_ON_NODE", "8", "SLURM_JOB_NUM_NODES", "32", NULL};
 	static const char *const k8s[] = {"JOB_COMPLETION_INDEX", "2", "FABCHECK_NODES", "4", "FABCHECK_COORDINATOR",
 					  "fabcheck-preflight-0.fabcheck-preflight", "FABCHECK_NODE_NAME",
 					  "ip-10-0-0-2.ec2.internal", NULL};
@@ -180,6 +180,8 @@ static void each_launcher_row_from_its_environment(void **st)
 	assert_int_equal(fc_launch_detect(&l, fake_env, -1, -1, NULL), 0);
 	assert_string_equal(l.launcher, "slurm");
 	assert_true(l.rank == 2 && l.nodes == 16 && l.gpus_per_node == 8);
+	/* the job has 32 nodes, this run 16: the coordinator says so */
+	assert_int_equal(l.job_nodes, 32);
 	assert_string_equal(l.coord, "gpu-st-p5-007");
 	assert_string_equal(l.job_id, "4242");
 	assert_string_equal(l.node_name, "gpu-st-p5-009");

@@ -20,7 +20,9 @@ static void parses_binary_suffixes(void **st)
 	assert_int_equal(v, 1 << 20);
 	assert_int_equal(fc_size_parse("2GiB", &v), 0);
 	assert_int_equal(v, 2ull << 30);
-	assert_int_equal(fc_size_parse("8KB", &v), 0);
+	/* not 8 KiB silently: refused, naming the binary units */
+	assert_int_equal(fc_size_parse("8KB", &v), -FC_EXIT_USAGE);
+	assert_int_equal(fc_size_parse("8KiB", &v), 0);
 	assert_int_equal(v, 8192);
 }
 

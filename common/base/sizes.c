@@ -30,7 +30,15 @@ int fc_size_parse(const char *s, uint64_t *out)
 		default: goto bad;
 		}
 		end++;
-		if (strcasecmp(end, "iB") == 0 || strcasecmp(end, "B") == 0)
+		/* 1MB would read as a decimal megabyte to most people: said, not
+		 * taken as 1 MiB behind their back */
+		if (strcasecmp(end, "B") == 0) {
+			fc_err("invalid size '%s': K, M and G are binary here (1M = 1 MiB = 1048576 bytes): write %llu%c "
+			       "or %llu%ciB, or the bytes for a decimal size",
+			       s, v, toupper((unsigned char)end[-1]), v, toupper((unsigned char)end[-1]));
+			return -FC_EXIT_USAGE;
+		}
+		if (strcasecmp(end, "iB") == 0)
 			end += strlen(end);
 		if (*end)
 			goto bad;

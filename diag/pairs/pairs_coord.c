@@ -973,6 +973,11 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 		c.quorum_failed = true;
 	} else {
 		fc_note("coordinator: %d of %d node(s) ready; %s mode", joined, c.n, o->cfg.mode);
+		/* a run over part of the job passes only the part it measured */
+		if (l->job_nodes > c.n)
+			fc_warn("this run measures %d of the job's %d nodes (%s): the other %d are not tested; run one "
+				"task per node of the job to check them all",
+				c.n, l->job_nodes, l->row->job_nodes_var, l->job_nodes - c.n);
 		if (!strcmp(o->cfg.mode, "sweep"))
 			run_sweep(&c, &round);
 		else

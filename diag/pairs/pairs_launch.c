@@ -311,6 +311,7 @@ const struct fc_launcher fc_launchers[] = {
 	{.name = "slurm", .detect = slurm_detect, .rank_var = "SLURM_PROCID", .nodes_var = "SLURM_NTASKS",
 	 .coordinator = slurm_coordinator, .job_var = "SLURM_JOB_ID", .node_var = "SLURMD_NODENAME",
 	 .host_is_node = true, .gpus_var = "SLURM_GPUS_ON_NODE", .hosts = slurm_hosts,
+	 .job_nodes_var = "SLURM_JOB_NUM_NODES",
 	 .drain = "scontrol update NodeName={node} State=DRAIN Reason={reason}"},
 	/* an Indexed Job knows its index only; the pod's host name is the
 	 * pod's, so the node name comes from the manifest (spec.nodeName) */
@@ -443,7 +444,7 @@ int fc_launch_detect(struct fc_launch *l, fc_env_fn env, int rank, int nodes, co
 		row++;
 	coord_from = row->name;
 	*l = (struct fc_launch){.rank = -1, .nodes = -1, .coord_port = FC_PAIRS_PORT, .row = row,
-				.launcher = row->name, .gpus_per_node = -1};
+				.launcher = row->name, .gpus_per_node = -1, .job_nodes = -1};
 	number(get(env, row->rank_var), &l->rank);
 	number(get(env, row->nodes_var), &l->nodes);
 	if (row->coordinator && row->coordinator(env, l->coord, sizeof(l->coord)))
@@ -451,6 +452,7 @@ int fc_launch_detect(struct fc_launch *l, fc_env_fn env, int rank, int nodes, co
 	take(l->job_id, sizeof(l->job_id), get(env, row->job_var));
 	take(l->node_name, sizeof(l->node_name), get(env, row->node_var));
 	number(get(env, row->gpus_var), &l->gpus_per_node);
+	number(get(env, row->job_nodes_var), &l->job_nodes);
 	if (row->hosts && row->hosts(env, l->hosts, sizeof(l->hosts)))
 		*l->hosts = '\0';
 	/* what a launcher does not say (an Indexed Job knows only its index)

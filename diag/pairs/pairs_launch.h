@@ -38,6 +38,7 @@ struct fc_launcher {
 	const char *node_var;          /* the scheduler's name for this node */
 	bool host_is_node;             /* without node_var, the host name is that name */
 	const char *gpus_var;          /* GPUs per node, for NCCL's host list */
+	const char *job_nodes_var;     /* the job's whole node count, where the run may use fewer */
 	/* every node's name or address in rank order, comma separated (NULL:
 	 * not known) */
 	int (*hosts)(fc_env_fn env, char *out, size_t len);
@@ -58,6 +59,7 @@ struct fc_launch {
 	char job_id[128];      /* "" not known */
 	char node_name[256];   /* the scheduler's name for this node ("" not known) */
 	int gpus_per_node;     /* -1: not known */
+	int job_nodes;         /* the job's nodes, which this run may not all use (-1: not known) */
 	char hosts[8192];      /* every node's name or address, comma separated ("" not known or too long) */
 	/* FABCHECK_RUN_SECRET: what every join of this run presents ("" none);
 	 * never printed, never on a command line */
