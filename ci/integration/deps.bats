@@ -9,12 +9,12 @@ setup() {
 	OUT="$BATS_TEST_TMPDIR"
 	mkdir -p "$OUT/bin"
 	# rpm -q PKG: installed when PKG is in $PRESENT
-	cat >"$OUT/bin/rpm" <<'STUB'
+	cat >"$OUT/bin/rpm" <<'RPM'
 #!/bin/sh
 [ "$1" = -q ] || exit 2
 case " $PRESENT " in *" $2 "*) exit 0 ;; esac
 exit 1
-STUB
+RPM
 	printf '#!/bin/sh\necho "$(basename "$0") $*" >>"%s/pm.log"\n' "$OUT" >"$OUT/pm"
 	chmod +x "$OUT/bin/rpm" "$OUT/pm"
 }
