@@ -15,6 +15,7 @@
 #include "readfile.h"
 #include "errors.h"
 #include "log.h"
+#include "nic.h"
 
 /* The first line of root/rel, "" when it cannot be read. */
 static int rel_line(const struct diag_facts *f, const char *rel, char *buf, size_t len)
@@ -123,42 +124,17 @@ static void gather_devices(struct diag_facts *f)
 		}
 }
 
-static bool efa_pci_id(const char *vendor, const char *device)
-{
-	return !strcasecmp(vendor, "0x1d0f") && strlen(device) == 6 && !strncasecmp(device, "0xefa", 5) &&
-	       device[5] >= '0' && device[5] <= '4';
-}
-
 static void gather_unbound(struct diag_facts *f)
 {
-	char dir[700], vendor[32], device[32], rel[1400];
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
+	char sys[700];
 
-	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices", f->root);
-	if (!(d = opendir(dir)))
-		return;
-	while ((e = readdir(d)) && f->nunbound < (int)(sizeof(f->unbound) / sizeof(f->unbound[0]))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(f->unbound[0]))
-			continue;
-		if (rel_fmt_line(f, vendor, sizeof(vendor), "sys/bus/pci/devices/%s/vendor%s", e->d_name, "") ||
-		    rel_fmt_line(f, device, sizeof(device), "sys/bus/pci/devices/%s/device%s", e->d_name, "") ||
-		    !efa_pci_id(vendor, device))
-			continue;
-		snprintf(rel, sizeof(rel), "%s/sys/bus/pci/devices/%s/infiniband", f->root, e->d_name);
-		if (stat(rel, &st) == 0)
-			continue;
-		diag_copy(f->unbound[f->nunbound++], sizeof(f->unbound[0]), e->d_name);
-	}
-	closedir(d);
-	for (int i = 1; i < f->nunbound; i++) /* the same order on every node */
-		for (int j = i; j > 0 && strcmp(f->unbound[j - 1], f->unbound[j]) > 0; j--) {
-			char t[16];
-			memcpy(t, f->unbound[j], sizeof(t));
-			memcpy(f->unbound[j], f->unbound[j - 1], sizeof(t));
-			memcpy(f->unbound[j - 1], t, sizeof(t));
-		}
+	snprintf(sys, sizeof(sys), "%s/sys", f->root);
+	f->nunbound = fc_efa_unbound(sys, f->unbound, (int)(sizeof(f->unbound) / sizeof(f->unbound[0])));
+}
+
+static int netif_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct diag_netif *)a)->name, ((const struct diag_netif *)b)->name);
 }
 
 /* up: administratively up (IFF_UP in flags) and not down by operstate
@@ -189,12 +165,7 @@ static void gather_netifs(struct diag_facts *f)
 			n->up = false;
 	}
 	closedir(d);
-	for (int i = 1; i < f->nnetifs; i++) /* by name: the same on every node */
-		for (int j = i; j > 0 && strcmp(f->netifs[j - 1].name, f->netifs[j].name) > 0; j--) {
-			struct diag_netif t = f->netifs[j];
-			f->netifs[j] = f->netifs[j - 1];
-			f->netifs[j - 1] = t;
-		}
+	qsort(f->netifs, (size_t)f->nnetifs, sizeof(f->netifs[0]), netif_by_name); /* the same order on every node */
 }
 
 static void gather_gpus(struct diag_facts *f)

@@ -128,10 +128,12 @@ int fc_nic_read(const char *root, const char *provider, const char *domain, stru
 }
 
 
-/* An EFA PCI function (0x1d0f:0xefa0-0xefa4) without an EFA device: the
- * driver did not bind it or the device failed. Its port state says
- * nothing: the efa driver reports every port ACTIVE (efa_query_port). */
-static int efa_down(const char *root, char names[][128], char states[][32], int max)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int fc_efa_unbound(const char *root, char bdf[][16], int max)
 {
 	char path[768], vendor[32], device[32];
 	struct dirent *e;
@@ -143,7 +145,7 @@ static int efa_down(const char *root, char names[][128], char states[][32], int 
 	if (!(d = opendir(path)))
 		return 0;
 	while ((e = readdir(d)) && n < max) {
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
 			continue;
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vendor", root, e->d_name);
 		if (fc_read_line(path, vendor, sizeof(vendor)) || strcasecmp(vendor, "0x1d0f"))
@@ -155,10 +157,23 @@ static int efa_down(const char *root, char names[][128], char states[][32], int 
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/infiniband", root, e->d_name);
 		if (stat(path, &st) == 0)
 			continue;
-		snprintf(names[n], 128, "EFA at PCI %.100s", e->d_name);
-		snprintf(states[n++], 32, "no device");
+		snprintf(bdf[n++], 16, "%.15s", e->d_name);
 	}
 	closedir(d);
+	qsort(bdf, (size_t)n, sizeof(bdf[0]), by_name); /* the same order on every node */
+	return n;
+}
+
+/* As -d all sees them: an EFA that failed is a function without a device. */
+static int efa_down(const char *root, char names[][128], char states[][32], int max)
+{
+	char bdf[64][16];
+	int n = fc_efa_unbound(root, bdf, max < 64 ? max : 64);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(names[i], 128, "EFA at PCI %.15s", bdf[i]);
+		snprintf(states[i], 32, "no device");
+	}
 	return n;
 }
 

@@ -35,4 +35,10 @@ int fc_nic_read(const char *sysfs_root, const char *provider, const char *domain
  * many (up to max). */
 int fc_nic_list_down(const char *sysfs_root, const char *provider, char names[][128], char states[][32], int max);
 
+/* EFA PCI functions (0x1d0f:0xefa0-0xefa4) with no EFA device under
+ * sysfs_root (the driver did not bind it, or the device failed; its port
+ * state says nothing, the efa driver reports every port ACTIVE): their
+ * PCI addresses, sorted, up to max. */
+int fc_efa_unbound(const char *sysfs_root, char bdf[][16], int max);
+
 #endif
