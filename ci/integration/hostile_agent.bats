@@ -13,8 +13,11 @@ HOSTILE="$BATS_TEST_DIRNAME/hostile_agent.py"
 # The drivers start first (an interpreter can take seconds on a loaded box),
 # then the real agents, whose own --join-timeout runs from their start.
 # a step gets 6 s (a third of --pair-timeout): a round's start under ASan beside nine
-# other test jobs once took more than 3 s
-QUICK=(-p tcp --quick -b --bw-sizes 64K --pair-timeout 18 --join-timeout 8)
+# other test jobs once took more than 3 s. -T 10: an agent's listener gives a
+# connection that says nothing up to 5 s to greet before it takes the next,
+# so a partner queued behind the hostile agent's silent connection must
+# wait longer than that (issue: accept greetings concurrently)
+QUICK=(-p tcp --quick -b --bw-sizes 64K --pair-timeout 18 --join-timeout 8 -T 10)
 
 setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
