@@ -212,6 +212,53 @@ static void pair_table(FILE *f, const struct rp_pair *p, const char *h_with, con
 	}
 }
 
+/* p99 or max far above p50, or the measuring threads preempted often:
+ * something else had the CPU (a busy-polling neighbour turns microseconds
+ * into milliseconds). */
+static void contention(FILE *f, struct rp_series **s, size_t n)
+{
+	char b[32];
+	for (size_t i = 0; i < n; i++) {
+		const struct rp_point *worst = NULL;
+		size_t hits = 0, have = 0, preempted = 0, counted = 0;
+		double wr = 0, most = 0;
+		for (size_t k = 0; k < s[i]->n; k++) {
+			const struct rp_sample *p = &s[i]->pts[k].med;
+			double r99 = p->p99 / p->p50, rmax = p->max / p->p50, r;
+			if (!isnan(p->preempt)) {
+				counted++;
+				preempted += p->preempt >= RP_CONTENDED_PREEMPT;
+				most = fmax(most, p->preempt);
+			}
+			if (!(p->p50 > 0))
+				continue;
+			have++;
+			if (!(r99 >= RP_CONTENDED_P99 || rmax >= RP_CONTENDED_MAX))
+				continue;
+			hits++;
+			r = fmax(isnan(r99) ? 0 : r99 / RP_CONTENDED_P99, isnan(rmax) ? 0 : rmax / RP_CONTENDED_MAX);
+			if (r > wr)
+				wr = r, worst = &s[i]->pts[k];
+		}
+		if (!hits && !preempted)
+			continue;
+		fprintf(f, "\n> **Warning: ");
+		name(f, s[i]);
+		fprintf(f, " looks contended.**");
+		if (hits)
+			fprintf(f, " At %zu of %zu sizes p99 or max is far above p50 (worst at %s: p50 %.2f µs, p99 %.2f µs, "
+				   "max %.2f µs).",
+				hits, have, rp_size(worst->size, b, sizeof(b)), worst->med.p50, worst->med.p99,
+				worst->med.max);
+		if (preempted)
+			fprintf(f, " At %zu of %zu sizes the measuring threads lost their CPU %.0f times a second or more "
+				   "(up to %.0f).",
+				preempted, counted, RP_CONTENDED_PREEMPT, most);
+		fprintf(f, " Another process was probably competing for the CPU: rerun with `-b` (blocking completion "
+			   "reads) or on an idle machine.\n");
+	}
+}
+
 static void bandwidth(FILE *f, struct rp_report *r)
 {
 	struct rp_series **all;
@@ -259,6 +306,7 @@ static void bandwidth(FILE *f, struct rp_report *r)
 	}
 	if (p->without)
 		ratio_summary(f, p, "bandwidth");
+	contention(f, all, n);
 	free(all);
 }
 
@@ -278,39 +326,6 @@ static void latency_line(FILE *f, const struct rp_pair *p)
 			rp_ratio(a->med.p50 <= c->med.p50 ? c->med.p50 / a->med.p50 : a->med.p50 / c->med.p50, rb, sizeof(rb)),
 			a->med.p50 <= c->med.p50 ? "faster" : "slower", a->med.p50 <= c->med.p50 ? "lower" : "higher");
 		return;
-	}
-}
-
-/* p99 or max far above p50: something else had the CPU (a busy-polling
- * neighbour turns microseconds into milliseconds). */
-static void contention(FILE *f, struct rp_series **s, size_t n)
-{
-	char b[32];
-	for (size_t i = 0; i < n; i++) {
-		const struct rp_point *worst = NULL;
-		size_t hits = 0, have = 0;
-		double wr = 0;
-		for (size_t k = 0; k < s[i]->n; k++) {
-			const struct rp_sample *p = &s[i]->pts[k].med;
-			double r99 = p->p99 / p->p50, rmax = p->max / p->p50, r;
-			if (!(p->p50 > 0))
-				continue;
-			have++;
-			if (!(r99 >= RP_CONTENDED_P99 || rmax >= RP_CONTENDED_MAX))
-				continue;
-			hits++;
-			r = fmax(isnan(r99) ? 0 : r99 / RP_CONTENDED_P99, isnan(rmax) ? 0 : rmax / RP_CONTENDED_MAX);
-			if (r > wr)
-				wr = r, worst = &s[i]->pts[k];
-		}
-		if (!hits)
-			continue;
-		fprintf(f, "\n> **Warning: ");
-		name(f, s[i]);
-		fprintf(f, " looks contended.** At %zu of %zu sizes p99 or max is far above p50 (worst at %s: p50 %.2f µs, "
-			   "p99 %.2f µs, max %.2f µs). Another process was probably competing for the CPU: rerun with "
-			   "`-b` (blocking completion reads) or on an idle machine.\n",
-			hits, have, rp_size(worst->size, b, sizeof(b)), worst->med.p50, worst->med.p99, worst->med.max);
 	}
 }
 

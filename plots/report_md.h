@@ -10,6 +10,9 @@
  * p50 (or max RP_CONTENDED_MAX times) means something else had the CPU. */
 #define RP_CONTENDED_P99 10.0
 #define RP_CONTENDED_MAX 100.0
+/* ... or the measuring threads lost their CPU this often per second
+ * (record preempt_per_s; an idle machine: a few times). */
+#define RP_CONTENDED_PREEMPT 100.0
 
 int rp_md_write(struct rp_out *o, struct rp_report *r);
 

@@ -172,6 +172,7 @@ static int finish_point(struct rp_point *p)
 	p->med.mean = reduce(p, offsetof(struct rp_sample, mean), 0, v);
 	p->med.dereg = reduce(p, offsetof(struct rp_sample, dereg), 0, v);
 	p->med.algbw = reduce(p, offsetof(struct rp_sample, algbw), 0, v);
+	p->med.preempt = reduce(p, offsetof(struct rp_sample, preempt), 0, v);
 	free(v);
 	return 0;
 }
@@ -412,6 +413,7 @@ static int add_record(struct rp_model *m, json_t *rec, json_int_t origin)
 		.mean = fc_real_or(r.lat_us_mean, NAN),
 		.dereg = fc_real_or(r.dereg_us_p50, NAN),
 		.algbw = fc_real_or(r.algbw_gbps, NAN),
+		.preempt = fc_real_or(r.preempt_per_s, NAN),
 	};
 	return 0;
 }

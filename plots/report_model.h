@@ -18,6 +18,7 @@ enum rp_kind { RP_PINGPONG, RP_BW, RP_RMA, RP_MR, RP_NCCL, RP_NKINDS };
 /* One record's numbers; NAN where it has none. For nccl, bw is busbw. */
 struct rp_sample {
 	double bw, p50, min, p99, max, mean, dereg, algbw;
+	double preempt; /* the measuring threads' involuntary switches per second */
 };
 
 struct rp_point {

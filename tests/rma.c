@@ -211,8 +211,10 @@ static int rma_loop(struct fc_lane *l, void *arg)
 	struct rma *m = l->bench;
 	int rc = 0;
 
-	if (ph->timed)
+	if (ph->timed) {
 		l->t_start = fc_now_ns();
+		m->busy_ns = 0; /* this phase's: the driver adds its slices up */
+	}
 	for (long k = 0; k < ph->count && !rc; k++) {
 		uint64_t win = ph->iter0 + (uint64_t)k;
 		if (m->client) {

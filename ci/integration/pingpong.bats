@@ -114,6 +114,28 @@ pingpong_pair() {
 	jq -e -s 'map(select(.test == "pingpong")) | all(.[]; (.iters * .lat_us_p50 * 2) < 600000)' "$OUT/client.jsonl"
 }
 
+@test "pingpong_size_ends_at_twice_the_size_time_when_the_run_slows_after_warmup" {
+	# The server runs 15 ms in every 165 (SIGSTOP/SIGCONT): the warmup's
+	# few round trips fit in one running spell, the planned ~0.2 s of round
+	# trips would take over 2 s. The size ends at 0.4 s with fewer
+	# iterations, and says so.
+	start_server "$PP" -x socket -S 8 --size-time 0.2 --json "$OUT/server.jsonl"
+	wait_listening
+	server=$(pgrep -P "$SERVER_PID")
+	( while kill -STOP "$server" 2>/dev/null; do sleep 0.15; kill -CONT "$server"; sleep 0.015; done ) &
+	throttle=$!
+	run_client "$PP" -x socket -S 8 --size-time 0.2 --json "$OUT/client.jsonl"
+	kill "$throttle"
+	wait "$throttle" || true
+	kill -CONT "$server" 2>/dev/null || true
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "pingpong")) | length == 1 and all(.[]; .iters_planned != null
+		and .iters < .iters_planned and .iters >= 10)' "$OUT/client.jsonl"
+	grep -q 'ended at twice --size-time (0.4 s)' "$OUT/client.out"
+}
+
 @test "pingpong_all_sizes_include_provider_switch_points" {
 	start_server "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/server.jsonl"
 	run_client "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/client.jsonl"

@@ -487,6 +487,19 @@ PY
 	! grep -q "contended" "$OUT/q/report.md"
 }
 
+@test "report_flags_a_bandwidth_series_whose_threads_were_preempted" {
+	# steady numbers, but the measuring threads lost their CPU 400 times a
+	# second at one size: the records say so (preempt_per_s), the report too
+	{ "$REC" test=bw size=4096 bw_gbps=1.5 preempt_per_s=400
+	  "$REC" test=bw size=65536 bw_gbps=2.5 preempt_per_s=3; } > "$OUT/busy.jsonl"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/busy.jsonl"
+	[ "$status" -eq 0 ]
+	grep -q "looks contended.*At 1 of 2 sizes the measuring threads lost their CPU 100 times a second or more (up to 400).*idle machine" "$OUT/r/report.md"
+	"$REC" test=bw size=4096 bw_gbps=1.5 preempt_per_s=12 > "$OUT/quiet.jsonl"
+	"$REPORT" -o "$OUT/q" "$OUT/quiet.jsonl"
+	! grep -q "contended" "$OUT/q/report.md"
+}
+
 @test "report_compare_option_picks_the_pair_and_refuses_unknown_series" {
 	{ "$REC" provider=efa size=4096 bw_gbps=8; "$REC" size=4096 bw_gbps=2; sock size=4096 bw_gbps=1; } > "$OUT/c.jsonl"
 	run timeout 60 "$REPORT" -o "$OUT/r" --compare S2,S3 "$OUT/c.jsonl"

@@ -188,11 +188,12 @@ static void phases_are_taken_in_order(void **st)
 {
 	struct pair p;
 	size_t size;
-	long iters = 5;
+	long iters = 5, slice = 5;
 	(void)st;
 	open_pair(&p, false);
 	assert_int_equal(fc_session_next(&p.s, &size), -FC_EXIT_FABRIC);
-	assert_int_equal(fc_session_iters(&p.s, &iters), -FC_EXIT_FABRIC);
+	assert_int_equal(fc_session_iters(&p.s, &iters, &slice), -FC_EXIT_FABRIC);
+	assert_int_equal(fc_session_more(&p.s, 5, &slice), -FC_EXIT_FABRIC);
 	assert_int_equal(fc_session_ready(&p.s), -FC_EXIT_FABRIC);
 	close_pair(&p);
 }
@@ -228,6 +229,64 @@ static void adaptive_iterations_fill_the_size_time(void **st)
 	assert_int_equal(fc_adaptive_iters(&q, 0), 1000000);
 }
 
+/* The server takes the client's slices only within the iterations agreed:
+ * a slice of more, or more than are left, is refused (exit 2); a peer that
+ * names no slice runs them all at once. */
+static void slices_stay_within_the_iterations(void **st)
+{
+	struct pair p;
+	long iters = 0, slice = 0, n = -1;
+	(void)st;
+	open_pair(&p, false);
+	p.s.phase = FC_PH_READY;
+	peer_sends(&p, FC_MSG_ITERS, "{\"iters\":100}");
+	assert_int_equal(fc_session_iters(&p.s, &iters, &slice), 0);
+	assert_int_equal(iters, 100);
+	assert_int_equal(slice, 100);
+	close_pair(&p);
+
+	open_pair(&p, false);
+	p.s.phase = FC_PH_READY;
+	peer_sends(&p, FC_MSG_ITERS, "{\"iters\":100,\"slice\":30}");
+	peer_sends(&p, FC_MSG_MORE, "{\"iters\":0}");
+	peer_sends(&p, FC_MSG_MORE, "{\"iters\":71}");
+	assert_int_equal(fc_session_iters(&p.s, &iters, &slice), 0);
+	assert_int_equal(slice, 30);
+	assert_int_equal(fc_session_more(&p.s, 70, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(fc_session_more(&p.s, 70, &n), -FC_EXIT_USAGE);
+	close_pair(&p);
+
+	open_pair(&p, false);
+	p.s.phase = FC_PH_READY;
+	peer_sends(&p, FC_MSG_ITERS, "{\"iters\":10,\"slice\":11}");
+	assert_int_equal(fc_session_iters(&p.s, &iters, &slice), -FC_EXIT_USAGE);
+	close_pair(&p);
+}
+
+/* A count given with -I runs whole; an adaptive one runs in eighths (at
+ * least 64) and ends once twice --size-time has passed. */
+static void adaptive_slices_end_at_twice_the_size_time(void **st)
+{
+	struct fc_params q = good_params();
+	const uint64_t ms = 1000000;
+	(void)st;
+	q.size_time = 0.2;
+	assert_int_equal(fc_next_slice(&q, 5000, 0, 0), 5000); /* -I 5000 */
+	assert_int_equal(fc_next_slice(&q, 5000, 1000, 1000 * ms), 4000);
+	q.iters = 0;
+	assert_int_equal(fc_next_slice(&q, 8000, 0, 0), 1000);
+	assert_int_equal(fc_next_slice(&q, 100, 0, 0), 64);
+	assert_int_equal(fc_next_slice(&q, 40, 0, 0), 40);
+	assert_int_equal(fc_next_slice(&q, 100, 64, 200 * ms), 36);    /* on time: the rest */
+	assert_int_equal(fc_next_slice(&q, 8000, 1000, 25 * ms), 1000); /* on pace */
+	/* ten times slower than the warmup said: what fits in the 0.4 s */
+	assert_int_equal(fc_next_slice(&q, 8000, 1000, 250 * ms), 600);
+	assert_int_equal(fc_next_slice(&q, 8000, 1000, 400 * ms), 0);    /* time is up */
+	assert_int_equal(fc_next_slice(&q, 8000, 1000, 395 * ms), 0);    /* 12 would fit: not worth a slice */
+	assert_int_equal(fc_next_slice(&q, 8000, 8000, 100 * ms), 0);    /* all done */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +297,8 @@ int main(void)
 		cmocka_unit_test(phases_are_taken_in_order),
 		cmocka_unit_test(wrong_frames_and_silence),
 		cmocka_unit_test(adaptive_iterations_fill_the_size_time),
+		cmocka_unit_test(slices_stay_within_the_iterations),
+		cmocka_unit_test(adaptive_slices_end_at_twice_the_size_time),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

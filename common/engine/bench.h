@@ -44,6 +44,10 @@ struct fc_lane_state {
 	double bytes;      /* payload the timed phase moved */
 	double msgs;       /* messages it took */
 	uint64_t busy_ns;  /* time they took */
+	/* the driver's: how often the lane's thread lost its CPU to other work
+	 * per second of the timed phase, and how long that phase worked */
+	double preempt_per_s;
+	uint64_t worked_ns;
 };
 
 struct fc_bench {
@@ -63,6 +67,12 @@ struct fc_bench {
 /* Adaptive iterations: as many as fill --size-time at per_iter_ns each,
  * from 10 to a million. */
 long fc_adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns);
+/* The client's next slice of a timed phase of iters, done of them run in
+ * elapsed_ns: all that is left for a count given with -I; else an eighth
+ * (at least 64), fewer where twice --size-time would pass first, and 0
+ * once it has passed (the size ends with fewer iterations). */
+#define FC_SIZE_TIME_BOUND 2.0
+long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t elapsed_ns);
 
 /* Every size: sync, warmup, timed phase on all lanes, verification
  * verdicts, records to both sides (client), or as the client asks (server). */
@@ -70,7 +80,9 @@ int fc_bench_run(struct fc_run *r, const struct fc_bench *b);
 
 /* The records of one size from every lane's state, plus the aggregate of
  * all lanes (lane "all") when there are several: printed, written, and
- * appended to out for the peer. */
-int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long warm, json_t *out);
+ * appended to out for the peer. planned: the iterations asked for when
+ * fewer ran (the size's time was up), else 0. */
+int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long planned, long warm,
+		 json_t *out);
 
 #endif

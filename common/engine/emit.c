@@ -28,10 +28,12 @@ static int put(struct fc_run *r, struct fc_rec *rec, json_t *out)
 }
 
 static void common_fields(struct fc_run *r, const struct fc_bench *b, const struct fc_lane *l, size_t size,
-			  long iters, long warm, struct fc_rec *rec)
+			  long iters, long planned, long warm, struct fc_rec *rec)
 {
 	fc_run_rec(r, l, size, rec);
 	rec->iters = FC_I(iters);
+	if (planned)
+		rec->iters_planned = FC_I(planned);
 	rec->warmup = FC_I(warm);
 	rec->verified = FC_B(r->params.verify);
 	b->describe(r, l, size, rec);
@@ -58,11 +60,12 @@ static int latency(struct fc_rec *rec, uint64_t *samples, size_t n)
 	return 0;
 }
 
-int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long warm, json_t *out)
+int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long planned, long warm,
+		 json_t *out)
 {
 	struct fc_lanes *set = r->lanes;
 	uint64_t first = UINT64_MAX, last = 0, *all = NULL;
-	double bytes = 0, msgs = 0;
+	double bytes = 0, msgs = 0, preempted = 0, worked = 0;
 	size_t nall = 0;
 	struct fc_rec rec;
 	int rc = 0;
@@ -73,8 +76,11 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 
 		if (!l->active)
 			continue;
-		common_fields(r, b, l, size, iters, warm, &rec);
+		common_fields(r, b, l, size, iters, planned, warm, &rec);
 		rates(&rec, st->bytes, st->msgs, st->busy_ns);
+		rec.preempt_per_s = FC_R(st->preempt_per_s);
+		preempted += st->preempt_per_s * (double)st->worked_ns / 1e9;
+		worked += (double)st->worked_ns / 1e9;
 		/* stats sort the samples: copy them for the aggregate first */
 		if (fc_lanes_active(set) > 1 && st->nsamples) {
 			uint64_t *grown = realloc(all, (nall + st->nsamples) * sizeof(*all));
@@ -94,8 +100,9 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 		last = l->t_end > last ? l->t_end : last;
 	}
 	if (!rc && fc_lanes_active(set) > 1) {
-		common_fields(r, b, NULL, size, iters, warm, &rec);
+		common_fields(r, b, NULL, size, iters, planned, warm, &rec);
 		rates(&rec, bytes, msgs, last > first ? last - first : 0);
+		rec.preempt_per_s = FC_R(worked > 0 ? preempted / worked : 0);
 		if (!(rc = latency(&rec, all, nall)))
 			rc = put(r, &rec, out);
 	}

@@ -34,7 +34,7 @@ static const char *bench_help(const void *ctx, const struct fc_optrow *row, char
 			 pair ? " | all\n(all = 1 B..8 MiB plus both sides of the provider's\nprotocol switch points)" : "");
 		return buf;
 	case FC_O_ITERS:
-		return p->default_iters ? NULL : "iterations per size (default adaptive: about\n--size-time seconds per size)";
+		return p->default_iters ? NULL : "iterations per size (default adaptive: about\n--size-time seconds per size, ended at twice that)";
 	default: return NULL;
 	}
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "coverage.h"
 #include "errors.h"
 #include "log.h"
@@ -486,14 +487,27 @@ static void preemption_warning(struct fc_run *r)
 			      (unsigned long long)n, per_s, r->out->spins ? ", or with -b" : "");
 }
 
+/* Adaptive sizes that ran out of time (fc_next_slice): fewer iterations
+ * than planned, so their numbers rest on less. */
+static void sizes_cut_note(struct fc_run *r)
+{
+	if (r->is_client && r->sizes_cut)
+		fc_out_banner(r->out, "warning: %d size(s) ended at twice --size-time (%.2g s) with fewer iterations "
+				      "than the warmup planned (their records give iters_planned): the run slowed down "
+				      "after the warmup; rerun on an idle machine",
+			      r->sizes_cut, FC_SIZE_TIME_BOUND * r->params.size_time);
+}
+
 int fc_run_finish(struct fc_run *r, int rc)
 {
 	int orc;
 
 	if (r->lanes)
 		r->lanes->peer_boot_fd = -1; /* the session's socket is closed after this */
-	if (r->out == &r->own_out && r->out->table)
+	if (r->out == &r->own_out && r->out->table) {
 		preemption_warning(r);
+		sizes_cut_note(r);
+	}
 
 	if (rc == 0 && r->lanes && r->lanes->n && !(rc = fc_run_coverage(r)))
 		rc = missing_nics(r);

@@ -36,6 +36,8 @@ struct fc_run {
 	/* this run's id in its records: the start time, host and process,
 	 * so two runs of one configuration are never pooled by mistake */
 	char run_id[128];
+	/* sizes whose adaptive timed phase ended at twice --size-time */
+	int sizes_cut;
 };
 
 /* What a benchmark asks of the run before setup. */

@@ -13,6 +13,14 @@
 
 #define MIN_ADAPTIVE_ITERS 10
 #define MAX_ADAPTIVE_ITERS 1000000
+/* Adaptive timed phases run in slices of an eighth, at least MIN_SLICE
+ * iterations (a bandwidth pipeline drains between slices: fewer, longer
+ * ones cost nothing measurable), and end once FC_SIZE_TIME_BOUND times
+ * --size-time has passed, or when what is left of it would fit fewer
+ * than MIN_TAIL_SLICE iterations. */
+#define SLICES 8
+#define MIN_SLICE 64
+#define MIN_TAIL_SLICE 16
 
 int fc_mismatch_check(struct fc_mismatch *m, struct fc_lane *l, const void *buf, size_t len, uint64_t seed,
 		      long iter, long msg)
@@ -49,6 +57,29 @@ long fc_adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns)
 	if (n < MIN_ADAPTIVE_ITERS)
 		return MIN_ADAPTIVE_ITERS;
 	return n > MAX_ADAPTIVE_ITERS ? MAX_ADAPTIVE_ITERS : (long)n;
+}
+
+long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t elapsed_ns)
+{
+	long left = iters - done, slice = (iters + SLICES - 1) / SLICES, n;
+	double bound = FC_SIZE_TIME_BOUND * p->size_time * 1e9, per, fit;
+
+	if (left <= 0)
+		return 0;
+	if (p->iters)
+		return left; /* a count the user gave runs whole */
+	if (slice < MIN_SLICE)
+		slice = MIN_SLICE;
+	n = left < slice ? left : slice;
+	if (done == 0)
+		return n;
+	if ((double)elapsed_ns >= bound)
+		return 0;
+	per = (double)elapsed_ns / (double)done;
+	fit = per > 0 ? (bound - (double)elapsed_ns) / per : (double)n;
+	if (fit < (double)n)
+		n = (long)fit;
+	return n < MIN_TAIL_SLICE && n < left ? 0 : n;
 }
 
 /* Warmup on every lane; the client sizes adaptive iterations from it, per
@@ -116,14 +147,14 @@ static int verdicts(struct fc_run *r, const struct fc_bench *b, size_t size)
 
 /* The client's records, printed here and sent; the server prints what it
  * receives (checked): both sides show the client's measurement. */
-static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long warm)
+static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long iters, long planned, long warm)
 {
 	json_t *recs = json_array(), *theirs = NULL, *rec;
 	size_t i;
 	int rc;
 
 	if (r->is_client) {
-		rc = fc_emit_size(r, b, size, iters, warm, recs);
+		rc = fc_emit_size(r, b, size, iters, planned, warm, recs);
 		if (!rc)
 			rc = fc_session_records(&r->s, recs, NULL);
 	} else if (!(rc = fc_session_records(&r->s, NULL, &theirs))) {
@@ -136,10 +167,101 @@ static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long
 	return rc;
 }
 
+/* What a lane's slices before the current one measured. */
+struct slice_sum {
+	size_t nsamples;
+	double bytes, msgs;
+	uint64_t busy_ns, t_start;
+	uint64_t preempted, worked_ns;
+};
+
+/* One slice of the timed phase on every lane. The loops fill samples
+ * [0, count) and set their totals for their phase; the slice gets the next
+ * part of the samples, and the totals of the slices before are added back
+ * (the span starts at the first slice). */
+static int run_slice(struct fc_run *r, const struct fc_bench *b, long done, long n, struct slice_sum *sum)
+{
+	struct fc_lanes *set = r->lanes;
+	struct fc_phase ph = {.count = n, .iter0 = (uint64_t)done, .timed = true};
+	int rc;
+
+	for (int i = 0; i < set->n; i++)
+		((struct fc_lane_state *)set->lane[i].bench)->samples += done;
+	rc = fc_lanes_run(set, b->loop, &ph);
+	for (int i = 0; i < set->n; i++) {
+		struct fc_lane_state *st = set->lane[i].bench;
+		st->samples -= done;
+		if (done == 0) {
+			sum[i].t_start = set->lane[i].t_start;
+		} else {
+			set->lane[i].t_start = sum[i].t_start;
+			st->nsamples += sum[i].nsamples;
+			st->bytes += sum[i].bytes;
+			st->msgs += sum[i].msgs;
+			st->busy_ns += sum[i].busy_ns;
+		}
+		sum[i].nsamples = st->nsamples;
+		sum[i].bytes = st->bytes;
+		sum[i].msgs = st->msgs;
+		sum[i].busy_ns = st->busy_ns;
+	}
+	return rc;
+}
+
+/* The timed phase. The client tells the most iterations and the first
+ * slice; between slices it says how many more (fc_next_slice), so an
+ * adaptive size that slowed after its warmup ends at twice --size-time
+ * rather than running on for minutes. *iters becomes the count that ran,
+ * *planned the count asked for when fewer ran (else 0). */
+static int timed(struct fc_run *r, const struct fc_bench *b, long *iters, long *planned)
+{
+	struct fc_lanes *set = r->lanes;
+	struct slice_sum *sum = calloc((size_t)set->n, sizeof(*sum));
+	long slice = r->is_client ? fc_next_slice(&r->params, *iters, 0, 0) : 0, done = 0;
+	uint64_t t0;
+	int rc;
+
+	if (!sum)
+		return fc_session_fail(&r->s, FC_EXIT_FABRIC, "out of memory for %d lanes", set->n);
+	rc = fc_session_iters(&r->s, iters, &slice);
+	for (int i = 0; !rc && i < set->n; i++) {
+		struct fc_lane_state *st = set->lane[i].bench;
+		sum[i].preempted = set->lane[i].preempted;
+		sum[i].worked_ns = set->lane[i].worked_ns;
+		if (!(st->samples = calloc((size_t)*iters, sizeof(uint64_t))))
+			rc = fc_session_fail(&r->s, FC_EXIT_FABRIC, "cannot allocate %ld samples", *iters);
+	}
+	t0 = fc_now_ns();
+	while (!rc && slice > 0) {
+		if ((rc = run_slice(r, b, done, slice, sum)))
+			break;
+		done += slice;
+		if (done == *iters)
+			break;
+		if (r->is_client)
+			slice = fc_next_slice(&r->params, *iters, done, fc_now_ns() - t0);
+		rc = fc_session_more(&r->s, *iters - done, &slice);
+	}
+	for (int i = 0; !rc && i < set->n; i++) {
+		struct fc_lane *l = &set->lane[i];
+		struct fc_lane_state *st = l->bench;
+		uint64_t ns = l->worked_ns - sum[i].worked_ns;
+		st->preempt_per_s = ns ? (double)(l->preempted - sum[i].preempted) * 1e9 / (double)ns : 0;
+		st->worked_ns = ns;
+	}
+	free(sum);
+	if (!rc && done < *iters) {
+		*planned = *iters;
+		*iters = done;
+		r->sizes_cut++;
+	}
+	return rc;
+}
+
 static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size_t size)
 {
 	struct fc_lanes *set = r->lanes;
-	long warm = warmup_count(&r->params), iters = 0;
+	long warm = warmup_count(&r->params), iters = 0, planned = 0;
 	char sb[32];
 	int rc = 0;
 
@@ -157,20 +279,11 @@ static int one_size(struct fc_run *r, const struct fc_bench *b, size_t idx, size
 	if (!rc)
 		rc = warmup(r, b, warm, &iters);
 	if (!rc)
-		rc = fc_session_iters(&r->s, &iters);
-	for (int i = 0; !rc && i < set->n; i++) {
-		struct fc_lane_state *st = set->lane[i].bench;
-		if (!(st->samples = calloc((size_t)iters, sizeof(uint64_t))))
-			rc = fc_session_fail(&r->s, FC_EXIT_FABRIC, "cannot allocate %ld samples", iters);
-	}
-	if (!rc) {
-		struct fc_phase timed = {.count = iters, .iter0 = 0, .timed = true};
-		rc = fc_lanes_run(set, b->loop, &timed);
-	}
+		rc = timed(r, b, &iters, &planned);
 	if (!rc)
 		rc = verdicts(r, b, size);
 	if (!rc)
-		rc = results(r, b, size, iters, warm);
+		rc = results(r, b, size, iters, planned, warm);
 	/* after a failure operations may still be posted, their contexts in
 	 * the state freed below: cancel and drain them first */
 	if (rc)

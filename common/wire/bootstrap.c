@@ -31,7 +31,8 @@ struct frame_hdr {
 const char *fc_boot_type_name(unsigned type)
 {
 	static const char *const names[] = {"?",     "HELLO", "ERROR", "PARAMS", "ADDR", "SIZES",  "BEGIN",
-					    "READY", "ITERS", "RESULT", "END",   "ROUND", "REPORT", "FINISH", "CUT"};
+					    "READY", "ITERS", "RESULT", "END",   "ROUND", "REPORT", "FINISH", "CUT",
+					    "MORE"};
 	return type < FC_MSG_TYPES_END ? names[type] : "unknown";
 }
 

@@ -39,6 +39,7 @@ enum fc_boot_type {
 	FC_MSG_REPORT,    /* agent: ready (round -1), or a round's records and failures */
 	FC_MSG_FINISH,    /* coordinator: no more rounds */
 	FC_MSG_CUT,       /* coordinator: end this round's steps now {"round": N} */
+	FC_MSG_MORE,      /* client: the timed phase's next slice {"iters": N}, 0: it ends */
 	FC_MSG_TYPES_END
 };
 

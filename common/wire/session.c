@@ -355,26 +355,54 @@ int fc_session_ready(struct fc_session *s)
 	return 0;
 }
 
-int fc_session_iters(struct fc_session *s, long *iters)
+/* A count from the peer, lo..max. */
+static int peer_count(struct fc_session *s, json_t *msg, const char *key, const char *what, long lo, long max,
+		      long *out)
 {
-	json_t *msg = NULL, *v;
+	json_t *v = json_object_get(msg, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > max)
+		return fc_session_fail(s, FC_EXIT_USAGE, "the %s from %s (%s) is not an integer from %ld to %ld", what,
+				       s->peer_label, key, lo, max);
+	*out = (long)json_integer_value(v);
+	return 0;
+}
+
+int fc_session_iters(struct fc_session *s, long *iters, long *slice)
+{
+	json_t *msg = NULL;
 	int rc;
 
 	if ((rc = at(s, FC_PH_READY, "iters")))
 		return rc;
 	if (s->is_client) {
-		rc = fc_boot_send(&s->boot, FC_MSG_ITERS, json_pack("{s:I}", "iters", (json_int_t)*iters));
+		rc = fc_boot_send(&s->boot, FC_MSG_ITERS,
+				  json_pack("{s:I, s:I}", "iters", (json_int_t)*iters, "slice", (json_int_t)*slice));
 	} else if (!(rc = expect(s, FC_MSG_ITERS, "waiting for the iteration count", &msg))) {
-		v = json_object_get(msg, "iters");
-		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > FC_MAX_ITERS)
-			rc = fc_session_fail(s, FC_EXIT_USAGE, "the iteration count from %s is not an integer from 1 to %ld",
-					     s->peer_label, FC_MAX_ITERS);
-		else
-			*iters = (long)json_integer_value(v);
+		rc = peer_count(s, msg, "iters", "iteration count", 1, FC_MAX_ITERS, iters);
+		*slice = *iters;
+		if (!rc && json_object_get(msg, "slice"))
+			rc = peer_count(s, msg, "slice", "first slice of iterations", 1, *iters, slice);
 		json_decref(msg);
 	}
 	if (!rc)
 		s->phase = FC_PH_TIMED;
+	return rc;
+}
+
+int fc_session_more(struct fc_session *s, long left, long *n)
+{
+	json_t *msg = NULL;
+	int rc;
+
+	if ((rc = at(s, FC_PH_TIMED, "more")))
+		return rc;
+	if (s->is_client)
+		return fc_boot_send(&s->boot, FC_MSG_MORE, json_pack("{s:I}", "iters", (json_int_t)*n));
+	if (!(rc = expect(s, FC_MSG_MORE, "waiting for the next slice of iterations", &msg))) {
+		rc = peer_count(s, msg, "iters", "next slice of iterations", 0, left, n);
+		json_decref(msg);
+	}
 	return rc;
 }
 

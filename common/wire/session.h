@@ -6,7 +6,9 @@
  *   ADDR    client then server: each side's lanes (fabric addresses)
  *   SIZES   client: the size list; server: RMA targets (after its buffers)
  *   per size: BEGIN (client: index and size) / READY (server) / ITERS
- *             (client) / RESULT (server: verdict; client: records)
+ *             (client: the most iterations and the first slice of them) /
+ *             MORE (client, between slices: the next, or 0: no more) /
+ *             RESULT (server: verdict; client: records)
  *   END     client: no more sizes
  *
  * Every value read from the peer is checked before use: sizes must be the
@@ -98,8 +100,13 @@ int fc_session_begin(struct fc_session *s, size_t i);
 /* Server: the next BEGIN (1 when END came instead); *size the agreed size. */
 int fc_session_next(struct fc_session *s, size_t *size);
 int fc_session_ready(struct fc_session *s);
-/* ITERS: client sends, server receives (1..FC_MAX_ITERS). */
-int fc_session_iters(struct fc_session *s, long *iters);
+/* ITERS: client sends, server receives: the most timed iterations
+ * (1..FC_MAX_ITERS) and how many of them the first slice runs (1..iters;
+ * a peer that sends no slice runs them all in one). */
+int fc_session_iters(struct fc_session *s, long *iters, long *slice);
+/* MORE, between slices of the timed phase: client sends *n, server
+ * receives it (0..left); 0 ends the phase before all iterations ran. */
+int fc_session_more(struct fc_session *s, long left, long *n);
 /* Verification verdict: the server's "ok" (a mismatch is a fail), which
  * the client waits for before telling its own. */
 int fc_session_verdict(struct fc_session *s);
