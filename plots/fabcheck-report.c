@@ -15,6 +15,7 @@
 #include "report.h"
 #include "report_charts.h"
 #include "report_cli.h"
+#include "report_fmt.h"
 #include "report_md.h"
 #include "report_out.h"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a write to a dead gnuplot is an error, not a death */
 	if ((rc = fc_report_parse(&cli, argc, argv)))
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
+	rp_units_gbit(cli.gbit);
 	rp_input_init(&in);
 	for (int i = cli.first_input; i < argc && !rc; i++)
 		rc = rp_input_load(&in, argv[i]);

@@ -17,7 +17,7 @@ set cbrange [0:ref * top]
 f = fail_frac / top
 w = warn_frac / top
 set palette defined (0 "#7f3b08", f "#e08214", f "#fdb863", w "#fee0b6", w "#d8daeb", 1 / top "#b2abd2", 1 "#8073ac")
-set cblabel "bandwidth (GB/s)"
+set cblabel "bandwidth (".bw_unit.")"
 set xlabel "server node"
 set ylabel "client node"
 set key off

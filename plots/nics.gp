@@ -1,5 +1,5 @@
 # Per-NIC bandwidth of a multi-NIC run: one bar per NIC, the slow one shows.
-# In: datafile rows "nic GB/s".
+# In: datafile rows "nic bandwidth" (in bw_unit).
 load plotdir."/common.gp"
 set title chart_title noenhanced
 set style data histograms
@@ -8,7 +8,7 @@ set boxwidth 0.7
 set xtics rotate by -45 noenhanced
 set ytics noenhanced
 set xlabel "NIC (libfabric domain)"
-set ylabel "bandwidth (GB/s)"
+set ylabel "bandwidth (".bw_unit.")"
 set yrange [0:*]
 set key off
 plot datafile using 2:xtic(1) lc rgb "#2f6fb5"

@@ -233,7 +233,7 @@ static int nics(struct rp_out *o, struct rp_report *r)
 		rp_buf_printf(&lab, "%s#%lld", fc_str_or(x.domain, ""), (long long)x.lane.v);
 		rp_dat_str(f, rp_buf_str(&lab));
 		vars.nomem |= lab.nomem; /* rp_plot says it */
-		fprintf(f, " %.6g\n", x.bw_gbps.v);
+		fprintf(f, " %.6g\n", rp_bw(x.bw_gbps.v));
 		rp_buf_free(&lab);
 		k++;
 	}
@@ -382,7 +382,7 @@ int rp_charts_draw(struct rp_out *o, struct rp_report *r)
 	n = keep_curves(r, s, n);
 	if (!rc && n)
 		rc = curves(o, s, n, "nccl_busbw", "bandwidth.gp", "NCCL bus bandwidth against message size (out-of-place)",
-			    "bus bandwidth, busbw (GB/s, 1 GB/s = 10^9 bytes/s)", false);
+			    "bus bandwidth, busbw", false);
 	free(s);
 	if (!rc && r->nccl.with && r->nccl.without)
 		rc = speedup(o, &r->nccl, "nccl_speedup", "NCCL speed-up per message size",

@@ -1,5 +1,7 @@
 #include "report_cli.h"
 
+#include <string.h>
+
 #include "errors.h"
 #include "log.h"
 #include "optable.h"
@@ -22,7 +24,7 @@ static const struct fc_optrow *const report_tables[] = {report_rows, fc_shared_r
 
 static void report_usage(const struct fc_optprog *p, FILE *f)
 {
-	fprintf(f, "usage: fabcheck-report [-o DIR] [--compare A,B] [--pool] INPUT...\n"
+	fprintf(f, "usage: fabcheck-report [-o DIR] [--compare A,B] [--pool] [--units gbit] INPUT...\n"
 		   "INPUT: fabcheck JSON Lines record files (any mix of programs and transports),\n"
 		   "nccl-tests output (its text table or its JSON file), or the cluster runner's\n"
 		   "output folder (or its pairs.jsonl). Writes DIR/report.md (the comparison table\n"
@@ -43,6 +45,8 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 		c->compare = a->v.s;
 	else if (row->id == O_POOL)
 		c->pool = true;
+	else if (row->id == FC_O_UNITS)
+		c->gbit = !strcmp(a->v.s, "gbit");
 	return 0;
 }
 

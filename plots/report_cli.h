@@ -10,6 +10,7 @@ struct fc_report_cli {
 	const char *outdir;  /* -o; NULL: results/<UTC time>/ */
 	const char *compare; /* --compare A,B */
 	bool pool;           /* --pool: runs of one configuration are one series */
+	bool gbit;           /* --units gbit: bandwidth in Gbit/s */
 	int first_input;     /* argv index of the first INPUT */
 };
 

@@ -45,7 +45,7 @@ static struct crec *typed(json_t *records, size_t *n)
 			.rank = r.rank.v,
 			.peer_rank = r.peer_rank.v,
 			.size = r.size.v,
-			.bw = fc_real_or(r.bw_gbps, NAN),
+			.bw = rp_bw(fc_real_or(r.bw_gbps, NAN)),
 			.lat = fc_real_or(r.lat_us_p50, NAN),
 		};
 	}

@@ -112,3 +112,25 @@ void rp_dat_str(FILE *f, const char *s)
 		fputc(*s == '"' ? '\'' : *s == '\n' || *s == '\r' ? ' ' : *s, f);
 	fputc('"', f);
 }
+
+static bool units_gbit;
+
+void rp_units_gbit(bool gbit)
+{
+	units_gbit = gbit;
+}
+
+double rp_bw(double gbps)
+{
+	return units_gbit ? 8 * gbps : gbps;
+}
+
+const char *rp_bw_unit(void)
+{
+	return units_gbit ? "Gbit/s" : "GB/s";
+}
+
+const char *rp_bw_unit_words(void)
+{
+	return units_gbit ? "Gbit/s, 1 Gbit/s = 10^9 bits/s" : "GB/s, 1 GB/s = 10^9 bytes/s";
+}

@@ -31,6 +31,14 @@ const char *rp_size(int64_t bytes, char *buf, size_t len);
  * side never reads "0.0x"; "-" when the ratio is undefined. */
 const char *rp_ratio(double r, char *buf, size_t len);
 
+/* Bandwidth as the report shows it: GB/s (10^9 bytes/s), or Gbit/s with
+ * --units gbit (as perftest --report_gbits and iperf3). Records carry GB/s
+ * whatever the report shows; the choice is made once, before any writer. */
+void rp_units_gbit(bool gbit);
+double rp_bw(double gbps);
+const char *rp_bw_unit(void);       /* "GB/s" or "Gbit/s" */
+const char *rp_bw_unit_words(void); /* "GB/s, 1 GB/s = 10^9 bytes/s", or in bits */
+
 /* A Markdown table cell or inline text: '|' escaped, no line breaks, no
  * HTML, no emphasis from underscores or asterisks in names. */
 void rp_md(FILE *f, const char *s);

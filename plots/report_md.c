@@ -179,7 +179,7 @@ static void peaks(FILE *f, struct rp_series *const *s, int n, const char *what)
 		if (peak) {
 			fprintf(f, "- peak %s, ", what);
 			rp_md(f, s[k]->label);
-			fprintf(f, ": %.2f GB/s at %s\n", peak->med.bw, rp_size(peak->size, b, sizeof(b)));
+			fprintf(f, ": %.2f %s at %s\n", peak->med.bw, rp_bw_unit(), rp_size(peak->size, b, sizeof(b)));
 		}
 	}
 }
@@ -288,16 +288,16 @@ static void bandwidth(FILE *f, struct rp_report *r)
 		fprintf(f, " with (run the same test with `-x socket`, or name two series with --compare A,B).\n\n");
 		p = &one;
 	}
-	rp_buf_printf(&hw, "%s, GB/s", p->with->label);
+	rp_buf_printf(&hw, "%s, %s", p->with->label, rp_bw_unit());
 	if (p->without)
-		rp_buf_printf(&ho, "%s, GB/s", p->without->label);
+		rp_buf_printf(&ho, "%s, %s", p->without->label, rp_bw_unit());
 	pair_table(f, p, rp_buf_str(&hw), rp_buf_str(&ho), M_BW);
 	r->nomem |= hw.nomem || ho.nomem;
 	rp_buf_free(&hw);
 	rp_buf_free(&ho);
 	if (n > 1 + (p->without != NULL)) {
 		fprintf(f, "\n### Every bandwidth series\n\n");
-		wide(f, all, n, M_BW, "GB/s");
+		wide(f, all, n, M_BW, rp_bw_unit());
 	}
 	fprintf(f, "\n## Summary\n\n");
 	{
@@ -353,7 +353,7 @@ static void rma(FILE *f, struct rp_report *r)
 
 	if (n) {
 		fprintf(f, "\n## RMA\n\nBandwidth (windows of operations closed by the target's ack):\n\n");
-		wide(f, all, n, M_BW, "GB/s");
+		wide(f, all, n, M_BW, rp_bw_unit());
 		fprintf(f, "\nLatency of single operations, p50:\n\n");
 		wide(f, all, n, M_P50, "µs");
 		contention(f, all, n);
@@ -399,16 +399,19 @@ static void nccl(FILE *f, struct rp_report *r)
 		name(f, p->without);
 		fprintf(f, ". Out-of-place busbw (nccl-tests); speed-up = busbw %s / busbw %s.\n\n",
 			p->by_user ? "first" : "EFA", p->by_user ? "second" : "non-EFA");
-		if (p->by_user) {
+		{
 			struct rp_buf a = {0}, b = {0};
-			rp_buf_printf(&a, "busbw S%d (GB/s)", p->with->id);
-			rp_buf_printf(&b, "busbw S%d (GB/s)", p->without->id);
+			if (p->by_user) {
+				rp_buf_printf(&a, "busbw S%d (%s)", p->with->id, rp_bw_unit());
+				rp_buf_printf(&b, "busbw S%d (%s)", p->without->id, rp_bw_unit());
+			} else {
+				rp_buf_printf(&a, "busbw EFA (%s)", rp_bw_unit());
+				rp_buf_printf(&b, "busbw non-EFA (%s)", rp_bw_unit());
+			}
 			pair_table(f, p, rp_buf_str(&a), rp_buf_str(&b), M_BW);
 			r->nomem |= a.nomem || b.nomem;
 			rp_buf_free(&a);
 			rp_buf_free(&b);
-		} else {
-			pair_table(f, p, "busbw EFA (GB/s)", "busbw non-EFA (GB/s)", M_BW);
 		}
 		fprintf(f, "\n");
 		ratio_summary(f, p, "NCCL");
@@ -419,7 +422,7 @@ static void nccl(FILE *f, struct rp_report *r)
 	}
 	if (n > 2 || !p->with || !p->without) {
 		fprintf(f, "\n### Every NCCL series (busbw)\n\n");
-		wide(f, all, n, M_BW, "GB/s");
+		wide(f, all, n, M_BW, rp_bw_unit());
 	}
 	json_array_foreach(r->in->records, i, rec)
 		if (!strcmp(fc_json_str(rec, "test"), "nccl") && json_integer_value(json_object_get(rec, "wrong")) > 0 && !wrong) {
@@ -491,7 +494,8 @@ static void cluster(FILE *f, struct rp_report *r)
 			   "columns the server%s, blank where a pair was not measured.\n",
 			r->hm.n <= RP_HEATMAP_SVG_MAX ? " ([SVG](heatmap.svg))" : "", rp_size(r->hm.size, b, sizeof(b)),
 			r->hm.n > RP_HEATMAP_NAMES_MAX ? " in rank order" : "");
-	fprintf(f, "\n### Nodes\n\n| rank | host | verdict | bw as client (GB/s) | bw as server (GB/s) | p50 latency");
+	fprintf(f, "\n### Nodes\n\n| rank | host | verdict | bw as client (%s) | bw as server (%s) | p50 latency",
+		rp_bw_unit(), rp_bw_unit());
 	if (c->lat_size > 0)
 		fprintf(f, " at %s", rp_size(c->lat_size, b, sizeof(b)));
 	fprintf(f, " (µs) | reason | action |\n|---:|---|---|---:|---:|---:|---|---|\n");
@@ -650,8 +654,8 @@ int rp_md_write(struct rp_out *o, struct rp_report *r)
 
 	if (!f)
 		return -FC_EXIT_FABRIC;
-	fprintf(f, "# fabcheck report\n\nSizes are binary (1 KiB = 1024 bytes); bandwidth in GB/s, 1 GB/s = 10^9 bytes/s; "
-		   "latency in µs.\n");
+	fprintf(f, "# fabcheck report\n\nSizes are binary (1 KiB = 1024 bytes); bandwidth in %s; latency in µs.\n",
+		rp_bw_unit_words());
 	cluster(f, r);
 	bandwidth(f, r);
 	latency(f, r);

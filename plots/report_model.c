@@ -405,14 +405,14 @@ static int add_record(struct rp_model *m, json_t *rec, json_int_t origin)
 	if (!(p = point_for(s, r.size.v)) || grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
 		return -1;
 	p->v[p->n++] = (struct rp_sample){
-		.bw = fc_real_or(k == RP_NCCL ? r.busbw_gbps : r.bw_gbps, NAN),
+		.bw = rp_bw(fc_real_or(k == RP_NCCL ? r.busbw_gbps : r.bw_gbps, NAN)),
 		.p50 = fc_real_or(r.lat_us_p50, NAN),
 		.min = fc_real_or(r.lat_us_min, NAN),
 		.p99 = fc_real_or(r.lat_us_p99, NAN),
 		.max = fc_real_or(r.lat_us_max, NAN),
 		.mean = fc_real_or(r.lat_us_mean, NAN),
 		.dereg = fc_real_or(r.dereg_us_p50, NAN),
-		.algbw = fc_real_or(r.algbw_gbps, NAN),
+		.algbw = rp_bw(fc_real_or(r.algbw_gbps, NAN)),
 		.preempt = fc_real_or(r.preempt_per_s, NAN),
 	};
 	return 0;

@@ -1,5 +1,7 @@
 #include "report_plot.h"
 
+#include "report_fmt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -124,6 +126,8 @@ static int plot_formats(struct rp_out *o, const char *script, const char *name, 
 		snprintf(path, sizeof(path), "%s/%s.%s", o->dir, name, fmts[i]);
 		rp_gp_set(&p, "outfile", path);
 		rp_gp_set(&p, "fmt", fmts[i]);
+		rp_gp_set(&p, "bw_unit", rp_bw_unit());
+		rp_gp_set(&p, "bw_unit_words", rp_bw_unit_words());
 		rp_buf_printf(&p, "%s", rp_buf_str(vars));
 		snprintf(path, sizeof(path), "%s/%s", o->plots, script);
 		rp_buf_printf(&p, "load ");

@@ -150,3 +150,17 @@ bw_pair() {
 	wait_server
 	[ "$SERVER_RC" -eq 0 ] && [ "$CLIENT_RC" -eq 0 ]
 }
+
+@test "bw_units_gbit_shows_the_table_in_gbit_per_second_and_records_in_GB_per_second" {
+	start_server "$BW" -x socket
+	run_client "$BW" -x socket -S 64K -I 20 --units gbit --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	shown=$(awk '$1 == "size" { for (i = 1; i <= NF; i++) if ($i == "Gbit/s") col = i; next } col && $1 == "64K" { print $col; exit }' "$OUT/client.out")
+	recorded=$(jq -r 'select(.test == "bw") | .bw_gbps' "$OUT/client.jsonl")
+	echo "table $shown Gbit/s, record $recorded GB/s"
+	[ -n "$shown" ]
+	awk -v s="$shown" -v r="$recorded" 'BEGIN { d = s - 8 * r; exit !(d < 0.01 && d > -0.01) }'
+	! grep -q "GB/s" "$OUT/client.out"
+}

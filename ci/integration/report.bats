@@ -383,6 +383,24 @@ PY
 	grep -q "| S1 | libfabric tcp;ofi_rxm (bidir) (\`bw\`) .* also in the input |" "$OUT/r/report.md"
 }
 
+@test "report_units_gbit_shows_bandwidth_in_gbit_per_second_and_keeps_the_ratio" {
+	{ "$REC" size=4096 bw_gbps=1.5; sock size=4096 bw_gbps=1; } > "$OUT/d.jsonl"
+	run timeout 60 "$REPORT" --units gbit -o "$OUT/r" "$OUT/d.jsonl"
+	[ "$status" -eq 0 ]
+	cat "$OUT/r/report.md"
+	[ "$(row '4 KiB' | cut -d'|' -f3-5)" = "12.00|8.00|1.5x" ]
+	grep -q "bandwidth in Gbit/s, 1 Gbit/s = 10^9 bits/s" "$OUT/r/report.md"
+	grep -q "| message size | .*, Gbit/s | .*, Gbit/s | speed-up |" "$OUT/r/report.md"
+	! grep -q "GB/s" "$OUT/r/report.md"
+	# the chart's axis says so too; the records in the report stay GB/s
+	grep -q ">bandwidth (Gbit/s, 1 Gbit/s = 10^9 bits/s)<" "$OUT/r/bandwidth.svg"
+	run timeout 60 "$REPORT" --units gbyte -o "$OUT/g" "$OUT/d.jsonl"
+	grep -q "bandwidth in GB/s" "$OUT/g/report.md"
+	run timeout 60 "$REPORT" --units bits -o "$OUT/b" "$OUT/d.jsonl"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"expected gbyte or gbit"* ]]
+}
+
 @test "report_socket_streams_are_separate_series_not_merged" {
 	{ "$REC" size=65536 bw_gbps=9; sock size=65536 bw_gbps=3.48 streams=1
 	  sock size=65536 bw_gbps=4.62 streams=4; } > "$OUT/n.jsonl"

@@ -137,6 +137,7 @@ static void help_lists_exactly_what_the_parser_accepts(void **st)
 			snprintf(arg, sizeof(arg), "--%s=%s", names[i],
 				 !strcmp(names[i], "sizes") ? "8" : !strcmp(names[i], "op") ? "read"
 				 : !strcmp(names[i], "buffers") ? "slots" : !strcmp(names[i], "memory") ? "host"
+				 : !strcmp(names[i], "units") ? "gbit"
 				 : !strcmp(names[i], "transport") ? "ofi" : !strcmp(names[i], "sockbuf") || !strcmp(names[i], "max-mem") ? "1M"
 				 : !strcmp(names[i], "streams") ? "1" : "3");
 			if (strcmp(names[i], "help")) {

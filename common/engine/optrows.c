@@ -19,6 +19,7 @@ enum {
 static const char *const transports[] = {"ofi", "socket", NULL};
 static const char *const ops[] = {"write", "read", "writedata", NULL};
 static const char *const buffers[] = {"reuse", "slots", NULL};
+static const char *const units[] = {"gbyte", "gbit", NULL};
 
 /* In --help order. Help that depends on the program (-d, -D, -S, -I for
  * a benchmark on one node; diag's words for --json and --sysfs-root) comes
@@ -92,6 +93,9 @@ const struct fc_optrow fc_shared_rows[] = {
 	HEAD("output"),
 	ROW(FC_OPT_TEXT, "json", 0, FC_O_JSON, BENCH | DIAG, "FILE|-", "write JSON Lines records (- = stdout)"),
 	ROW(FC_OPT_TEXT, "csv", 0, FC_O_CSV, BENCH, "FILE|-", "write CSV records (- = stdout)"),
+	ROW(FC_OPT_CHOICE, "units", 0, FC_O_UNITS, PAIR | FC_OPTS_REPORT, "UNIT",
+	    "bandwidth shown in gbyte (GB/s, 10^9 bytes/s) or gbit\n(Gbit/s, as perftest --report_gbits and iperf3); records\n"
+	    "keep GB/s (bw_gbps)", .what = "units (--units)", .choices = units, .def = "gbyte"),
 	ROW(FC_OPT_TEXT, "label", 0, FC_O_LABEL, BENCH | CLUSTER, "TEXT",
 	    "a name for this run in its records (\"before\", \"node-a\"): the\nreport keeps runs apart and --compare takes it",
 	    .what = "label (--label)", .hi = 64),

@@ -281,6 +281,7 @@ int fc_run_setup(struct fc_run *r, const struct fc_opts *o, const struct fc_prog
 		return rc;
 	/* kernel TCP waits in poll(), -b waits in the provider: neither spins */
 	r->out->spins = !o->block && !strcmp(r->params.transport, "ofi");
+	r->out->gbit = o->gbit;
 	/* a misconfigured side fails at once; a server checks only what it
 	 * was told explicitly, since it takes the client's parameters */
 	if (!strcmp(r->params.transport, "ofi") && (r->is_client || o->provider_given)) {

@@ -92,7 +92,7 @@ static void table_row(struct fc_out *o, json_t *rec)
 	fc_progress_done();
 	if (!o->table_header_done) {
 		for (const struct fc_column *c = o->cols; c->key; c++)
-			fprintf(f, "%*s", c->width, c->header);
+			fprintf(f, "%*s", c->width, o->gbit && !strcmp(c->key, "bw_gbps") ? "Gbit/s" : c->header);
 		fputc('\n', f);
 		o->table_header_done = true;
 	}
@@ -101,6 +101,8 @@ static void table_row(struct fc_out *o, json_t *rec)
 		char buf[32];
 		if (c->decimals < 0 && json_is_integer(v))
 			fprintf(f, "%*s", c->width, fc_size_format((uint64_t)json_integer_value(v), buf, sizeof(buf)));
+		else if (json_is_number(v) && o->gbit && !strcmp(c->key, "bw_gbps"))
+			fprintf(f, "%*.*f", c->width, c->decimals > 0 ? c->decimals - 1 : 0, 8 * json_number_value(v));
 		else if (json_is_number(v))
 			fprintf(f, "%*.*f", c->width, c->decimals, json_number_value(v));
 		else if (json_is_string(v))

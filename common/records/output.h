@@ -27,6 +27,7 @@ struct fc_out {
 	json_t *capture; /* every record also appended here (the cluster agent's) */
 	int nlat, nspread; /* latency records, and those whose p99 is far above p50 */
 	bool spins;        /* busy-polling threads measured: "-b" is a remedy for contention */
+	bool gbit;         /* the table shows bw_gbps in Gbit/s (--units gbit); records keep GB/s */
 };
 
 /* Opens a file per path in sinks (checked now, before any traffic: exit 2
