@@ -164,3 +164,12 @@ bw_pair() {
 	awk -v s="$shown" -v r="$recorded" 'BEGIN { d = s - 8 * r; exit !(d < 0.01 && d > -0.01) }'
 	! grep -q "GB/s" "$OUT/client.out"
 }
+
+@test "bw_readme_sample_matches_a_real_run" {
+	start_server "$BW" -x socket
+	run_client "$BW" -x socket -S 64K,1M,4M --bidir
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	"$BATS_TEST_DIRNAME/../readme-sample" bw "$OUT/client.out" "$(hostname)=node-a"
+}

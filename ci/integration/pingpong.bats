@@ -136,6 +136,15 @@ pingpong_pair() {
 	grep -q 'ended at twice --size-time (0.4 s)' "$OUT/client.out"
 }
 
+@test "pingpong_readme_sample_matches_a_real_run" {
+	start_server "$PP" -p tcp
+	run_client "$PP" -p tcp -S 8,4K,64K,1M
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	"$BATS_TEST_DIRNAME/../readme-sample" pingpong "$OUT/client.out" "$(hostname)=node-a"
+}
+
 @test "pingpong_all_sizes_include_provider_switch_points" {
 	start_server "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/server.jsonl"
 	run_client "$PP" -p tcp -S all -I 2 -w 1 --json "$OUT/client.jsonl"

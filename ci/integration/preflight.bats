@@ -123,6 +123,8 @@ sky_task() {
 	[ "$(cat "$OUT/results/pairs/good-hosts.txt")" = "$(printf '%s\n' "10.$NET.0.1" "10.$NET.0.2" "10.$NET.0.3")" ]
 	grep -q "^10.$NET.0.4" "$OUT/results/pairs/bad-hosts.txt"
 	grep -q "10.$NET.0.4" "$OUT/results/report/report.md"
+	# README shows this run's log: every line it shows is still printed
+	"$BATS_TEST_DIRNAME/../readme-sample" preflight-slow-node "$OUT/node0.log" "$OUT/results=results/preflight-<task>"
 }
 
 @test "preflight_sky_run_a_node_whose_own_checks_fail_fails_the_verdict_through_rank_0" {
