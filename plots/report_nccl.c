@@ -253,14 +253,22 @@ static struct fc_rec base(const struct meta *m)
 static int row_values(const char *name, long lineno, char **tok, const struct columns *c, const struct meta *m,
 		      json_t *records);
 
+/* last: nothing but blanks follows the row. A killed job's log ends in a
+ * row cut short; that row is dropped, the ones before it are kept. */
 static int row(const char *name, long lineno, char *line, const struct columns *c, const struct meta *m,
-	       json_t *records)
+	       bool last, json_t *records)
 {
 	char **tok;
 	int n = split(line, &tok), rc;
 
 	if (n < 0)
 		return rp_nomem("reading nccl-tests rows");
+	if (last && n < c->ntok) {
+		fc_warn("%s:%ld: the last row has %d of nccl-tests' %d columns (the job was killed?): dropped; the "
+			"rows before it are kept", name, lineno, n, c->ntok);
+		free(tok);
+		return 1;
+	}
 	if (n != c->ntok) {
 		fc_err("%s:%ld: nccl-tests row has %d columns where its header has %d: a cut or mixed line", name,
 		       lineno, n, c->ntok);
@@ -319,6 +327,13 @@ static int row_values(const char *name, long lineno, char **tok, const struct co
 /* Each line once, NUL-terminated, control characters blanked. */
 /* The next line, copied into line (room for len + 1 bytes: one buffer for
  * every line, so reading a line cannot run out of memory). */
+static bool blank(const char *p, size_t n)
+{
+	while (n && isspace((unsigned char)*p))
+		p++, n--;
+	return n == 0;
+}
+
 static char *next_line(const char *buf, size_t len, size_t *off, char *line)
 {
 	const char *nl = memchr(buf + *off, '\n', len - *off);
@@ -395,8 +410,9 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 				fc_err("%s:%ld: a result row before nccl-tests' column header (size count type ... busbw "
 				       "#wrong): give the whole output", name, lineno);
 				rc = -FC_EXIT_USAGE;
-			} else if (!(rc = row(name, lineno, p, &c, &m, records))) {
-				rows++;
+			} else if ((rc = row(name, lineno, p, &c, &m, blank(buf + off, len - off), records)) >= 0) {
+				rows += rc == 0;
+				rc = 0;
 			}
 		}
 	}
@@ -404,9 +420,12 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 		if (header_line)
 			fc_err("%s:%ld: nccl-tests' column header, but no result rows after it: the run did not finish",
 			       name, header_line);
+		else if (len >= 7 && !strncmp(buf, "schema,", 7))
+			fc_err("%s is fabcheck's CSV (--csv): the report reads the JSON Lines records; give the "
+			       "file a run wrote with --json FILE", name);
 		else
-			fc_err("%s:1 is neither fabcheck records (JSON Lines) nor nccl-tests output (no result table)",
-			       name);
+			fc_err("%s:1 is neither fabcheck records (JSON Lines, --json FILE) nor nccl-tests output "
+			       "(no result table)", name);
 		rc = -FC_EXIT_USAGE;
 	}
 	hosts_banner(&m, banner);

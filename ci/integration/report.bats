@@ -586,8 +586,16 @@ nccl_rows() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"bad.txt:40: nccl-tests row: #wrong 'x'"* ]]
 	nothing_left "$OUT/r"
+	# a killed job's log ends in a cut row: dropped with a warning, the
+	# rows before it reported; a cut row with rows after it is an error
 	head -n 45 "$FIX/nccl-p4d-efa.txt" > "$OUT/cut.txt"
 	printf '%s\n' "     1048576        262144     float     sum      -1   217.1" >> "$OUT/cut.txt"
+	run timeout 60 "$REPORT" -o "$OUT/k" "$OUT/cut.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"cut.txt:46: the last row has 6 of nccl-tests' 13 columns (the job was killed?): dropped"* ]]
+	grep -q "| 256 KiB |" "$OUT/k/report.md"
+	! grep -q "| 1 MiB |" "$OUT/k/report.md"
+	tail -n +46 "$FIX/nccl-p4d-efa.txt" >> "$OUT/cut.txt"
 	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/cut.txt"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"cut.txt:46: nccl-tests row has 6 columns where its header has 13"* ]]
@@ -599,6 +607,11 @@ nccl_rows() {
 	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/junk.txt"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"junk.txt:1 is neither fabcheck records"* ]]
+	# fabcheck's own CSV is named as such, with the option that writes records
+	printf 'schema,tool,fabcheck_version\n2,fabcheck-bw,0.2.0\n' > "$OUT/run.csv"
+	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/run.csv"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"run.csv is fabcheck's CSV (--csv): the report reads the JSON Lines records; give the file a run wrote with --json FILE"* ]]
 }
 
 # ---- issue 11: the cluster runner's folder
