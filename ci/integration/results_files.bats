@@ -172,12 +172,12 @@ signal_run() {
 	wait_server
 }
 
-# stop_peer PROGRAM ARGS...: a long run over libfabric; the client is
-# interrupted mid-size; MS: how long the server took to exit after the
-# client did; SERVER_RC
+# stop_peer SIDE PROGRAM ARGS...: a long run over libfabric; SIDE (client
+# or server) is interrupted mid-size; MS: how long the other took to exit
+# after it did; PEER_RC, and PEER_ERR its messages
 stop_peer() {
-	local prog=$1 client t_client t_server
-	shift
+	local side=$1 prog=$2 client t_stopped t_peer
+	shift 2
 	start_server "$prog" "$@"
 	wait_listening
 	timeout 60 "$prog" -B "$PORT" "$@" -I 100000 -T 10 127.0.0.1 >"$OUT/client.out" 2>"$OUT/client.err" 3>&- &
@@ -186,23 +186,45 @@ stop_peer() {
 	# warmup or timed phase, which lasts minutes at -I 100000
 	wait_for_text "$OUT/server.out" "test from the client" 30 || true
 	sleep 0.3
-	pkill -INT -P "$client"
-	wait "$client" || true
-	t_client=$(date +%s%N)
-	wait_server
-	t_server=$(date +%s%N)
-	MS=$(((t_server - t_client) / 1000000))
+	if [ "$side" = client ]; then
+		pkill -INT -P "$client"
+		wait "$client" || true
+		t_stopped=$(date +%s%N)
+		wait_server
+		t_peer=$(date +%s%N)
+		PEER_RC=$SERVER_RC PEER_ERR="$OUT/server.err"
+	else
+		pkill -INT -P "$SERVER_PID"
+		wait_server
+		t_stopped=$(date +%s%N)
+		wait "$client" && PEER_RC=0 || PEER_RC=$?
+		t_peer=$(date +%s%N)
+		PEER_ERR="$OUT/client.err"
+	fi
+	MS=$(((t_peer - t_stopped) / 1000000))
 }
 
 @test "results_a_stopped_client_stops_its_libfabric_peer_at_once_not_after_its_timeout" {
 	for args in "$BW -p tcp -S 64K:4M" "$PP -p tcp -S 8:64K" "$BW -p shm -S 64K:4M" "$RMA -p tcp -S 64K:1M"; do
 		# shellcheck disable=SC2086
-		stop_peer $args
+		stop_peer client $args
 		echo "# ${args##*/}: the server exited $MS ms after the client" >&3
 		show
-		[ "$SERVER_RC" -eq 4 ]
-		grep -q "stopped by" "$OUT/server.err"
-		# far inside -T 10 (a loaded CI box may take a second)
+		[ "$PEER_RC" -eq 4 ]
+		grep -q "stopped by" "$PEER_ERR"
+		# far inside -T 10 (an idle box: 4 to 50 ms; a loaded CI box may take a second)
+		[ "$MS" -lt 3000 ]
+	done
+}
+
+@test "results_a_stopped_server_stops_its_libfabric_client_at_once_not_after_its_timeout" {
+	for args in "$BW -p tcp -S 64K:4M" "$BW -p shm -S 64K:4M" "$PP -x socket -S 8:64K"; do
+		# shellcheck disable=SC2086
+		stop_peer server $args
+		echo "# ${args##*/}: the client exited $MS ms after the server" >&3
+		show
+		[ "$PEER_RC" -eq 4 ]
+		grep -q "stopped by" "$PEER_ERR"
 		[ "$MS" -lt 3000 ]
 	done
 }

@@ -426,7 +426,7 @@ void fc_lanes_close(struct fc_lanes *set)
 		struct fc_lane *l = &set->lane[i];
 		/* cancels and drains first: nothing posted is left to touch the
 		 * buffers freed after it */
-		if (l->x)
+		if (l->x && !l->stuck)
 			set->ops->close(l->x); /* registrations go with it */
 		if (l->stuck) {
 			abandon(l);
@@ -607,6 +607,12 @@ int fc_lanes_disconnect(struct fc_lanes *set)
 	double wait_s = atomic_load(&set->cut) ? 0.2 : 1.0;
 	int rc = 0;
 
+	if (set->last_peer) {
+		/* left to the exit: stuck lanes are neither freed nor closed */
+		for (int i = 0; i < set->n; i++)
+			set->lane[i].stuck = set->lane[i].x != NULL;
+		return -FC_EXIT_FABRIC;
+	}
 	for (int i = 0; i < set->n; i++)
 		if (set->lane[i].x && set->ops->disconnect(set->lane[i].x, fc_deadline_in(wait_s))) {
 			set->lane[i].stuck = true;
@@ -684,8 +690,22 @@ static uint64_t op_deadline(const struct fc_lane *l)
 	return fc_deadline_min(l->set->deadline, fc_deadline_in(l->set->op_timeout_s));
 }
 
+/* A fabric error where the peer is gone (shm fails a receive with EIO
+ * once the peer stopped): if it stopped and says so within 0.2 s, that is
+ * the reason, exit 4, and the session prints the peer's words. */
+static int peer_explains(struct fc_lane *l, int rc)
+{
+	if (rc == -FC_EXIT_FABRIC && fc_boot_peer_stops_within(l->set->peer_boot_fd, 0.2)) {
+		atomic_store(&l->set->abort, true);
+		return -FC_EXIT_PEER;
+	}
+	return rc;
+}
+
 static int post(struct fc_lane *l, struct fc_op *op, enum fc_op_kind kind, void *buf, size_t len, int stream)
 {
+	int rc;
+
 	if (!inside(l, buf, len))
 		return refuse(l, len);
 	op->done = false;
@@ -693,8 +713,9 @@ static int post(struct fc_lane *l, struct fc_op *op, enum fc_op_kind kind, void 
 	op->buf = buf;
 	op->len = len;
 	op->stream = stream;
-	return kind == FC_OP_SEND ? l->set->ops->post_send(l->x, op, op_deadline(l))
-				  : l->set->ops->post_recv(l->x, op, op_deadline(l));
+	rc = kind == FC_OP_SEND ? l->set->ops->post_send(l->x, op, op_deadline(l))
+				: l->set->ops->post_recv(l->x, op, op_deadline(l));
+	return peer_explains(l, rc);
 }
 
 int fc_lane_send(struct fc_lane *l, struct fc_op *op, void *buf, size_t len, int stream)
@@ -756,6 +777,8 @@ static bool reached(struct fc_lane *l, const struct until *u)
 
 #define PEER_WATCH_NS 20000000ull /* how often an idle wait looks at the bootstrap */
 
+
+
 /* The one wait loop: polls in slices so a failed lane (abort) or a signal
  * (stop) ends every wait within FC_STOP_SLICE_S; counts the bytes of every
  * completion it reaps; names the deadline that passed. */
@@ -770,11 +793,13 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 
 	while (!reached(l, u)) {
 		struct fc_op *c[16];
-		uint64_t slice = fc_deadline_min(dl, fc_deadline_in(FC_STOP_SLICE_S));
+		/* the poll spins or blocks until its deadline when nothing
+		 * completes: no later than the next look at the bootstrap */
+		uint64_t slice = fc_deadline_min(fc_deadline_min(dl, fc_deadline_in(FC_STOP_SLICE_S)), watch);
 		int n = set->ops->poll(l->x, c, 16, slice);
 
 		if (n < 0)
-			return n;
+			return peer_explains(l, n);
 		for (int i = 0; i < n; i++) {
 			c[i]->done = true;
 			if (c[i]->kind == FC_OP_RECV || c[i]->kind == FC_OP_READ)

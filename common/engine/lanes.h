@@ -63,6 +63,11 @@ struct fc_lanes {
 	const char *sysfs_root;
 	atomic_bool abort;       /* one lane failed: the others stop waiting */
 	atomic_bool cut;         /* the cluster runner's coordinator ended the step */
+	/* a standalone program's: no peer comes after a failure, the process
+	 * exits, so what is posted is left to it rather than drained (a peer
+	 * that stopped never completes a send: the drain would wait out its
+	 * deadline before this side could exit) */
+	bool last_peer;
 	atomic_int failed_lane;  /* the first lane whose own wait timed out, -1 none */
 	double op_timeout_s;     /* longest silence of the peer */
 	uint64_t deadline;       /* whole run, CLOCK_MONOTONIC ns */

@@ -60,6 +60,7 @@ static int open_lanes(struct fc_run *r, const struct fc_run_spec *spec)
 	if (!r->is_client && !o->endpoints_given)
 		ls.endpoints = r->params.endpoints;
 	rc = fc_lanes_open(&r->own_lanes, &ls);
+	r->own_lanes.last_peer = true;
 	r->lanes = &r->own_lanes;
 	return rc ? fc_session_forward(&r->s, rc) : 0;
 }

@@ -55,6 +55,23 @@ bool fc_boot_peer_stopped(int fd)
 	return ntohs(type) == FC_MSG_ERROR;
 }
 
+bool fc_boot_peer_stops_within(int fd, double seconds)
+{
+	uint64_t end = fc_deadline_in(seconds);
+
+	while (!fc_boot_peer_stopped(fd)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		uint64_t now = fc_now_ns();
+		if (fd < 0 || now >= end)
+			return false;
+		/* readable once a frame or the close arrives; a frame that is
+		 * not an ERROR stays readable: then only the time runs out */
+		if (poll(&p, 1, (int)((end - now) / 1000000 + 1)) > 0 && !fc_boot_peer_stopped(fd))
+			return false;
+	}
+	return true;
+}
+
 static void encode_hdr(unsigned char *p, uint16_t type, uint32_t len)
 {
 	uint32_t m = htonl(FC_BOOT_MAGIC), l = htonl(len);

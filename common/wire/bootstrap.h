@@ -49,6 +49,9 @@ const char *fc_boot_type_name(unsigned type);
  * next frame an ERROR (it stopped, and says why)? For a side waiting on the
  * data path, where the bootstrap is silent until the size ends. */
 bool fc_boot_peer_stopped(int fd);
+/* The same, waiting up to seconds for the peer's word: for a side whose
+ * own operation just failed in a way a departed peer explains. */
+bool fc_boot_peer_stops_within(int fd, double seconds);
 
 struct fc_boot {
 	int fd;
