@@ -222,6 +222,7 @@ static void contention(FILE *f, struct rp_series **s, size_t n)
 		const struct rp_point *worst = NULL;
 		size_t hits = 0, have = 0, preempted = 0, counted = 0;
 		double wr = 0, most = 0;
+		const char *cm;
 		for (size_t k = 0; k < s[i]->n; k++) {
 			const struct rp_sample *p = &s[i]->pts[k].med;
 			double r99 = p->p99 / p->p50, rmax = p->max / p->p50, r;
@@ -254,8 +255,14 @@ static void contention(FILE *f, struct rp_series **s, size_t n)
 			fprintf(f, " At %zu of %zu sizes the measuring threads lost their CPU %.0f times a second or more "
 				   "(up to %.0f).",
 				preempted, counted, RP_CONTENDED_PREEMPT, most);
-		fprintf(f, " Another process was probably competing for the CPU: rerun with `-b` (blocking completion "
-			   "reads) or on an idle machine.\n");
+		/* -b helps where threads spin: libfabric busy-polling, not sockets
+		 * nor a run that already blocked */
+		cm = fc_json_str(s[i]->rep, "completion");
+		if (s[i]->socket || (cm && !strcmp(cm, "blocking")))
+			fprintf(f, " Another process was probably competing for the CPU: rerun on an idle machine.\n");
+		else
+			fprintf(f, " Another process was probably competing for the CPU: rerun with `-b` (blocking "
+				   "completion reads) or on an idle machine.\n");
 	}
 }
 

@@ -513,6 +513,11 @@ PY
 	run timeout 60 "$REPORT" -o "$OUT/r" "$OUT/busy.jsonl"
 	[ "$status" -eq 0 ]
 	grep -q "looks contended.*At 1 of 2 sizes the measuring threads lost their CPU 100 times a second or more (up to 400).*idle machine" "$OUT/r/report.md"
+	# -b is no remedy where nothing spins: the socket transport
+	sock test=bw size=4096 bw_gbps=1 preempt_per_s=300 > "$OUT/sock.jsonl"
+	"$REPORT" -o "$OUT/s" "$OUT/sock.jsonl"
+	grep -q "looks contended.*rerun on an idle machine" "$OUT/s/report.md"
+	! grep -q "\`-b\`" "$OUT/s/report.md"
 	"$REC" test=bw size=4096 bw_gbps=1.5 preempt_per_s=12 > "$OUT/quiet.jsonl"
 	"$REPORT" -o "$OUT/q" "$OUT/quiet.jsonl"
 	! grep -q "contended" "$OUT/q/report.md"
