@@ -327,6 +327,7 @@ static int row_values(const char *name, long lineno, char **tok, const struct co
 /* Each line once, NUL-terminated, control characters blanked. */
 /* The next line, copied into line (room for len + 1 bytes: one buffer for
  * every line, so reading a line cannot run out of memory). */
+/* Only white space in p[0, n): nothing follows. */
 static bool blank(const char *p, size_t n)
 {
 	while (n && isspace((unsigned char)*p))
@@ -410,7 +411,7 @@ int rp_nccl_text(const char *name, const char *buf, size_t len, json_t *records,
 				fc_err("%s:%ld: a result row before nccl-tests' column header (size count type ... busbw "
 				       "#wrong): give the whole output", name, lineno);
 				rc = -FC_EXIT_USAGE;
-			} else if ((rc = row(name, lineno, p, &c, &m, blank(buf + off, len - off), records)) >= 0) {
+			} else if ((rc = row(name, lineno, p, &c, &m, off >= len || blank(buf + off, len - off), records)) >= 0) {
 				rows += rc == 0;
 				rc = 0;
 			}

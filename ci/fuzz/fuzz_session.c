@@ -58,9 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fc_lanes_connect(&set, theirs, "127.0.0.1", "fuzz", s.cookie, true) == 0 &&
 	    fc_session_sizes(&s, NULL, 1u << 30) == 0 && fc_session_targets(&s, NULL, NULL) == 0) {
 		while (fc_session_next(&s, &sz) == 0) {
+			long slice = 0, done;
+			int rc;
 			iters = 0;
-			if (fc_session_ready(&s) || fc_session_iters(&s, &iters) || fc_session_verdict(&s) ||
-			    fc_session_records(&s, NULL, &recs))
+			rc = fc_session_ready(&s) || fc_session_iters(&s, &iters, &slice);
+			/* the slices the peer names, each within what is left */
+			for (done = slice; !rc && slice > 0 && done < iters; done += slice)
+				rc = fc_session_more(&s, iters - done, &slice);
+			if (rc || fc_session_verdict(&s) || fc_session_records(&s, NULL, &recs))
 				break;
 			json_decref(recs);
 			recs = NULL;
