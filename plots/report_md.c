@@ -485,7 +485,17 @@ static void cluster(FILE *f, struct rp_report *r)
 			total += json_number_value(json_object_get(rec, "duration_s"));
 			slow += strcmp(fc_json_str(rec, "verdict"), "ok") != 0;
 		}
-		fprintf(f, "- %zu rounds, %.1f s in all; %zu not ok\n", json_array_size(c->rounds), total, slow);
+		{
+			/* the run's wall time as its console said it (verdict.json),
+			 * and the rounds' own share of it */
+			const json_t *wall = json_object_get(json_object_get(in->verdict_summary, "timing"), "wall_s");
+			fprintf(f, "- %zu rounds", json_array_size(c->rounds));
+			if (json_is_number(wall))
+				fprintf(f, " in %.1f s, the run in all (%.1f s of it in rounds)", json_number_value(wall), total);
+			else
+				fprintf(f, ", %.1f s of rounds", total);
+			fprintf(f, "; %zu not ok\n", slow);
+		}
 		json_array_foreach(c->rounds, i, rec) {
 			if (!strcmp(fc_json_str(rec, "verdict"), "ok"))
 				continue;

@@ -628,6 +628,12 @@ nccl_rows() {
 	md="$OUT/r/report.md"
 	cat "$md"
 	grep -q "^- cluster: \*\*fail\*\*: 2 of 4 nodes bad" "$md"
+	# the rounds' time; with verdict.json's wall time, the console's number first
+	grep -q "^- 3 rounds, 12.7 s of rounds; 0 not ok" "$md"
+	cp -r "$FIX/cluster" "$OUT/timed"
+	jq '.timing = {"rounds": 3, "wall_s": 14.04}' "$FIX/cluster/verdict.json" > "$OUT/timed/verdict.json"
+	"$REPORT" -o "$OUT/t" "$OUT/timed"
+	grep -q "^- 3 rounds in 14.0 s, the run in all (12.7 s of it in rounds); 0 not ok" "$OUT/t/report.md"
 	# per node: rank, host, verdict, median bw as client and server, p50
 	node() { grep "^| $1 | " "$md" | sed 's/ *| */|/g' | cut -d'|' -f2-7; }
 	[ "$(node 0)" = "0|node-a|pass|15.00|15.00|15.00" ]
