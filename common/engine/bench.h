@@ -71,7 +71,6 @@ long fc_adaptive_iters(const struct fc_params *p, uint64_t per_iter_ns);
  * elapsed_ns: all that is left for a count given with -I; else an eighth
  * (at least 64), fewer where twice --size-time would pass first, and 0
  * once it has passed (the size ends with fewer iterations). */
-#define FC_SIZE_TIME_BOUND 2.0
 long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t elapsed_ns);
 
 /* Every size: sync, warmup, timed phase on all lanes, verification

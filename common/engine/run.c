@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "coverage.h"
 #include "errors.h"
 #include "log.h"

@@ -16,6 +16,7 @@
 #define FC_MAX_WINDOW 1024L
 #define FC_MAX_STREAMS 64L
 #define FC_MAX_SIZE_TIME_S 60.0
+#define FC_SIZE_TIME_BOUND 2.0 /* an adaptive size ends at this many times --size-time */
 #define FC_MAX_ENDPOINTS 64L
 
 struct fc_params {
