@@ -137,10 +137,22 @@ static void expect_error(const char *text, const char *where)
 
 static void malformed_rows_name_their_line(void **st)
 {
-	char bad[sizeof(current) + 128];
+	char bad[sizeof(current) + 256];
+	json_t *recs = json_array(), *banner = json_array();
+	struct said heard_it;
 	(void)st;
-	snprintf(bad, sizeof(bad), "%s%s", current, "        2048  512  float  none  -1  21.00  0.05\n");
+	/* a cut row with rows after it is an error; the last row cut short
+	 * (a killed job) is dropped with a warning, the rows before it kept */
+	snprintf(bad, sizeof(bad), "%s%s%s", current, "        2048  512  float  none  -1  21.00  0.05\n",
+		 "        4096  1024  float  none  -1  21.00  0.05  0.02  0  22.00  0.05  0.02  0\n");
 	expect_error(bad, "x.txt:13: nccl-tests row has 7 columns where its header has 13");
+	snprintf(bad, sizeof(bad), "%s%s", current, "        2048  512  float  none  -1  21.00  0.05\n\n");
+	listen(&heard_it);
+	assert_int_equal(rp_nccl_text("x.txt", bad, strlen(bad), recs, banner), 0);
+	assert_int_equal(json_array_size(recs), 4); /* the two whole rows, out-of-place and in-place */
+	assert_non_null(strstr(heard(&heard_it), "x.txt:13: the last row has 7 of nccl-tests' 13 columns"));
+	json_decref(recs);
+	json_decref(banner);
 	snprintf(bad, sizeof(bad), "%s%s", current,
 		 "        2048  512  float  none  -1  21.00  0.05  nan  0  22.00  0.05  0.02  0\n");
 	expect_error(bad, "x.txt:13: nccl-tests row: busbw 'nan'");
