@@ -425,6 +425,7 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 	char service[8], during[160];
 	int err = 0, rc;
 	uint64_t start = fc_now_ns();
+	bool tried = false;
 
 	b->fd = -1;
 	b->told_peer = b->peer_failed = false;
@@ -439,6 +440,7 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 	}
 	/* The server may not be listening yet: keep trying until the deadline. */
 	while (b->fd < 0 && fc_now_ns() < deadline && !fc_stop_signal()) {
+		tried = true;
 		for (struct addrinfo *ai = res; ai && b->fd < 0; ai = ai->ai_next)
 			b->fd = try_connect(ai, deadline, &err);
 		if (b->fd < 0) {
@@ -452,6 +454,16 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 		json_decref(hello);
 		if (fc_stop_signal())
 			return fc_stop_check();
+		if (!tried) {
+			/* the deadline had passed before the first try (a start that
+			 * took it all: a loaded machine, a slow library load) */
+			if (b->deadline_option)
+				fc_err("the step deadline (a third of %s) passed before %s port %u was tried: raise %s",
+				       b->deadline_option, host, port, b->deadline_option);
+			else
+				fc_err("the run deadline (-t) passed before %s port %u was tried: raise -t", host, port);
+			return -FC_EXIT_PEER;
+		}
 		fc_err("no fabcheck server answered on %s port %u within %.1f s (%s): %s", host, port,
 		       (double)(fc_now_ns() - start) / 1e9, strerror(err ? err : ETIMEDOUT),
 		       b->no_answer_remedy ? b->no_answer_remedy
