@@ -258,11 +258,8 @@ static void contention(FILE *f, struct rp_series **s, size_t n)
 		/* -b helps where threads spin: libfabric busy-polling, not sockets
 		 * nor a run that already blocked */
 		cm = fc_json_str(s[i]->rep, "completion");
-		if (s[i]->socket || (cm && !strcmp(cm, "blocking")))
-			fprintf(f, " Another process was probably competing for the CPU: rerun on an idle machine.\n");
-		else
-			fprintf(f, " Another process was probably competing for the CPU: rerun with `-b` (blocking "
-				   "completion reads) or on an idle machine.\n");
+		fprintf(f, " Another process was probably competing for the CPU: rerun %son an idle machine.\n",
+			s[i]->socket || (cm && !strcmp(cm, "blocking")) ? "" : "with `-b` (blocking completion reads) or ");
 	}
 }
 

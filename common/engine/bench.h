@@ -45,9 +45,8 @@ struct fc_lane_state {
 	double msgs;       /* messages it took */
 	uint64_t busy_ns;  /* time they took */
 	/* the driver's: how often the lane's thread lost its CPU to other work
-	 * per second of the timed phase, and how long that phase worked */
-	double preempt_per_s;
-	uint64_t worked_ns;
+	 * in the timed phase (involuntary switches), and how long it worked */
+	uint64_t preempted, worked_ns;
 };
 
 struct fc_bench {

@@ -47,6 +47,11 @@ static void rates(struct fc_rec *rec, double bytes, double msgs, uint64_t ns)
 	rec->msg_rate = FC_R(msgs * 1e9 / (double)ns);
 }
 
+static fc_real_t per_second(uint64_t n, uint64_t ns)
+{
+	return FC_R(ns ? (double)n * 1e9 / (double)ns : 0);
+}
+
 static int latency(struct fc_rec *rec, uint64_t *samples, size_t n)
 {
 	struct fc_stats st;
@@ -65,7 +70,8 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 {
 	struct fc_lanes *set = r->lanes;
 	uint64_t first = UINT64_MAX, last = 0, *all = NULL;
-	double bytes = 0, msgs = 0, preempted = 0, worked = 0;
+	double bytes = 0, msgs = 0;
+	uint64_t preempted = 0, worked_ns = 0;
 	size_t nall = 0;
 	struct fc_rec rec;
 	int rc = 0;
@@ -78,9 +84,9 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 			continue;
 		common_fields(r, b, l, size, iters, planned, warm, &rec);
 		rates(&rec, st->bytes, st->msgs, st->busy_ns);
-		rec.preempt_per_s = FC_R(st->preempt_per_s);
-		preempted += st->preempt_per_s * (double)st->worked_ns / 1e9;
-		worked += (double)st->worked_ns / 1e9;
+		rec.preempt_per_s = per_second(st->preempted, st->worked_ns);
+		preempted += st->preempted;
+		worked_ns += st->worked_ns;
 		/* stats sort the samples: copy them for the aggregate first */
 		if (fc_lanes_active(set) > 1 && st->nsamples) {
 			uint64_t *grown = realloc(all, (nall + st->nsamples) * sizeof(*all));
@@ -102,7 +108,7 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 	if (!rc && fc_lanes_active(set) > 1) {
 		common_fields(r, b, NULL, size, iters, planned, warm, &rec);
 		rates(&rec, bytes, msgs, last > first ? last - first : 0);
-		rec.preempt_per_s = FC_R(worked > 0 ? preempted / worked : 0);
+		rec.preempt_per_s = per_second(preempted, worked_ns);
 		if (!(rc = latency(&rec, all, nall)))
 			rc = put(r, &rec, out);
 	}

@@ -777,8 +777,6 @@ static bool reached(struct fc_lane *l, const struct until *u)
 
 #define PEER_WATCH_NS 20000000ull /* how often an idle wait looks at the bootstrap */
 
-
-
 /* The one wait loop: polls in slices so a failed lane (abort) or a signal
  * (stop) ends every wait within FC_STOP_SLICE_S; counts the bytes of every
  * completion it reaps; names the deadline that passed. */

@@ -167,18 +167,17 @@ static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long
 	return rc;
 }
 
-/* What a lane's slices before the current one measured. */
+/* What a lane's slices measured, added up. */
 struct slice_sum {
 	size_t nsamples;
 	double bytes, msgs;
 	uint64_t busy_ns, t_start;
-	uint64_t preempted, worked_ns;
 };
 
 /* One slice of the timed phase on every lane. The loops fill samples
- * [0, count) and set their totals for their phase; the slice gets the next
- * part of the samples, and the totals of the slices before are added back
- * (the span starts at the first slice). */
+ * [0, count) and set their totals for their phase: the slice gets the next
+ * part of the samples, its totals are added to the sums (the span starts
+ * at the first slice). */
 static int run_slice(struct fc_run *r, const struct fc_bench *b, long done, long n, struct slice_sum *sum)
 {
 	struct fc_lanes *set = r->lanes;
@@ -191,19 +190,12 @@ static int run_slice(struct fc_run *r, const struct fc_bench *b, long done, long
 	for (int i = 0; i < set->n; i++) {
 		struct fc_lane_state *st = set->lane[i].bench;
 		st->samples -= done;
-		if (done == 0) {
+		if (done == 0)
 			sum[i].t_start = set->lane[i].t_start;
-		} else {
-			set->lane[i].t_start = sum[i].t_start;
-			st->nsamples += sum[i].nsamples;
-			st->bytes += sum[i].bytes;
-			st->msgs += sum[i].msgs;
-			st->busy_ns += sum[i].busy_ns;
-		}
-		sum[i].nsamples = st->nsamples;
-		sum[i].bytes = st->bytes;
-		sum[i].msgs = st->msgs;
-		sum[i].busy_ns = st->busy_ns;
+		sum[i].nsamples += st->nsamples;
+		sum[i].bytes += st->bytes;
+		sum[i].msgs += st->msgs;
+		sum[i].busy_ns += st->busy_ns;
 	}
 	return rc;
 }
@@ -226,8 +218,9 @@ static int timed(struct fc_run *r, const struct fc_bench *b, long *iters, long *
 	rc = fc_session_iters(&r->s, iters, &slice);
 	for (int i = 0; !rc && i < set->n; i++) {
 		struct fc_lane_state *st = set->lane[i].bench;
-		sum[i].preempted = set->lane[i].preempted;
-		sum[i].worked_ns = set->lane[i].worked_ns;
+		/* counters of the whole run: the phase's share is what they gain */
+		st->preempted = set->lane[i].preempted;
+		st->worked_ns = set->lane[i].worked_ns;
 		if (!(st->samples = calloc((size_t)*iters, sizeof(uint64_t))))
 			rc = fc_session_fail(&r->s, FC_EXIT_FABRIC, "cannot allocate %ld samples", *iters);
 	}
@@ -245,9 +238,13 @@ static int timed(struct fc_run *r, const struct fc_bench *b, long *iters, long *
 	for (int i = 0; !rc && i < set->n; i++) {
 		struct fc_lane *l = &set->lane[i];
 		struct fc_lane_state *st = l->bench;
-		uint64_t ns = l->worked_ns - sum[i].worked_ns;
-		st->preempt_per_s = ns ? (double)(l->preempted - sum[i].preempted) * 1e9 / (double)ns : 0;
-		st->worked_ns = ns;
+		st->nsamples = sum[i].nsamples;
+		st->bytes = sum[i].bytes;
+		st->msgs = sum[i].msgs;
+		st->busy_ns = sum[i].busy_ns;
+		l->t_start = sum[i].t_start;
+		st->preempted = l->preempted - st->preempted;
+		st->worked_ns = l->worked_ns - st->worked_ns;
 	}
 	free(sum);
 	if (!rc && done < *iters) {

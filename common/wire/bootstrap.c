@@ -59,10 +59,12 @@ bool fc_boot_peer_stops_within(int fd, double seconds)
 {
 	uint64_t end = fc_deadline_in(seconds);
 
+	if (fd < 0)
+		return false;
 	while (!fc_boot_peer_stopped(fd)) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		uint64_t now = fc_now_ns();
-		if (fd < 0 || now >= end)
+		if (now >= end)
 			return false;
 		/* readable once a frame or the close arrives; a frame that is
 		 * not an ERROR stays readable: then only the time runs out */
@@ -266,6 +268,17 @@ int fc_boot_send(struct fc_boot *b, enum fc_boot_type type, json_t *payload)
 	return rc;
 }
 
+/* The deadline that passed, named by the option that sets it: the run's
+ * (-t), or a cluster step's (a third of --pair-timeout). */
+static void deadline_passed(const struct fc_boot *b, const char *when, const char *what, const char *more)
+{
+	if (b->deadline_option)
+		fc_err("the step deadline (a third of %s) passed %s %s: raise %s%s", b->deadline_option, when, what,
+		       b->deadline_option, more);
+	else
+		fc_err("the run deadline (-t) passed %s %s: raise -t%s", when, what, more);
+}
+
 int fc_boot_expect(struct fc_boot *b, enum fc_boot_type type, uint64_t deadline, const char *during,
 		   json_t **payload)
 {
@@ -288,13 +301,7 @@ int fc_boot_expect_any(struct fc_boot *b, unsigned types, uint64_t deadline, con
 		return fc_stop_check();
 	if (rc == -ETIMEDOUT) {
 		if (fc_now_ns() >= deadline)
-			if (b->deadline_option)
-				fc_err("the step deadline (a third of %s) passed while %s: raise %s, or give fewer sizes "
-				       "or iterations",
-				       b->deadline_option, during, b->deadline_option);
-			else
-				fc_err("the run deadline (-t) passed while %s: raise -t, or give fewer sizes or iterations",
-				       during);
+			deadline_passed(b, "while", during, ", or give fewer sizes or iterations");
 		else
 			fc_err("peer %s sent nothing for %.1f s while %s: it hung or is overloaded (raise -T if it is slow)",
 			       b->peer_host, (double)(fc_now_ns() - t0) / 1e9, during);
@@ -457,11 +464,8 @@ int fc_boot_connect(struct fc_boot *b, const char *host, uint16_t port, uint64_t
 		if (!tried) {
 			/* the deadline had passed before the first try (a start that
 			 * took it all: a loaded machine, a slow library load) */
-			if (b->deadline_option)
-				fc_err("the step deadline (a third of %s) passed before %s port %u was tried: raise %s",
-				       b->deadline_option, host, port, b->deadline_option);
-			else
-				fc_err("the run deadline (-t) passed before %s port %u was tried: raise -t", host, port);
+			snprintf(during, sizeof(during), "%s port %u was tried", host, port);
+			deadline_passed(b, "before", during, "");
 			return -FC_EXIT_PEER;
 		}
 		fc_err("no fabcheck server answered on %s port %u within %.1f s (%s): %s", host, port,
