@@ -426,7 +426,7 @@ void fc_lanes_close(struct fc_lanes *set)
 		struct fc_lane *l = &set->lane[i];
 		/* cancels and drains first: nothing posted is left to touch the
 		 * buffers freed after it */
-		if (l->x && !l->stuck)
+		if (l->x)
 			set->ops->close(l->x); /* registrations go with it */
 		if (l->stuck) {
 			abandon(l);
@@ -603,16 +603,12 @@ int fc_lanes_active(const struct fc_lanes *set)
 int fc_lanes_disconnect(struct fc_lanes *set)
 {
 	/* a cut step is abandoned, not waited for: what does not come back
-	 * soon leaves its lane stuck, renewed with a fresh endpoint */
-	double wait_s = atomic_load(&set->cut) ? 0.2 : 1.0;
+	 * soon leaves its lane stuck, renewed with a fresh endpoint; with no
+	 * peer to come, the process is about to exit: a glance only, so that
+	 * what completes is closed (shm unlinks its region then) */
+	double wait_s = set->last_peer ? 0.05 : atomic_load(&set->cut) ? 0.2 : 1.0;
 	int rc = 0;
 
-	if (set->last_peer) {
-		/* left to the exit: stuck lanes are neither freed nor closed */
-		for (int i = 0; i < set->n; i++)
-			set->lane[i].stuck = set->lane[i].x != NULL;
-		return -FC_EXIT_FABRIC;
-	}
 	for (int i = 0; i < set->n; i++)
 		if (set->lane[i].x && set->ops->disconnect(set->lane[i].x, fc_deadline_in(wait_s))) {
 			set->lane[i].stuck = true;

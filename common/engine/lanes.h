@@ -64,9 +64,9 @@ struct fc_lanes {
 	atomic_bool abort;       /* one lane failed: the others stop waiting */
 	atomic_bool cut;         /* the cluster runner's coordinator ended the step */
 	/* a standalone program's: no peer comes after a failure, the process
-	 * exits, so what is posted is left to it rather than drained (a peer
-	 * that stopped never completes a send: the drain would wait out its
-	 * deadline before this side could exit) */
+	 * exits, so what is posted gets a short drain (a peer that stopped
+	 * never completes a send: a full one would wait out its second before
+	 * this side could exit); what stays stuck is left to the exit */
 	bool last_peer;
 	atomic_int failed_lane;  /* the first lane whose own wait timed out, -1 none */
 	double op_timeout_s;     /* longest silence of the peer */
