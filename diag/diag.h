@@ -108,8 +108,23 @@ struct diag_traffic_lane {
 	char coverage[16];        /* ok, failed, unverifiable */
 	unsigned long long nic_tx, nic_rx;
 };
+/* GPU memory registered as aws-ofi-nccl registers it (diag_gpureg.c):
+ * a cudaMalloc buffer on each visible GPU, with its closest EFA device,
+ * CUDA API calls forbidden, by address (the peer-memory path) and by
+ * dmabuf, each tried alone. */
+struct diag_gpureg {
+	int gpu;              /* index into gpus[]; -1: CUDA names it otherwise */
+	int ordinal;          /* the CUDA device number tried */
+	char domain[64];      /* its NIC; "": the provider's first */
+	int va_exit, dmabuf_exit; /* 0 registered; else fabcheck-mr's exit (-1 killed) */
+	char va_error[320], dmabuf_error[320];
+	char gpu_path[16];    /* the endpoint's answer: gpudirect, staged, "" unknown */
+};
 struct diag_traffic {
 	bool asked, ran;
+	int ngpureg;
+	struct diag_gpureg gpureg[DIAG_MAX_GPUS];
+	char gpureg_skipped[200]; /* why GPU memory was not tried ("" : it was, or no GPU) */
 	char provider[32];
 	int exit;                 /* of the first program that failed, 0 */
 	char error[384];          /* why it did not run or failed */
@@ -223,5 +238,9 @@ void diag_nvml_query(struct diag_facts *f);
 void diag_cuda_query(struct diag_facts *f);
 void diag_nccl_find(struct diag_facts *f);
 void diag_traffic_run(struct diag_facts *f, const struct diag_options *o);
+/* The GPU half of --traffic: dir holds fabcheck-mr, tmp is the self-test's
+ * folder, env the children's environment (CUDA_DEVICE_ORDER=PCI_BUS_ID). */
+void diag_gpureg_run(struct diag_facts *f, const struct diag_options *o, const char *dir, const char *tmp,
+		     char **env);
 
 #endif

@@ -75,5 +75,9 @@ void diag_check_fork(const struct diag_ctx *c, struct diag_check *k);
 void diag_check_env(const struct diag_ctx *c, struct diag_check *k);
 void diag_check_k8s(const struct diag_ctx *c, struct diag_check *k);
 void diag_check_traffic(const struct diag_ctx *c, struct diag_check *k);
+/* gpudirect's verdict from GPU memory registered by --traffic; false
+ * (nothing set) when none was tried. */
+bool diag_gpudirect_tried(const struct diag_ctx *c, struct diag_check *k, bool required, bool plugin_skips_dmabuf,
+			  const char *remedy);
 
 #endif

@@ -326,8 +326,21 @@ void diag_check_gpudirect(const struct diag_ctx *c, struct diag_check *k)
 			 f->instance, with_p2p ? ", although the EFA driver registers a p2p provider" : "");
 		return;
 	}
+	snprintf(remedy, sizeof(remedy),
+		 "install the EFA installer's driver (NVIDIA p2p) with the NVIDIA driver loaded, or use kernel 5.12+ "
+		 "with the NVIDIA open kernel modules and libfabric 1.20+ (dmabuf)");
+	diag_parse_version(f->nvidia_driver, &nv, &x, &y);
+	if (nv >= 580 && diag_version_cmp(f->efa_driver, "2.17.3") < 0)
+		snprintf(remedy + strlen(remedy), sizeof(remedy) - strlen(remedy),
+			 "; with NVIDIA driver %s the EFA driver must be r2.17.3 or newer", f->nvidia_driver);
+	if (diag_gpudirect_tried(c, k, required, plugin_skips_dmabuf(f), remedy))
+		return;
+	/* not tried (no --traffic): inferred from the drivers' files */
 	if (with_p2p == f->ndevs) {
-		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "every EFA device has a p2p provider ('%s')", f->devs[0].p2p);
+		diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "every EFA device has a p2p provider ('%s'); inferred, %s%s",
+			 f->devs[0].p2p,
+			 f->traffic.gpureg_skipped[0] ? "GPU memory not tried: " : "--traffic registers GPU memory to prove it",
+			 f->traffic.gpureg_skipped);
 		return;
 	}
 	if (diag_gpus_hidden(f)) { /* dmabuf support is asked of CUDA, which sees no GPU then */
@@ -353,13 +366,6 @@ void diag_check_gpudirect(const struct diag_ctx *c, struct diag_check *k)
 			 f->kernel, f->lf_api);
 		return;
 	}
-	snprintf(remedy, sizeof(remedy),
-		 "install the EFA installer's driver (NVIDIA p2p) with the NVIDIA driver loaded, or use kernel 5.12+ "
-		 "with the NVIDIA open kernel modules and libfabric 1.20+ (dmabuf)");
-	diag_parse_version(f->nvidia_driver, &nv, &x, &y);
-	if (nv >= 580 && diag_version_cmp(f->efa_driver, "2.17.3") < 0)
-		snprintf(remedy + strlen(remedy), sizeof(remedy) - strlen(remedy),
-			 "; with NVIDIA driver %s the EFA driver must be r2.17.3 or newer", f->nvidia_driver);
 	diag_set(k, required ? DIAG_FAIL : DIAG_WARN, DIAG_ACT_CONFIG, remedy,
 		 "%d of %d EFA devices have a p2p provider (device/p2p); dmabuf: kernel %s%s, CUDA dmabuf %s, "
 		 "libfabric API %s%s",

@@ -21,7 +21,10 @@ static const struct fc_optrow diag_rows[] = {
 	ROW(FC_OPT_FLAG, "traffic", O_TRAFFIC, NULL,
 	    "one-node traffic self-test: two endpoints on every EFA device\n"
 	    "(fabcheck-pingpong and fabcheck-bw beside this program, the\n"
-	    "shared-memory shortcut off), latency, bandwidth and counters"),
+	    "shared-memory shortcut off), latency, bandwidth and counters;\n"
+	    "with GPUs visible, GPU memory registered on each GPU with its\n"
+	    "closest EFA device as aws-ofi-nccl does (fabcheck-mr), by\n"
+	    "address and by dmabuf"),
 	ROW(FC_OPT_TEXT, "traffic-provider", O_TRAFFIC_PROVIDER, "P",
 	    "the self-test's provider: tcp where there is no EFA", .def = "efa"),
 	ROW(FC_OPT_TEXT, "traffic-domains", O_TRAFFIC_DOMAINS, "LIST", "its devices, as -d (default all)"),

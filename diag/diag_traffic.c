@@ -8,6 +8,7 @@
  * records: latency and bandwidth per device, and each device's counters
  * (coverage) proving it carried its share. fabcheck-diag itself links no
  * libfabric, so it still starts where libfabric is missing. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -25,11 +26,10 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "diag_spawn.h"
 #include "errors.h"
 #include "log.h"
 #include "readfile.h"
-
-extern char **environ;
 
 #define RUN_SECONDS 60 /* each program's own deadline; diag waits a little longer */
 
@@ -55,75 +55,6 @@ static int free_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
-}
-
-/* The environment, plus the variable that keeps efa off its shm shortcut. */
-static char **child_env(void)
-{
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	if (!(env = calloc(n + 2, sizeof(char *))))
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "FI_EFA_ENABLE_SHM_TRANSFER=", 27))
-			env[k++] = environ[i];
-	env[k++] = "FI_EFA_ENABLE_SHM_TRANSFER=0";
-	return env;
-}
-
-static pid_t spawn(char *const argv[], char **env, const char *out_path)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc ? -1 : pid;
-}
-
-/* Waits for pid until the deadline, then kills it; its exit code, or -1. */
-static int reap(pid_t pid, time_t deadline)
-{
-	int st;
-
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (time(NULL) >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-	}
-}
-
-/* The last "error:" line a program printed, as a reason. */
-static void last_error(const char *path, char *out, size_t len)
-{
-	char *text, *p, *line = NULL;
-
-	out[0] = '\0';
-	if (fc_read_alloc(path, &text) < 0)
-		return;
-	for (p = strstr(text, "error: "); p; p = strstr(p + 1, "error: "))
-		line = p + 7;
-	if (line) {
-		line[strcspn(line, "\n")] = '\0';
-		fc_printable(out, len, line);
-	}
-	free(text);
 }
 
 static struct diag_traffic_lane *lane_of(struct diag_traffic *t, json_t *rec)
@@ -200,22 +131,22 @@ static int pair(struct diag_traffic *t, const char *dir, const char *prog, const
 	char *sargv[] = {path, "-d", (char *)domains, "-B", port, "-t", deadline, NULL};
 	char *cargv[] = {path, "-p", (char *)o->traffic_provider, "-d", (char *)domains, "-B", port, "-t", deadline,
 			 "-S", latency ? "8" : "1M", "--size-time", "0.3", "--json", json, "127.0.0.1", NULL};
-	if (p < 0 || (server = spawn(sargv, env, sout)) < 0) {
+	if (p < 0 || (server = diag_spawn(sargv, env, sout)) < 0) {
 		fail_why(t, "could not start %s: %s", path, strerror(errno));
 		return FC_EXIT_FABRIC;
 	}
-	if ((client = spawn(cargv, env, cout)) < 0) {
+	if ((client = diag_spawn(cargv, env, cout)) < 0) {
 		kill(server, SIGKILL);
-		reap(server, time(NULL));
+		diag_reap(server, time(NULL));
 		fail_why(t, "could not start %s: %s", path, strerror(errno));
 		return FC_EXIT_FABRIC;
 	}
-	crc = reap(client, time(NULL) + RUN_SECONDS + 10);
-	src = reap(server, time(NULL) + 10);
+	crc = diag_reap(client, time(NULL) + RUN_SECONDS + 10);
+	src = diag_reap(server, time(NULL) + 10);
 	take_records(t, json, latency);
 	if (crc || src) {
 		char why[200];
-		last_error(crc ? cout : sout, why, sizeof(why));
+		diag_last_error(crc ? cout : sout, why, sizeof(why));
 		fail_why(t, "%s %s exited %d: %s", prog, crc ? "client" : "server",
 			 crc ? crc : src, *why ? why : "no message (killed at the deadline?)");
 		return crc > 0 ? crc : src > 0 ? src : FC_EXIT_PEER;
@@ -223,16 +154,18 @@ static int pair(struct diag_traffic *t, const char *dir, const char *prog, const
 	return 0;
 }
 
+/* The self-test's own folder and every file in it (mkdtemp made it: no
+ * link in it is anyone else's). */
 static void remove_tree(const char *dir)
 {
-	const char *names[] = {"fabcheck-pingpong.jsonl", "fabcheck-pingpong.server.out", "fabcheck-pingpong.client.out",
-			       "fabcheck-bw.jsonl", "fabcheck-bw.server.out", "fabcheck-bw.client.out"};
-	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	struct dirent *e;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
 	rmdir(dir);
 }
 
@@ -244,41 +177,40 @@ void diag_traffic_run(struct diag_facts *f, const struct diag_options *o)
 	 * the tests' own folder instead of a /tmp that parallel runs share;
 	 * 64 bytes short of PATH_MAX so the files inside still fit */
 	const char *tmpdir = getenv("TMPDIR");
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char **env;
+	/* efa off its shm shortcut; CUDA numbers GPUs in PCI order, as the
+	 * facts list them, so the GPU probe's cuda:N is gpus[N] */
+	char **env = diag_child_env((const char *const[]){"FI_EFA_ENABLE_SHM_TRANSFER=0", "CUDA_DEVICE_ORDER=PCI_BUS_ID",
+							  NULL});
 
 	t->asked = true;
 	snprintf(t->provider, sizeof(t->provider), "%s", o->traffic_provider);
-	if (!strcmp(o->traffic_provider, "efa") && f->ndevs == 0) {
+	if (!strcmp(o->traffic_provider, "efa") && f->ndevs == 0)
 		fail_why(t, "no EFA devices to send through (--traffic-provider names another)");
-		return;
-	}
-	if (n <= 0) {
+	else if (diag_self_dir(self, sizeof(self)))
 		fail_why(t, "cannot find where fabcheck-diag is installed");
-		return;
-	}
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	for (const char *const *p = (const char *const[]){"fabcheck-pingpong", "fabcheck-bw", NULL}; *p; p++) {
+	else if (!env)
+		fail_why(t, "no memory for the self-test's environment");
+	for (const char *const *p = (const char *const[]){"fabcheck-pingpong", "fabcheck-bw", "fabcheck-mr", NULL};
+	     *p && !t->error[0]; p++) {
 		snprintf(probe, sizeof(probe), "%s/%s", self, *p);
-		if (access(probe, X_OK)) {
+		if (access(probe, X_OK))
 			fail_why(t, "%s is not installed beside fabcheck-diag", probe);
-			return;
-		}
 	}
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/fabcheck-traffic-XXXXXX", tmpdir) >= sizeof(tmp)) {
+	if (!t->error[0] && (size_t)snprintf(tmp, sizeof(tmp), "%s/fabcheck-traffic-XXXXXX", tmpdir) >= sizeof(tmp))
 		fail_why(t, "TMPDIR is too long: %s", tmpdir);
-		return;
-	}
-	if (!mkdtemp(tmp) || !(env = child_env())) {
+	if (!t->error[0] && !mkdtemp(tmp))
 		fail_why(t, "no temporary folder for the self-test: %s", strerror(errno));
+	if (t->error[0]) {
+		free(env);
 		return;
 	}
 	t->ran = true;
 	if (!(t->exit = pair(t, self, "fabcheck-pingpong", tmp, env, o, true)))
 		t->exit = pair(t, self, "fabcheck-bw", tmp, env, o, false);
+	/* a failed transfer leaves the registration worth knowing */
+	diag_gpureg_run(f, o, self, tmp, env);
 	free(env);
 	remove_tree(tmp);
 }

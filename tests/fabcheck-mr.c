@@ -20,6 +20,7 @@ static const struct fc_prog prog = {
 	.default_sizes = "4K:4G",
 	.default_iters = 20,
 	.max_size = 4ull << 30,
+	.groups = FC_OPTS_MR,
 };
 
 int main(int argc, char **argv)
@@ -30,6 +31,11 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
+	if (opts.mr_path && !strcmp(opts.mr_path, "dmabuf") && !fc_mem_ops_of(&opts.mem)->dmabuf) {
+		fc_err("--mr-path dmabuf needs device memory that exports a dmabuf (-D cuda); %s memory is "
+		       "registered by address only", fc_mem_ops_of(&opts.mem)->name);
+		return FC_EXIT_USAGE;
+	}
 	fc_stop_install();
 	b.opts = &opts;
 	b.ops = &fc_xport_ofi;

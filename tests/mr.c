@@ -103,6 +103,7 @@ static int record(struct fc_mr_run *b, size_t size, const char *ph, const char *
 		.iters = FC_I(iters),
 		.mr_phase = ph,
 		.mr_path = path,
+		.gpu_path = b->info.gpu_path,
 		.dereg_us_p50 = FC_R(ds.p50 / 1e3),
 		.lat_us_min = FC_R(rs.min / 1e3),
 		.lat_us_p50 = FC_R(rs.p50 / 1e3),
@@ -118,8 +119,12 @@ static int record(struct fc_mr_run *b, size_t size, const char *ph, const char *
 int fc_bench_mr(struct fc_mr_run *b)
 {
 	const struct fc_opts *o = b->opts;
-	/* the dmabuf path where the backend exports one (CUDA), else by address only */
-	bool gpu = fc_mem_ops_of(&o->mem)->dmabuf != NULL;
+	/* --mr-path: the dmabuf path where the backend exports one (CUDA),
+	 * by address always; asked for one path, only that one, and its
+	 * failure is the run's (fabcheck-diag --traffic tries each alone) */
+	bool both = !o->mr_path || !strcmp(o->mr_path, "both");
+	int first = both || !strcmp(o->mr_path, "va") ? 0 : 1;
+	int last = both ? (fc_mem_ops_of(&o->mem)->dmabuf ? 1 : 0) : first;
 	size_t bound = memory_bound(&o->mem), skipped = 0;
 	long iters = o->params.iters;
 	uint64_t *reg = calloc((size_t)iters, sizeof(uint64_t)), *dereg = calloc((size_t)iters, sizeof(uint64_t));
@@ -133,15 +138,17 @@ int fc_bench_mr(struct fc_mr_run *b)
 			skipped++;
 			continue;
 		}
-		for (int path = 0; path < (gpu ? 2 : 1) && !rc; path++) {
+		for (int path = first; path <= last && !rc; path++) {
 			for (int c = 0; c < 2 && !rc; c++) {
 				fc_progress("size %s (%zu of %zu), %s, %s", fc_size_format(size, bb, sizeof(bb)), i + 1,
 					    b->sizes.n, colds[c] ? "cold" : "repeat", path ? "dmabuf" : "va");
 				rc = phase(b, size, colds[c], path == 1, iters, reg, dereg);
 				if (path == 1 && rc == -FC_EXIT_USAGE) {
-					/* dmabuf not built in: say so once, keep the VA numbers */
-					gpu = false;
-					rc = 0;
+					/* dmabuf not built in: with both, say so once
+					 * and keep the VA numbers; asked for alone, it
+					 * is this build's limit, not a usage error */
+					rc = both ? 0 : -FC_EXIT_FABRIC;
+					last = 0;
 					break;
 				}
 				if (!rc)

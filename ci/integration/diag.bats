@@ -683,3 +683,98 @@ traffic() { # ARGS...: DIAG_RC, $OUT/t.json
 	jq -e '.checks[] | select(.check == "traffic") | .verdict == "FAIL" and .action == "configuration"
 		and (.reason | test("no domain .nope0. here; its domains: [a-z]"))' "$OUT/t.json"
 }
+
+# GPU memory under --traffic: registered for real through fabcheck-mr with
+# the stand-in CUDA runtime; Debian's libfabric refuses it, as a node
+# without GPUDirect would
+gpu_traffic() { # VARIANT ARGS...: diag with the stand-in CUDA runtime and 8 GPUs
+	local v=$1
+	shift
+	ENV+=(FABCHECK_CUDART="$STANDIN/libcudart-standin.so" FABCHECK_STANDIN_GPUS=8)
+	diag "$v" --traffic "$@"
+	jq -c '.checks[] | select(.check == "gpudirect")' "$OUT/d.json"
+}
+
+@test "diag_traffic_registers_gpu_memory_and_a_refusal_fails_gpudirect_naming_gpu_and_both_paths" {
+	ENV=(CUDA_VISIBLE_DEVICES=0,5)
+	gpu_traffic p5-healthy --traffic-provider shm
+	[ "$DIAG_RC" -eq 1 ]
+	# the drivers' files say p2p is there (inferred PASS before --traffic):
+	# what was tried wins, for both GPUs CUDA_VISIBLE_DEVICES names
+	jq -e '.checks[] | select(.check == "gpudirect") | .verdict == "FAIL" and .action == "configuration"
+		and (.reason | test("^GPU 0000:13:00.0 \\(CUDA device 0\\) .*0 of 2 GPUs could\\); by address: registering 1048576 bytes of CUDA memory with provider shm failed.*by dmabuf: "))
+		and (.details | length == 2) and .details[1].gpu_pci == "0000:63:00.0"
+		and all(.details[]; .by_address == "failed" and .dmabuf == "failed")' "$OUT/d.json"
+	diag p5-healthy
+	[ "$(verdict gpudirect)" = PASS ]
+	[[ "$(field gpudirect reason)" == *"inferred, --traffic registers GPU memory to prove it"* ]]
+}
+
+# fake_programs DIR: fabcheck-diag copied into DIR beside stand-ins for the
+# programs it runs; the fake fabcheck-mr logs its arguments and answers
+# per path as FAKE_VA and FAKE_DMABUF say (ok, staged, fail)
+fake_programs() {
+	mkdir -p "$1"
+	cp "$DIAG" "$1/fabcheck-diag"
+	printf '#!/bin/sh\nexit 0\n' >"$1/fabcheck-pingpong"
+	cp "$1/fabcheck-pingpong" "$1/fabcheck-bw"
+	cat >"$1/fabcheck-mr" <<'MR'
+#!/bin/sh
+echo "$*" >>"$FAKE_LOG"
+path= json=
+while [ $# -gt 0 ]; do
+	case $1 in --mr-path) path=$2; shift ;; --json) json=$2; shift ;; esac
+	shift
+done
+[ "$path" = va ] && how=$FAKE_VA || how=$FAKE_DMABUF
+case $how in
+ok | staged)
+	[ "$how" = ok ] && gp=gpudirect || gp=staged
+	echo "{\"test\":\"mr\",\"mr_path\":\"$path\",\"gpu_path\":\"$gp\"}" >"$json"
+	exit 0 ;;
+*) echo "fabcheck-mr: error: refused by $path"; exit 3 ;;
+esac
+MR
+	chmod +x "$1/fabcheck-pingpong" "$1/fabcheck-bw" "$1/fabcheck-mr"
+}
+
+@test "diag_traffic_gpu_registration_each_gpu_with_its_closest_nic_and_the_path_that_worked" {
+	fake_programs "$OUT/bin"
+	DIAG="$OUT/bin/fabcheck-diag"
+	ENV=(FAKE_LOG="$OUT/mr.log" FAKE_VA=ok FAKE_DMABUF=fail)
+	diag p5-healthy --traffic
+	cat "$OUT/mr.log"
+	# every GPU, both paths, each alone, on the EFA device closest to it
+	[ "$(grep -c -- '--mr-path va' "$OUT/mr.log")" -eq 8 ]
+	[ "$(grep -c -- '--mr-path dmabuf' "$OUT/mr.log")" -eq 8 ]
+	grep -q -- "-p efa -d rdmap20s0-rdm -D cuda:0 " "$OUT/mr.log"
+	grep -q -- "-p efa -d rdmap132s0-rdm -D cuda:7 " "$OUT/mr.log"
+	jq -e '.checks[] | select(.check == "gpudirect") | .verdict == "PASS"
+		and (.reason | test("on 8 GPU\\(s\\).*by address \\(peer memory\\) on 8, by dmabuf on 0"))
+		and ([.details[] | select(.gpu_path == "gpudirect" and .by_address == "registered")] | length == 8)' "$OUT/d.json"
+	# dmabuf only: enough with aws-ofi-nccl 1.20 ...
+	ENV=(FAKE_LOG="$OUT/mr.log" FAKE_VA=fail FAKE_DMABUF=ok)
+	diag p5-dmabuf-only-ofi-nccl-1-20 --traffic
+	jq -e '.checks[] | select(.check == "gpudirect") | .verdict == "PASS"
+		and (.reason | test("by address \\(peer memory\\) on 0, by dmabuf on 8"))' "$OUT/d.json"
+	# ... not with aws-ofi-nccl 1.16 on a p5: NCCL does not use dmabuf there
+	diag p5-healthy --traffic
+	jq -e '.checks[] | select(.check == "gpudirect") | .verdict == "FAIL"
+		and (.reason | test("registers only by dmabuf, which aws-ofi-nccl 1.1[0-9.]* does not use"))
+		and (.remedy | test("1.20.0"))' "$OUT/d.json"
+	# registered, but only with CUDA calls allowed: staging, not GPUDirect
+	ENV=(FAKE_LOG="$OUT/mr.log" FAKE_VA=staged FAKE_DMABUF=staged)
+	diag p5-healthy --traffic
+	jq -e '.checks[] | select(.check == "gpudirect") | .verdict == "FAIL"
+		and (.reason | test("FI_OPT_CUDA_API_PERMITTED refused"))' "$OUT/d.json"
+}
+
+@test "diag_traffic_with_gpus_hidden_tries_no_gpu_memory_and_says_why" {
+	fake_programs "$OUT/bin"
+	DIAG="$OUT/bin/fabcheck-diag"
+	ENV=(FAKE_LOG="$OUT/mr.log" FAKE_VA=ok FAKE_DMABUF=ok CUDA_VISIBLE_DEVICES=)
+	diag p5-healthy --traffic
+	[ ! -e "$OUT/mr.log" ]
+	[ "$(verdict gpudirect)" = PASS ]
+	[[ "$(field gpudirect reason)" == *"inferred, GPU memory not tried: CUDA_VISIBLE_DEVICES hides every GPU"* ]]
+}

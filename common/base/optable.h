@@ -25,7 +25,8 @@ enum {
 	FC_OPTS_DIAG = 1 << 5,    /* fabcheck-diag */
 	FC_OPTS_REPORT = 1 << 6,  /* fabcheck-report */
 	FC_OPTS_SOCKET = 1 << 7,  /* the kernel TCP baseline: -x, --sockbuf (not RMA) */
-	FC_OPTS_ALL = 0xff,
+	FC_OPTS_MR = 1 << 8,      /* fabcheck-mr: --mr-path */
+	FC_OPTS_ALL = 0x1ff,
 };
 
 enum fc_opt_type {

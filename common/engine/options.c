@@ -169,6 +169,7 @@ int fc_opts_set(void *ctx, const struct fc_optrow *row, const struct fc_optarg *
 	case FC_O_MAX_MEM: o->max_mem = (size_t)a->v.z; break;
 	case FC_O_SYSFS_ROOT: o->sysfs_root = a->v.s; break;
 	case FC_O_UNITS: o->gbit = !strcmp(a->v.s, "gbit"); break;
+	case FC_O_MR_PATH: o->mr_path = a->v.s; break;
 	case FC_O_LABEL:
 		/* it lands in records, report tables and chart legends */
 		for (const unsigned char *c = (const unsigned char *)a->v.s; *c; c++)

@@ -32,6 +32,7 @@ struct fc_opts {
 	const char *sysfs_root;  /* --sysfs-root, default $FABCHECK_SYSFS_ROOT or /sys */
 	const char *label;       /* --label: the run's name in its records (NULL none) */
 	bool gbit;               /* --units gbit: the table's bandwidth in Gbit/s */
+	const char *mr_path;     /* --mr-path both|va|dmabuf (fabcheck-mr) */
 	const char *peer;        /* server host; NULL = this side is the server */
 	bool provider_given;     /* -p or $FABCHECK_PROVIDER: a server checks it at start */
 	bool provider_typed;     /* -p on the command line (not the environment) */

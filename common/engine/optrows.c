@@ -8,7 +8,7 @@
 
 enum {
 	BENCH = FC_OPTS_BENCH, PAIR = FC_OPTS_PAIR, STREAM = FC_OPTS_STREAM, RMA = FC_OPTS_RMA,
-	CLUSTER = FC_OPTS_CLUSTER, DIAG = FC_OPTS_DIAG, SOCKET = FC_OPTS_SOCKET,
+	CLUSTER = FC_OPTS_CLUSTER, DIAG = FC_OPTS_DIAG, SOCKET = FC_OPTS_SOCKET, MR = FC_OPTS_MR,
 };
 
 /* designated fields only: a row names what it has */
@@ -20,6 +20,7 @@ static const char *const transports[] = {"ofi", "socket", NULL};
 static const char *const ops[] = {"write", "read", "writedata", NULL};
 static const char *const buffers[] = {"reuse", "slots", NULL};
 static const char *const units[] = {"gbyte", "gbit", NULL};
+static const char *const mr_paths[] = {"both", "va", "dmabuf", NULL};
 
 /* In --help order. Help that depends on the program (-d, -D, -S, -I for
  * a benchmark on one node; diag's words for --json and --sysfs-root) comes
@@ -79,6 +80,10 @@ const struct fc_optrow fc_shared_rows[] = {
 	    "uses slots)", .what = "buffer policy (--buffers)", .choices = buffers, .def = "reuse"),
 	ROW(FC_OPT_CHOICE, "op", 0, FC_O_OP, RMA, "OP", "write, read or writedata", .what = "RMA operation (--op)",
 	    .choices = ops, .def = "write"),
+	ROW(FC_OPT_CHOICE, "mr-path", 0, FC_O_MR_PATH, MR, "PATH",
+	    "va: by address (GPU memory: the peer-memory path), dmabuf:\n"
+	    "by a dmabuf fd (GPU memory only), or both (default {def}; host\n"
+	    "memory has va only)", .what = "registration path (--mr-path)", .choices = mr_paths, .def = "both"),
 	ROW(FC_OPT_FLAG, "verify", 'v', FC_O_VERIFY, PAIR, NULL, "check every received byte (outside the timed region)"),
 	HEAD("time limits"),
 	ROW(FC_OPT_SECONDS, "deadline", 't', FC_O_DEADLINE, BENCH | CLUSTER, "SEC", "deadline for the whole run",
