@@ -151,6 +151,9 @@ struct diag_facts {
 	bool plugin_searched;
 	char plugin_path[512], plugin_version[48], plugin_needs_lf[32];
 	char plugin_lf_path[512]; /* "" : not found on its search path */
+	/* not found where the loader looks, but installed where the EFA
+	 * installer puts them (off the path: the remedy names the folder) */
+	char plugin_offpath[512], lf_offpath[512];
 	char plugin_error[256];
 	char nccl_path[512], nccl_version[32];
 

@@ -31,12 +31,16 @@ struct diag_check {
 struct diag_ctx {
 	const struct diag_facts *f;
 	bool expect_efa;
+	bool nccl_env; /* judge NCCL's software as for EFA, whatever this machine has */
 };
 
 #define DIAG_NCHECKS 24
 
 /* Runs every check; out has room for DIAG_NCHECKS. Returns how many. */
 int diag_run_checks(const struct diag_facts *f, bool expect_efa, struct diag_check *out);
+/* --nccl-env: only libfabric, nccl_plugin and environment, judged as on an
+ * EFA node with GPUs (the image is checked, not the machine). */
+int diag_run_nccl_env(const struct diag_facts *f, struct diag_check *out);
 /* Frees what the results hold (their details). */
 void diag_free_checks(struct diag_check *k, int n);
 const char *diag_verdict_name(enum diag_verdict v);

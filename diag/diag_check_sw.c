@@ -14,7 +14,7 @@ static bool at_installer(const char *path)
 void diag_check_libfabric(const struct diag_ctx *c, struct diag_check *k)
 {
 	const struct diag_facts *f = c->f;
-	bool want = diag_efa_expected(c), gpus = diag_nvidia_gpus(f);
+	bool want = diag_efa_expected(c), gpus = c->nccl_env || diag_nvidia_gpus(f);
 	/* the libfabric that matters is the one NCCL's plugin loads */
 	const char *which = f->plugin_lf_path[0] ? f->plugin_lf_path : f->lf.path;
 	char where[900];
@@ -63,16 +63,38 @@ void diag_check_libfabric(const struct diag_ctx *c, struct diag_check *k)
 	diag_set(k, DIAG_PASS, DIAG_ACT_NONE, NULL, "%s", where);
 }
 
+/* A library installed where the loader does not look: the remedy names
+ * its folder. */
+static void off_path_remedy(const char *file, const char *or_else, char *out, size_t len)
+{
+	const char *slash = strrchr(file, '/');
+	int dir = slash ? (int)(slash - file) : (int)strlen(file);
+
+	snprintf(out, len,
+		 "put %.*s on the library path where NCCL runs (export LD_LIBRARY_PATH=%.*s:$LD_LIBRARY_PATH in "
+		 "the job, or a file in the image's /etc/ld.so.conf.d), %s",
+		 dir, file, dir, file, or_else);
+}
+
 void diag_check_nccl_plugin(const struct diag_ctx *c, struct diag_check *k)
 {
 	const struct diag_facts *f = c->f;
 
-	if (!diag_nvidia_gpus(f)) {
+	if (!c->nccl_env && !diag_nvidia_gpus(f)) {
 		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no NVIDIA GPUs: NCCL is not expected here");
 		return;
 	}
 	if (!diag_efa_expected(c)) {
 		diag_set(k, DIAG_SKIP, DIAG_ACT_NONE, NULL, "no EFA here: NCCL would use its own sockets anyway");
+		return;
+	}
+	if (!f->plugin_path[0] && f->plugin_offpath[0]) {
+		char remedy[700];
+		off_path_remedy(f->plugin_offpath, "or name the plugin with NCCL_NET_PLUGIN", remedy, sizeof(remedy));
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, remedy,
+			 "%s: aws-ofi-nccl is installed at %s, off the search path, so NCCL would fall back to its own "
+			 "sockets (NET/Socket) without a word",
+			 f->plugin_error, f->plugin_offpath);
 		return;
 	}
 	if (!f->plugin_path[0]) {
@@ -87,6 +109,14 @@ void diag_check_nccl_plugin(const struct diag_ctx *c, struct diag_check *k)
 			 "point NCCL_NET_PLUGIN at aws-ofi-nccl (libnccl-net-ofi.so in /opt/amazon/ofi-nccl/lib)",
 			 "%s needs no libfabric: it is not aws-ofi-nccl, so NCCL will not use EFA through it",
 			 f->plugin_path);
+		return;
+	}
+	if (!f->plugin_lf_path[0] && f->lf_offpath[0]) {
+		char remedy[700];
+		off_path_remedy(f->lf_offpath, "or the plugin's RUNPATH", remedy, sizeof(remedy));
+		diag_set(k, DIAG_FAIL, DIAG_ACT_CONFIG, remedy,
+			 "%s (%s is installed, off that path): NCCL cannot load the plugin and falls back to sockets",
+			 f->plugin_error, f->lf_offpath);
 		return;
 	}
 	if (!f->plugin_lf_path[0]) {

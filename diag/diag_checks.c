@@ -50,20 +50,35 @@ void diag_set(struct diag_check *k, enum diag_verdict v, enum diag_action a, con
 	snprintf(k->remedy, sizeof(k->remedy), "%s", act && remedy ? remedy : "");
 }
 
+static void run_one(const struct diag_ctx *c, int i, struct diag_check *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = checks[i].id;
+	k->title = checks[i].title;
+	k->v = DIAG_SKIP;
+	snprintf(k->reason, sizeof(k->reason), "not evaluated");
+	checks[i].run(c, k);
+}
+
 int diag_run_checks(const struct diag_facts *f, bool expect_efa, struct diag_check *out)
 {
 	struct diag_ctx c = {.f = f, .expect_efa = expect_efa};
 
-	for (int i = 0; i < DIAG_NCHECKS; i++) {
-		struct diag_check *k = &out[i];
-		memset(k, 0, sizeof(*k));
-		k->id = checks[i].id;
-		k->title = checks[i].title;
-		k->v = DIAG_SKIP;
-		snprintf(k->reason, sizeof(k->reason), "not evaluated");
-		checks[i].run(&c, k);
-	}
+	for (int i = 0; i < DIAG_NCHECKS; i++)
+		run_one(&c, i, &out[i]);
 	return DIAG_NCHECKS;
+}
+
+int diag_run_nccl_env(const struct diag_facts *f, struct diag_check *out)
+{
+	struct diag_ctx c = {.f = f, .expect_efa = true, .nccl_env = true};
+	int n = 0;
+
+	for (int i = 0; i < DIAG_NCHECKS; i++)
+		if (!strcmp(checks[i].id, "libfabric") || !strcmp(checks[i].id, "nccl_plugin") ||
+		    !strcmp(checks[i].id, "environment"))
+			run_one(&c, i, &out[n++]);
+	return n;
 }
 
 void diag_free_checks(struct diag_check *k, int n)

@@ -11,11 +11,16 @@
 	{.type = (t), .lng = (l), .id = (i), .groups = FC_OPTS_DIAG, .arg = (a), .help = (h), __VA_ARGS__}
 #define HEAD(text) {.type = FC_OPT_HEADING, .lng = (text)}
 
-enum { O_EXPECT_EFA = FC_O_PROGRAM, O_INTERVAL, O_TRAFFIC, O_TRAFFIC_PROVIDER, O_TRAFFIC_DOMAINS, O_ROOT, O_FACTS };
+enum { O_EXPECT_EFA = FC_O_PROGRAM, O_NCCL_ENV, O_INTERVAL, O_TRAFFIC, O_TRAFFIC_PROVIDER, O_TRAFFIC_DOMAINS, O_ROOT, O_FACTS };
 
 static const struct fc_optrow diag_rows[] = {
 	HEAD("what to check"),
 	ROW(FC_OPT_FLAG, "expect-efa", O_EXPECT_EFA, NULL, "a node without EFA hardware is a failure"),
+	ROW(FC_OPT_FLAG, "nccl-env", O_NCCL_ENV, NULL,
+	    "only what NCCL would load in this environment: its net plugin\n"
+	    "(NCCL_NET_PLUGIN, LD_LIBRARY_PATH, ld.so.conf), the libfabric\n"
+	    "the plugin loads, and NCCL's variables; judged as for EFA, no\n"
+	    "GPU or EFA needed: run it inside your training image"),
 	ROW(FC_OPT_REAL, "counter-interval", O_INTERVAL, "S", "sample EFA error counters over S seconds, 0: not at all",
 	    .lo = 0, .hi = 600, .def = "1"),
 	ROW(FC_OPT_FLAG, "traffic", O_TRAFFIC, NULL,
@@ -72,6 +77,7 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 
 	switch (row->id) {
 	case O_EXPECT_EFA: c->expect_efa = true; break;
+	case O_NCCL_ENV: c->nccl_env = true; break;
 	case O_INTERVAL: c->o.sample_seconds = a->v.d; break;
 	case O_TRAFFIC: c->o.traffic = true; break;
 	case O_TRAFFIC_PROVIDER: c->o.traffic_provider = a->v.s; break;
@@ -106,6 +112,12 @@ int fc_diag_parse(struct fc_diag_cli *c, int argc, char **argv)
 		fc_err("unexpected argument '%s' (see --help)", argv[arg]);
 		return -FC_EXIT_USAGE;
 	}
+	if (c->nccl_env && c->o.traffic) {
+		fc_err("--nccl-env checks what NCCL would load, not the node: run --traffic without it");
+		return -FC_EXIT_USAGE;
+	}
+	if (c->nccl_env)
+		c->o.sample_seconds = 0; /* no counters to sample: the image is judged */
 	c->o.root = c->root;
 	return 0;
 }

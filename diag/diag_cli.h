@@ -13,6 +13,7 @@
 struct fc_diag_cli {
 	struct diag_options o;
 	bool expect_efa;
+	bool nccl_env;           /* --nccl-env: NCCL's plugin, its libfabric, the variables */
 	const char *json_path;   /* NULL: the checklist only */
 	char root[PATH_MAX];     /* --root, or --sysfs-root's parent */
 	char table_path[PATH_MAX]; /* empty: find the installed one */

@@ -179,6 +179,25 @@ static void find_nccl(struct diag_facts *f, const struct dirs *ds)
 	}
 }
 
+/* The EFA installer's folders, where a library missing from the search
+ * path most often is (a training image that installed it but never set
+ * LD_LIBRARY_PATH). */
+static void installed_off_path(const struct diag_facts *f, const char *const *names, char *out, size_t len)
+{
+	static const char *const dirs[] = {"/opt/amazon/ofi-nccl/lib", "/opt/amazon/ofi-nccl/lib64",
+					   "/opt/amazon/efa/lib", "/opt/amazon/efa/lib64", "/opt/aws-ofi-nccl/lib"};
+	char p[600];
+
+	for (const char *const *n = names; *n; n++)
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			snprintf(p, sizeof(p), "%s/%s", dirs[i], *n);
+			if (is_file(f, p)) {
+				diag_copy(out, len, p);
+				return;
+			}
+		}
+}
+
 void diag_nccl_find(struct diag_facts *f)
 {
 	struct dirs common = {.n = 0}, lf = {.n = 0};
@@ -190,8 +209,13 @@ void diag_nccl_find(struct diag_facts *f)
 	add_path_list(&common, ldlp, NULL);
 	default_dirs(f, &common);
 	find_nccl(f, &common);
-	if (!find_plugin(f, &common))
+	if (!find_plugin(f, &common)) {
+		const char *env = diag_env_get(f, "NCCL_NET_PLUGIN");
+		if (!env || strcasecmp(env, "none"))
+			installed_off_path(f, (const char *const[]){"libnccl-net-ofi.so", "libnccl-net.so", NULL},
+					   f->plugin_offpath, sizeof(f->plugin_offpath));
 		return;
+	}
 	if (fc_path_join(real, sizeof(real), f->root, f->plugin_path + (f->plugin_path[0] == '/')) ||
 	    diag_elf_file(real, &elf)) {
 		snprintf(f->plugin_error, sizeof(f->plugin_error), "%.200s is not an ELF shared object", f->plugin_path);
@@ -211,7 +235,10 @@ void diag_nccl_find(struct diag_facts *f)
 	add_path_list(&lf, ldlp, NULL);
 	add_path_list(&lf, elf.runpath, origin);
 	default_dirs(f, &lf);
-	if (!search(f, &lf, f->plugin_needs_lf, f->plugin_lf_path, sizeof(f->plugin_lf_path)))
+	if (!search(f, &lf, f->plugin_needs_lf, f->plugin_lf_path, sizeof(f->plugin_lf_path))) {
 		snprintf(f->plugin_error, sizeof(f->plugin_error), "%.160s needs %.40s, which is not on its search path",
 			 f->plugin_path, f->plugin_needs_lf);
+		installed_off_path(f, (const char *const[]){f->plugin_needs_lf, NULL}, f->lf_offpath,
+				   sizeof(f->lf_offpath));
+	}
 }

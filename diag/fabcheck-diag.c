@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 			fc_resfile_close(&out, rc);
 		return fc_exit_status(rc);
 	}
-	n = diag_run_checks(&f, cli.expect_efa, checks);
+	n = cli.nccl_env ? diag_run_nccl_env(&f, checks) : diag_run_checks(&f, cli.expect_efa, checks);
 	for (int i = 0; i < n; i++)
 		fails += checks[i].v == DIAG_FAIL;
 	if (!json_path || strcmp(json_path, "-")) {

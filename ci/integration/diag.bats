@@ -778,3 +778,46 @@ MR
 	[ "$(verdict gpudirect)" = PASS ]
 	[[ "$(field gpudirect reason)" == *"inferred, GPU memory not tried: CUDA_VISIBLE_DEVICES hides every GPU"* ]]
 }
+
+@test "diag_nccl_env_resolves_the_plugin_and_its_libfabric_as_nccl_would_here_and_names_the_folder" {
+	# an image that installed aws-ofi-nccl and libfabric but put neither
+	# on the library path: no ld.so.conf entry, no LD_LIBRARY_PATH
+	root p5-healthy
+	rm "$OUT/p5-healthy/etc/ld.so.conf.d/000_efa.conf"
+	diag p5-healthy --nccl-env
+	[ "$DIAG_RC" -eq 1 ]
+	# three checks only, judged whatever this machine has
+	jq -e '[.checks[].check] == ["libfabric","nccl_plugin","environment"]' "$OUT/d.json"
+	[ "$(verdict nccl_plugin)" = FAIL ]
+	[[ "$(field nccl_plugin reason)" == *"aws-ofi-nccl is installed at /opt/amazon/ofi-nccl/lib/libnccl-net-ofi.so, off the search path"* ]]
+	[[ "$(field nccl_plugin remedy)" == "put /opt/amazon/ofi-nccl/lib on the library path where NCCL runs (export LD_LIBRARY_PATH=/opt/amazon/ofi-nccl/lib:\$LD_LIBRARY_PATH"* ]]
+	# the job's LD_LIBRARY_PATH is what NCCL searches
+	ENV=(LD_LIBRARY_PATH=/opt/amazon/ofi-nccl/lib)
+	diag p5-healthy --nccl-env
+	[ "$DIAG_RC" -eq 0 ]
+	[ "$(verdict nccl_plugin)" = PASS ]
+	# NCCL_NET_PLUGIN=none is the user's choice: no hint to undo it
+	ENV=(LD_LIBRARY_PATH=/opt/amazon/ofi-nccl/lib NCCL_NET_PLUGIN=none)
+	diag p5-healthy --nccl-env
+	[ "$(verdict nccl_plugin)" = FAIL ]
+	[[ "$(field nccl_plugin reason)" != *"off the search path"* ]]
+}
+
+@test "diag_nccl_env_names_the_libfabric_the_plugin_cannot_find" {
+	# the plugin's RUNPATH names /usr/local/lib, whose libfabric is gone;
+	# the EFA installer's is there, off the plugin's search path
+	root p5-plugin-other-libfabric
+	rm "$OUT/p5-plugin-other-libfabric/etc/ld.so.conf.d/000_efa.conf" "$OUT/p5-plugin-other-libfabric/usr/local/lib/libfabric.so.1"
+	ENV=(LD_LIBRARY_PATH=/opt/amazon/ofi-nccl/lib)
+	diag p5-plugin-other-libfabric --nccl-env
+	[ "$DIAG_RC" -eq 1 ]
+	[ "$(verdict nccl_plugin)" = FAIL ]
+	[[ "$(field nccl_plugin reason)" == *"needs libfabric.so.1, which is not on its search path (/opt/amazon/efa/lib/libfabric.so.1 is installed, off that path)"* ]]
+	[[ "$(field nccl_plugin remedy)" == "put /opt/amazon/efa/lib on the library path where NCCL runs"*"or the plugin's RUNPATH" ]]
+}
+
+@test "diag_nccl_env_with_traffic_is_a_usage_error" {
+	run "$DIAG" --nccl-env --traffic
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--nccl-env checks what NCCL would load, not the node"* ]]
+}
