@@ -127,6 +127,17 @@ facts_without() {
 	jq -e '.efa_devices == 4 and .gpus == 8' "$OUT/d.json"
 }
 
+@test "diag_healthy_trn1_32xlarge_passes_its_efa_checks_and_skips_the_nvidia_ones" {
+	diag trn1-healthy
+	[ "$DIAG_RC" -eq 0 ]
+	# Trainium: no NVIDIA GPU, so NCCL and every GPU check are not expected
+	all_pass_but nccl_plugin=SKIP efa_hmem=SKIP gpus=SKIP gpu_memory=SKIP nvlink=SKIP fabric_manager=SKIP \
+		gpu_efa_affinity=SKIP gpudirect=SKIP
+	jq -e '.efa_devices == 8 and .gpus == 0' "$OUT/d.json"
+	[ "$(field efa_link reason)" = "8 port(s) ACTIVE at 100 Gb/s" ]
+	[ "$(field gpus reason)" = "no NVIDIA GPUs here" ]
+}
+
 @test "diag_g6e_claiming_gpudirect_is_not_a_pass" {
 	diag g6e-claims-gpudirect
 	[ "$(verdict gpudirect)" = SKIP ]
