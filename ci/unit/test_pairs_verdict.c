@@ -343,10 +343,30 @@ static void retries_do_not_move_the_reference(void **st)
 	fc_verdicts_free(&v);
 }
 
+/* A p5 that opened 30 of its 32 EFA devices is short of two, in a run over
+ * every NIC; not judged where the run chose its NICs, or is not on EFA. */
+static void an_efa_node_short_of_its_types_nics_is_named(void **state)
+{
+	(void)state;
+	assert_int_equal(fc_pairs_nics_missing("efa", NULL, 30, 32), 2);
+	assert_int_equal(fc_pairs_nics_missing("efa", "all", 30, 32), 2);
+	assert_int_equal(fc_pairs_nics_missing("efa-direct", "", 16, 16), 0);
+	assert_int_equal(fc_pairs_nics_missing("efa-direct", NULL, 15, 16), 1);
+	/* -d naming NICs: the operator chose them */
+	assert_int_equal(fc_pairs_nics_missing("efa", "rdmap16s27-rdm", 1, 32), 0);
+	/* tcp over two interfaces on a p5 says nothing of its EFA devices */
+	assert_int_equal(fc_pairs_nics_missing("tcp", NULL, 2, 32), 0);
+	assert_int_equal(fc_pairs_nics_missing("efax", NULL, 2, 32), 0);
+	/* a type whose count is not sourced (0), or more opened than listed */
+	assert_int_equal(fc_pairs_nics_missing("efa", NULL, 4, 0), 0);
+	assert_int_equal(fc_pairs_nics_missing("efa", NULL, 33, 32), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(noisy_healthy_latency_passes),
+		cmocka_unit_test(an_efa_node_short_of_its_types_nics_is_named),
 		cmocka_unit_test(a_slow_latency_node_is_named_through_the_noise),
 		cmocka_unit_test(a_slow_bandwidth_node_is_named_at_the_largest_size),
 		cmocka_unit_test(smaller_sizes_never_fail_a_node_alone),

@@ -586,6 +586,27 @@ int fc_coord_judge(struct coord *c)
 		snprintf(v->reason, sizeof(v->reason), "a NIC is down (%d of %d lanes measured)",
 			 c->node[i].nlanes - __builtin_popcountll(c->node[i].down_lanes), c->node[i].nlanes);
 	}
+	/* an EFA node that opened fewer NICs than its type has: the others
+	 * are dead or unbound, and NCCL would run short of rails there */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct cnode *nd = &c->node[i];
+		int opened = 0, missing;
+		for (int k = 0; k < nd->nlanes; k++) {
+			bool seen = false;
+			for (int j = 0; j < k && !seen; j++)
+				seen = !strcmp(nd->lane_domain[j], nd->lane_domain[k]);
+			opened += !seen;
+		}
+		if (!nd->alive || !(missing = fc_pairs_nics_missing(c->o->bench.params.provider, c->o->bench.domain,
+								    opened, nd->type_efa)))
+			continue;
+		c->v.node[i].verdict = FC_PV_FAIL;
+		c->v.node[i].kind = "nics missing";
+		snprintf(c->v.node[i].reason, sizeof(c->v.node[i].reason),
+			 "opened %d of the %d EFA devices a %s has: %d missing (unbound or failed; fabcheck-diag names "
+			 "its PCI address): reboot, then replace",
+			 opened, nd->type_efa, nd->type, missing);
+	}
 	/* a failing node whose failed steps all timed out on one lane, with
 	 * two partners or more: that NIC went silent (cut, or died mid-run),
 	 * the others measured. So too a node that measured nothing at all
@@ -879,23 +900,29 @@ out:
 	free(good);
 }
 
-/* An absolute floor from the instance table when the agents' DMI names a
- * known type: a fraction of one NIC's line rate, per lane. */
-static void floor_from_type(struct coord *c)
+/* What the instance table says of the agents' types (their DMI product
+ * names, or --instance-type): each node's EFA device count, and an
+ * absolute floor, a fraction of one NIC's line rate per lane. */
+static void from_type(struct coord *c)
 {
 	struct diag_itype *table = NULL;
 	int nt = 0;
 	const char *type = c->o->instance_type;
 	const struct diag_itype *it;
 
-	if (c->o->verdict_floor_given)
-		return;
 	for (int i = 0; !type && i < c->n; i++)
 		if (c->node[i].joined && *c->node[i].product)
 			type = c->node[i].product;
 	if (!type || !c->o->table || diag_table_load(c->o->table, &table, &nt))
 		return;
-	if ((it = diag_table_find(table, nt, type)) && it->nic_gbps > 0) {
+	for (int i = 0; i < c->n; i++) {
+		const char *own = c->o->instance_type ? c->o->instance_type : c->node[i].product;
+		if (c->node[i].joined && *own && (it = diag_table_find(table, nt, own)) && it->efa_sourced) {
+			c->node[i].type_efa = it->efa;
+			snprintf(c->node[i].type, sizeof(c->node[i].type), "%s", it->type);
+		}
+	}
+	if (!c->o->verdict_floor_given && (it = diag_table_find(table, nt, type)) && it->nic_gbps > 0) {
 		c->floor.min_bw_gbps = c->o->floor_fraction * it->nic_gbps / 8.0;
 		fc_note("coordinator: %s: a NIC lane below %.1f GB/s at the largest size fails (%.0f%% of %d Gb/s)", type,
 			c->floor.min_bw_gbps, c->o->floor_fraction * 100, it->nic_gbps);
@@ -964,7 +991,7 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 	joined = 0;
 	for (int i = 0; i < c.n; i++)
 		joined += c.node[i].alive;
-	floor_from_type(&c);
+	from_type(&c);
 	if (c.config_failed) {
 		/* said by config_check; nothing to measure or judge */
 	} else if (joined < fc_pairs_quorum(c.n)) {

@@ -35,6 +35,8 @@ struct cnode {
 	 * traffic went elsewhere (the partner's NIC can look the same for
 	 * one pair: most of a NIC's steps must fail to blame it) */
 	uint32_t cov_seen[FC_PV_MAX_LANES], cov_failed[FC_PV_MAX_LANES];
+	int type_efa;       /* EFA devices its instance type has (sourced), 0: not known */
+	char type[64];      /* that type */
 	int diag_fail;      /* checks its fabcheck-diag failed (--diag) */
 	char diag[512];     /* which, and why */
 	bool benched;       /* failing alone: it sits out the full mode's rounds left */

@@ -626,6 +626,16 @@ blame_done:
 	return rc;
 }
 
+int fc_pairs_nics_missing(const char *provider, const char *domain_opt, int opened, int type_efa)
+{
+	/* "efa" and its fabrics' names as libfabric 2.x reports them
+	 * ("efa", "efa-direct"); not "efa;ofi_rxd" from a utility layer */
+	bool efa = provider && !strncmp(provider, "efa", 3) && (!provider[3] || provider[3] == '-');
+	bool every = !domain_opt || !*domain_opt || !strcmp(domain_opt, "all");
+
+	return efa && every && type_efa > opened ? type_efa - opened : 0;
+}
+
 void fc_verdicts_free(struct fc_verdicts *v)
 {
 	for (int i = 0; v->groups && i < v->ngroups; i++)

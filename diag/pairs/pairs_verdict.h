@@ -75,6 +75,13 @@ struct fc_verdict_cfg {
  * against the lines), "failed" (its pairs could not run), "nic down",
  * "coverage" (a NIC's traffic went elsewhere), "node checks" (fabcheck-diag),
  * "unreachable", "unmeasured", "noise" (not judged), "configuration". */
+/* An EFA node that opened fewer devices than its instance type has, in a
+ * run over every NIC (provider efa, no -d or -d all): the missing ones are
+ * dead or unbound, however well the others measure. Returns how many are
+ * missing; 0 also when not judged (another provider, -d naming some,
+ * a type whose count is not known). */
+int fc_pairs_nics_missing(const char *provider, const char *domain_opt, int opened, int type_efa);
+
 struct fc_node_verdict {
 	enum fc_pv verdict;
 	const char *kind;
