@@ -206,6 +206,13 @@ const struct diag_itype *diag_table_find(const struct diag_itype *t, int n, cons
  * here, the same way. out is "" when the file is absent or empty; returns
  * 0 or -errno. */
 int diag_dmi_product(const char *sysfs_root, char *out, size_t len);
+/* The protocol aws-ofi-nccl uses by default on an instance type, as its
+ * platform table says (src/platform-aws.cpp, first match wins): "rdma"
+ * (RDMA write with immediate data into registered buffers) on p5, p5e,
+ * p5en, p6 and later and trn2; "sendrecv" on p4d, p4de, p3dn, p5.4xlarge,
+ * g5.48xlarge, trn1 and inf; NULL for a type it has no entry for (the
+ * plugin's own default, sendrecv, applies) or no type. */
+const char *diag_nccl_protocol(const char *type);
 
 /* Everything, from the root and the libraries (or the facts file). Returns
  * 0, or -FC_EXIT_USAGE for a root or facts file that cannot be used. */

@@ -1,5 +1,6 @@
 /* diag/instance-types.tsv: one row per type; a malformed row is an error
  * naming file:line (a silently skipped row would make a type "unknown"). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,32 @@ const struct diag_itype *diag_table_find(const struct diag_itype *t, int n, cons
 	for (int i = 0; type && i < n; i++)
 		if (!strcmp(t[i].type, type))
 			return &t[i];
+	return NULL;
+}
+
+/* p6 to p9, and p10 on: the plugin's "^p([6-9]|[0-9]{2,})" */
+static bool later_p_generation(const char *t)
+{
+	return t[0] == 'p' && isdigit((unsigned char)t[1]) && (t[1] >= '6' || isdigit((unsigned char)t[2]));
+}
+
+const char *diag_nccl_protocol(const char *type)
+{
+	if (!type || !*type)
+		return NULL;
+	/* in the plugin's order: its first match wins */
+	if (!strcmp(type, "p4d.24xlarge") || !strcmp(type, "p4de.24xlarge") || !strcmp(type, "p3dn.24xlarge"))
+		return "sendrecv";
+	if (!strncmp(type, "p5en.48xlarge", 13) || later_p_generation(type))
+		return "rdma";
+	if (!strcmp(type, "p5.4xlarge"))
+		return "sendrecv";
+	if (!strncmp(type, "p5.", 3) || !strncmp(type, "p5e.", 4))
+		return "rdma";
+	if (!strcmp(type, "g5.48xlarge") || !strncmp(type, "trn1", 4) || !strncmp(type, "inf", 3))
+		return "sendrecv";
+	if (!strncmp(type, "trn2", 4))
+		return "rdma";
 	return NULL;
 }
 

@@ -205,3 +205,30 @@ teardown() {
 	# the coordinator's own agent stayed to the end: rank 0 is no casualty
 	jq -e '.node_verdicts[] | select(.rank == 0) | .verdict != "unreachable"' "$OUT/pairs/verdict.json"
 }
+
+@test "pairs_protocol_rdma_measures_bandwidth_by_rdma_write_with_data_as_nccl_on_p5" {
+	# auto on a p5 type: aws-ofi-nccl's RDMA protocol, so the bandwidth
+	# steps write with immediate data (fabcheck-rma's loop) over tcp here;
+	# a floor given, so loopback is not held to a p5's line rate
+	agents 4 "" -p tcp --quick --instance-type p5.48xlarge "${HEALTHY[@]}"
+	coordinator 4 "" -p tcp --quick --instance-type p5.48xlarge --min-bw-gbps 0.001 "${HEALTHY[@]}"
+	[ "$COORD_RC" -eq 0 ]
+	agents_exited_0
+	grep -q "bandwidth steps by RDMA write with immediate data (p5.48xlarge)" "$OUT/coord.err"
+	jq -e '.verdict == "pass" and .protocol.bandwidth_steps == "rdma" and .protocol.chosen_by == "p5.48xlarge"' \
+		"$OUT/pairs/verdict.json"
+	# every pair's bandwidth, both ways, by writedata; no streamed sends
+	[ "$(jq -s '[.[] | select(.test == "rma" and .rma_op == "writedata" and .bw_gbps > 0)
+		| [.rank, .peer_rank]] | unique | length' "$OUT/pairs/pairs.jsonl")" -eq 12 ]
+	[ "$(jq -s '[.[] | select(.test == "bw")] | length' "$OUT/pairs/pairs.jsonl")" -eq 0 ]
+	# a p4d uses send/receive, as its plugin does
+	rm -rf "$OUT/pairs"
+	agents 2 "" -p tcp --quick "${HEALTHY[@]}"
+	coordinator 2 "" -p tcp --quick --instance-type p4d.24xlarge --min-bw-gbps 0.001 "${HEALTHY[@]}"
+	jq -e '.protocol.bandwidth_steps == "sendrecv" and .protocol.chosen_by == "p4d.24xlarge"' "$OUT/pairs/verdict.json"
+	[ "$(jq -s '[.[] | select(.test == "bw")] | length' "$OUT/pairs/pairs.jsonl")" -gt 0 ]
+	# the socket baseline has no RDMA write
+	run "$PAIRS" -x socket --protocol rdma --where
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--protocol rdma needs libfabric (-x ofi)"* ]]
+}

@@ -74,6 +74,32 @@ static void rates_versions_and_words(void **s)
 
 static const char ROW[] = "p5.48xlarge h100 8 32 100 yes yes 4 yes yes K\n";
 
+/* aws-ofi-nccl's default protocol, family by family (its platform table) */
+static void nccl_protocol_per_instance_family(void **s)
+{
+	static const struct {
+		const char *type, *protocol;
+	} cases[] = {
+		{"p4d.24xlarge", "sendrecv"}, {"p4de.24xlarge", "sendrecv"}, {"p3dn.24xlarge", "sendrecv"},
+		{"p5.48xlarge", "rdma"},      {"p5e.48xlarge", "rdma"},      {"p5en.48xlarge", "rdma"},
+		{"p5.4xlarge", "sendrecv"},   {"p6-b200.48xlarge", "rdma"},  {"p6e-gb200.36xlarge", "rdma"},
+		{"p10.48xlarge", "rdma"},     {"g5.48xlarge", "sendrecv"},   {"trn1.32xlarge", "sendrecv"},
+		{"trn1n.32xlarge", "sendrecv"}, {"trn2.48xlarge", "rdma"},   {"inf2.48xlarge", "sendrecv"},
+		/* no platform entry: the plugin's default, not fabcheck's guess */
+		{"g6e.48xlarge", NULL},       {"g5.24xlarge", NULL},         {"p4.24xlarge", NULL},
+		{"c7gn.16xlarge", NULL},      {"", NULL},
+	};
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = diag_nccl_protocol(cases[i].type);
+		if (cases[i].protocol)
+			assert_string_equal(got ? got : "(null)", cases[i].protocol);
+		else
+			assert_null(got);
+	}
+	assert_null(diag_nccl_protocol(NULL));
+}
+
 static void table_rows_and_errors(void **s)
 {
 	struct diag_itype *t;
@@ -232,6 +258,7 @@ int main(void)
 		cmocka_unit_test(proc_files),
 		cmocka_unit_test(rates_versions_and_words),
 		cmocka_unit_test(table_rows_and_errors),
+		cmocka_unit_test(nccl_protocol_per_instance_family),
 		cmocka_unit_test(diag_table_knows_the_types_issue_22_lists),
 		cmocka_unit_test(facts_file_sections),
 		cmocka_unit_test(escaping_keeps_control_characters_off_the_terminal),

@@ -43,6 +43,10 @@ struct fc_pairs_cfg {
 	double op_timeout_s;   /* -T inside a step */
 	int sweep_rounds;
 	uint64_t seed;
+	/* the bandwidth steps' protocol, as NCCL's plugin moves data on the
+	 * nodes' type: "sendrecv" (fabcheck-bw's loop) or "rdma" (RDMA write
+	 * with immediate data, fabcheck-rma --op writedata's loop) */
+	char protocol[12];
 };
 
 json_t *fc_pairs_cfg_json(const struct fc_pairs_cfg *c);
@@ -66,6 +70,8 @@ struct fc_pairs_opts {
 	const char *table;     /* instance table path */
 	double floor_fraction; /* of a NIC's line rate, when the type is known */
 	const char *diag;      /* this node's fabcheck-diag JSON, sent with its join */
+	const char *protocol;  /* --protocol as given: auto, sendrecv, rdma */
+	char protocol_why[160]; /* how cfg.protocol was chosen, for the coordinator's note */
 	bool where;            /* --where: say who this node is and exit */
 };
 

@@ -29,11 +29,15 @@
 static const struct fc_prog pp_prog = {.name = "fabcheck-pairs", .test = "pingpong", .groups = FC_OPTS_PAIR};
 static const struct fc_prog bw_prog = {.name = "fabcheck-pairs", .test = "bw",
 				       .groups = FC_OPTS_PAIR | FC_OPTS_STREAM};
+static const struct fc_prog rma_prog = {.name = "fabcheck-pairs", .test = "rma",
+					.groups = FC_OPTS_PAIR | FC_OPTS_RMA};
 
 struct agent {
 	const struct fc_pairs_opts *o;
 	const struct fc_launch *l;
 	struct fc_pairs_cfg cfg;
+	struct fc_params rma; /* --protocol rdma: the bandwidth steps as fabcheck-rma --op writedata */
+	bool rdma;
 	struct fc_boot coord;
 	struct fc_listener listener;
 	struct fc_lanes lanes;
@@ -98,6 +102,10 @@ static int join(struct agent *a)
 				    a->l->rank, "not a fabcheck-pairs coordinator of this version, or a bad configuration");
 	}
 	json_decref(reply);
+	a->rdma = !strcmp(a->cfg.protocol, "rdma");
+	a->rma = a->cfg.bw;
+	snprintf(a->rma.test, sizeof(a->rma.test), "rma");
+	snprintf(a->rma.op, sizeof(a->rma.op), "writedata");
 	return 0;
 }
 
@@ -137,7 +145,10 @@ static int open_lanes(struct agent *a)
 	o.deadline_s = a->o->deadline_s;
 	/* the interface this node reaches the cluster on; a node is client
 	 * and server, round by round */
-	spec = fc_run_lanes_spec(&o, &a->cfg.bw, &fc_bw_spec, a->coord.local_ip, true, a->deadline);
+	/* RDMA write steps need lanes that register for remote access */
+	const struct fc_run_spec *rs = a->rdma ? &fc_rma_spec : &fc_bw_spec;
+	const struct fc_params *rp = a->rdma ? &a->rma : &a->cfg.bw;
+	spec = fc_run_lanes_spec(&o, rp, rs, a->coord.local_ip, true, a->deadline);
 	fc_status_clear(&st);
 	outer = fc_status_bind(&st);
 	rc = fc_mem_use(&o.mem);
@@ -149,7 +160,7 @@ static int open_lanes(struct agent *a)
 		 * fewer CPUs they starve each other and healthy nodes fail */
 		fc_lanes_close(&a->lanes);
 		o.block = a->block = true;
-		spec = fc_run_lanes_spec(&o, &a->cfg.bw, &fc_bw_spec, a->coord.local_ip, true, a->deadline);
+		spec = fc_run_lanes_spec(&o, rp, rs, a->coord.local_ip, true, a->deadline);
 		rc = fc_lanes_open(&a->lanes, &spec);
 	}
 	fc_status_bind(outer);
@@ -299,11 +310,17 @@ static int failed_lane(void *ctx)
 static int do_round(struct agent *a, json_t *round)
 {
 	bool first = json_is_true(json_object_get(round, "first"));
-	const struct step steps[] = {
+	struct step steps[] = {
 		{&fc_bench_pingpong, &pp_prog, &a->cfg.pp, a->cfg.pp_sizes, first},
 		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first},
 		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, !first},
 	};
+	/* NCCL's plugin writes with immediate data on this type: so do the
+	 * bandwidth steps, one each way */
+	if (a->rdma) {
+		steps[1] = (struct step){&fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
+		steps[2] = (struct step){&fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, !first};
+	}
 	struct round_ctx ctx = {a, steps, round, json_array()};
 	size_t n = json_is_null(json_object_get(round, "peer")) ? 0 : sizeof(steps) / sizeof(steps[0]);
 	json_t *failures;

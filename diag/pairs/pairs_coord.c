@@ -244,10 +244,11 @@ static int add_meas(struct coord *c, const struct fc_rec *r, int round, bool ret
 		m.lanes = (int)r->lanes.v;
 		m.lane = m.lanes > 1 && r->lane.set && !r->lane.all ? (int)r->lane.v : -1;
 		m.value = 100.0 * (double)r->nic_retrans.v / (double)r->nic_tx_pkts.v;
-	} else if (!r->test || (strcmp(r->test, "bw") && strcmp(r->test, "pingpong"))) {
+	} else if (!r->test || (strcmp(r->test, "bw") && strcmp(r->test, "rma") && strcmp(r->test, "pingpong"))) {
 		return 0;
 	} else {
-		m.kind = strcmp(r->test, "bw") ? FC_MEAS_LAT : FC_MEAS_BW;
+		/* bandwidth: streamed sends, or RDMA writes (--protocol rdma) */
+		m.kind = strcmp(r->test, "pingpong") ? FC_MEAS_BW : FC_MEAS_LAT;
 		m.a = (int)r->rank.v;
 		m.b = (int)r->peer_rank.v;
 		m.size = (uint64_t)r->size.v;
@@ -1000,6 +1001,9 @@ int fc_pairs_coordinate(const struct fc_pairs_opts *o, const struct fc_launch *l
 		c.quorum_failed = true;
 	} else {
 		fc_note("coordinator: %d of %d node(s) ready; %s mode", joined, c.n, o->cfg.mode);
+		fc_note("coordinator: bandwidth steps by %s (%s)",
+			!strcmp(o->cfg.protocol, "rdma") ? "RDMA write with immediate data" : "send and receive",
+			o->protocol_why);
 		/* a run over part of the job passes only the part it measured */
 		if (l->job_nodes > c.n)
 			fc_warn("this run measures %d of the job's %d nodes (%s): the other %d are not tested; run one "

@@ -1,5 +1,6 @@
 #include "pairs_options.h"
 #include "pairs_diag.h"
+#include "diag.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,11 @@
 
 enum {
 	O_RANK = FC_O_PROGRAM, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_JOIN, O_PAIR,
-	O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_FRACTION, O_DIAG, O_OUTPUT, O_WHERE, O_CUT,
+	O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_FRACTION, O_DIAG, O_OUTPUT, O_WHERE, O_CUT, O_PROTOCOL,
 };
 
 static const char *const modes[] = {"full", "sweep", NULL};
+static const char *const protocols[] = {"auto", "sendrecv", "rdma", NULL};
 
 /* fabcheck-pairs' own rows, in --help order; the shared ones follow. */
 static const struct fc_optrow pairs_rows[] = {
@@ -46,6 +48,12 @@ static const struct fc_optrow pairs_rows[] = {
 	ROW(FC_OPT_TEXT, "pingpong-sizes", 0, O_PPS, "LIST", "ping-pong sizes (default 8:1M, quick 8)",
 	    .hi = SIZES_MAX_LEN),
 	ROW(FC_OPT_TEXT, "bw-sizes", 0, O_BWS, "LIST", "bandwidth sizes (default 4K:4M, quick 1M)", .hi = SIZES_MAX_LEN),
+	ROW(FC_OPT_CHOICE, "protocol", 0, O_PROTOCOL, "auto|sendrecv|rdma",
+	    "bandwidth steps as NCCL's plugin moves data: sendrecv (send\n"
+	    "and receive) or rdma (RDMA write with immediate data, as\n"
+	    "aws-ofi-nccl on p5, p5e, p5en, p6 and trn2); auto: what the\n"
+	    "plugin uses on rank 0's instance type, else sendrecv",
+	    .choices = protocols, .def = "auto"),
 	HEAD("cluster time limits"),
 	ROW(FC_OPT_REAL, "join-timeout", 0, O_JOIN, "SEC", "how long the coordinator waits for nodes", .lo = 1,
 	    .hi = 86400, .def = "60"),
@@ -187,6 +195,7 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 	case O_JOIN: o->join_timeout_s = a->v.d; break;
 	case O_PAIR: c->pair_timeout_s = a->v.d; break;
 	case O_CUT: o->cut_factor = a->v.d; break;
+	case O_PROTOCOL: o->protocol = a->v.s; break;
 	case O_DIAG: o->diag = a->v.s; break;
 	case O_OUTPUT: o->output = a->v.s; break;
 	case O_WHERE: o->where = true; break;
@@ -223,6 +232,39 @@ static void step_params(struct fc_pairs_cli *cli)
 	o->deadline_s = o->bench.deadline_s;
 }
 
+/* The bandwidth steps' protocol. auto: what aws-ofi-nccl uses on this
+ * node's type (the coordinator's cfg is the one the agents follow, so
+ * rank 0's type decides); a type it has no entry for, or the socket
+ * baseline, is send/receive. */
+static int choose_protocol(struct fc_pairs_opts *o)
+{
+	const char *p = o->protocol ? o->protocol : "auto", *from = "--protocol";
+	char type[64] = "";
+	bool socket = strcmp(o->bench.params.transport, "ofi") != 0;
+
+	if (!strcmp(p, "rdma") && socket) {
+		fc_err("--protocol rdma needs libfabric (-x ofi): the socket baseline has no RDMA write");
+		return -FC_EXIT_USAGE;
+	}
+	if (!strcmp(p, "auto")) {
+		if (o->instance_type)
+			snprintf(type, sizeof(type), "%s", o->instance_type);
+		else
+			diag_dmi_product(o->bench.sysfs_root, type, sizeof(type));
+		p = socket ? NULL : diag_nccl_protocol(type);
+		from = socket ? "the socket baseline" : p ? type : NULL;
+		if (!p)
+			p = "sendrecv";
+	}
+	snprintf(o->cfg.protocol, sizeof(o->cfg.protocol), "%s", p);
+	if (from)
+		snprintf(o->protocol_why, sizeof(o->protocol_why), "%s", from);
+	else
+		snprintf(o->protocol_why, sizeof(o->protocol_why), "%s%s%s", *type ? "no aws-ofi-nccl platform entry for " : "",
+			 *type ? type : "instance type unknown", ", the plugin's default");
+	return 0;
+}
+
 int fc_pairs_parse(struct fc_pairs_cli *cli, int argc, char **argv)
 {
 	struct fc_pairs_opts *o = cli->o;
@@ -248,7 +290,7 @@ int fc_pairs_parse(struct fc_pairs_cli *cli, int argc, char **argv)
 	    !strncmp(o->bench.params.provider, "efa", 3))
 		o->bench.domain = "all";
 	step_params(cli);
-	return 0;
+	return choose_protocol(o);
 }
 
 void fc_pairs_usage(FILE *f)

@@ -448,6 +448,9 @@ int fc_coord_out_write(struct coord *c)
 			"absolute_rule", c->v.absolute, "note", reason, "fabric",
 			c->v.fabric ? json_pack("{s:i}", "round", c->v.fabric_round) : json_null(), "node_verdicts", nodes,
 			"links", links, "good_hosts", good, "bad_hosts", badh, "commands", cmds);
+	/* what the bandwidth steps measured: NCCL's plugin's protocol here */
+	json_object_set_new(doc, "protocol", json_pack("{s:s, s:s}", "bandwidth_steps", c->o->cfg.protocol, "chosen_by",
+						       c->o->protocol_why));
 	/* the thresholds applied, beside the values in each node's evidence */
 	json_object_set_new(doc, "thresholds",
 			    json_pack("{s:f, s:f, s:i, s:f, s:f, s:f, s:f}", "fail", c->floor.fail, "warn", c->floor.warn,
