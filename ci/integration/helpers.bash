@@ -73,9 +73,13 @@ wait_test_agreed() {
 	sleep 0.5
 }
 
-# The wrapper may be gone (and reaped) by the time the second kill comes:
-# both kills are best effort, the caller checks what followed.
+# The wrapper may be gone (and reaped) by the time the kill comes, and its
+# PID taken by a process of another test running beside this one (a
+# loaded make check starts thousands): only a wrapper that is still this
+# shell's child is killed, with its program. Best effort: the caller
+# checks what followed.
 kill_server() {
+	[ "$(ps -o ppid= -p "$SERVER_PID" 2>/dev/null | tr -d ' ')" = "${SERVER_PARENT:-}" ] || return 0
 	pkill -9 -P "$SERVER_PID" 2>/dev/null || true
 	kill -9 "$SERVER_PID" 2>/dev/null || true
 }
@@ -87,6 +91,7 @@ start_server() {
 	shift
 	${SERVER_NS:+ip netns exec "$SERVER_NS"} timeout 60 "$prog" -B "$PORT" "$@" >"$OUT/server.out" 2>"$OUT/server.err" 3>&- &
 	SERVER_PID=$!
+	SERVER_PARENT=$BASHPID
 }
 
 # wait_listening: until the server takes connections on PORT (5 s at most).
