@@ -31,6 +31,11 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? FC_EXIT_OK : fc_exit_status(rc);
+	if (opts.mem.pick) {
+		fc_err("-D auto picks memory per NIC lane, and fabcheck-mr has none: name the device (-D cuda:N) "
+		       "or host memory");
+		return FC_EXIT_USAGE;
+	}
 	if (opts.mr_path && !strcmp(opts.mr_path, "dmabuf") && !fc_mem_ops_of(&opts.mem)->dmabuf) {
 		fc_err("--mr-path dmabuf needs device memory that exports a dmabuf (-D cuda); %s memory is "
 		       "registered by address only", fc_mem_ops_of(&opts.mem)->name);

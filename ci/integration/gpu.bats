@@ -116,3 +116,37 @@ copied() {
 	grep -q "into GPU memory failed" "$OUT/client.err"
 	! grep -q "delivered wrong data" "$OUT/client.err" "$OUT/server.err"
 }
+
+# -D auto: each lane on a GPU (two endpoints on lo, which has no PCI path
+# to one: the GPUs in turn), or host memory and why where none is seen
+@test "gpu_auto_memory_puts_each_lane_on_its_own_gpu_or_says_why_host" {
+	export FABCHECK_STANDIN_GPUS=2
+	start_server "$PP" -x socket -D auto -E 2 --json "$OUT/server.jsonl"
+	run_client "$PP" -x socket -D auto -E 2 -S 8,64K -I 20 -v --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "pingpong" and .lane != "all")) | length == 4
+		and all(.[]; .memory == "cuda:\(.lane)" and .verified == true and .peer_memory == "auto"
+			and (.memory_why | test("^cuda:[01] by lane order: no PCI path from NIC lo to a device$")))' \
+		"$OUT/client.jsonl"
+	grep -q "lane 1: domain lo, .*memory cuda:1 (cuda:1 by lane order" "$OUT/client.out"
+	# the buffers really were made on each lane's device, on both sides
+	cat "$FABCHECK_STANDIN_LOG"
+	[ "$(copied dev0_alloc_bytes)" -gt 0 ]
+	[ "$(copied dev1_alloc_bytes)" -gt 0 ]
+	# a runtime that sees no GPU, or none at all: host memory, and why
+	FABCHECK_STANDIN_GPUS=0 start_server "$PP" -x socket -D auto --json "$OUT/server.jsonl"
+	FABCHECK_CUDART=/nonexistent/libcudart.so.12 run_client "$PP" -x socket -D auto -S 8 -I 5 --json "$OUT/client2.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ]
+	[ "$SERVER_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "pingpong")) | length >= 1 and all(.[]; .memory == "host"
+		and (.memory_why | startswith("host memory: no CUDA runtime found (tried /nonexistent/libcudart.so.12")))' \
+		"$OUT/client2.jsonl"
+	# the server writes the client's measurements and its own coverage
+	jq -e -s 'map(select(.test == "coverage")) | length == 1 and all(.[]; .memory == "host"
+		and (.memory_why | test("host memory: the CUDA runtime .* sees no GPU")))' "$OUT/server.jsonl"
+}

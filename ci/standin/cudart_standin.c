@@ -5,7 +5,10 @@
  * the stand-in hands out and tracks; copies check that a device pointer is
  * one it handed out. Environment:
  *   FABCHECK_STANDIN_GPUS   device count (default 1; 0 = runtime, no GPU)
- *   FABCHECK_STANDIN_LOG    at exit, write the bytes copied each way there */
+ *   FABCHECK_STANDIN_BUSIDS the devices' PCI bus ids, comma-separated, for
+ *                           cudaDeviceGetPCIBusId (unset: it fails)
+ *   FABCHECK_STANDIN_LOG    at exit, write the bytes copied each way, and
+ *                           allocated on each device, there */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +20,9 @@ enum { OK = 0, ERR_INVALID_VALUE = 1, ERR_ALLOC = 2, ERR_NO_DEVICE = 100, ERR_IN
 #define MAX_ALLOCS 4096
 static struct { char *p; size_t len; } allocs[MAX_ALLOCS];
 static unsigned long long h2d_bytes, d2h_bytes, h2d_calls, d2h_calls;
-static int current = -1;
+static __thread int current = -1; /* per thread, as the runtime's */
+#define MAX_DEVS 64
+static unsigned long long dev_alloc[MAX_DEVS];
 
 static int gpus(void)
 {
@@ -39,8 +44,12 @@ static void report(void)
 	const char *path = getenv("FABCHECK_STANDIN_LOG");
 	FILE *f = path ? fopen(path, "a") : NULL;
 	if (f) {
-		fprintf(f, "h2d_bytes %llu h2d_calls %llu d2h_bytes %llu d2h_calls %llu\n", h2d_bytes, h2d_calls,
+		fprintf(f, "h2d_bytes %llu h2d_calls %llu d2h_bytes %llu d2h_calls %llu", h2d_bytes, h2d_calls,
 			d2h_bytes, d2h_calls);
+		for (int d = 0; d < MAX_DEVS; d++)
+			if (dev_alloc[d])
+				fprintf(f, " dev%d_alloc_bytes %llu", d, dev_alloc[d]);
+		fprintf(f, "\n");
 		fclose(f);
 	}
 }
@@ -72,6 +81,8 @@ int cudaMalloc(void **p, size_t len)
 				return ERR_ALLOC;
 			memset(allocs[i].p, 0xd5, len); /* device memory starts as garbage */
 			allocs[i].len = len;
+			if (current < MAX_DEVS)
+				__atomic_add_fetch(&dev_alloc[current], len, __ATOMIC_RELAXED);
 			*p = allocs[i].p;
 			return OK;
 		}
@@ -128,6 +139,21 @@ int cudaMemcpy(void *dst, const void *src, size_t len, int kind)
 		return ERR_INVALID_VALUE;
 	}
 	memcpy(dst, src, len);
+	return OK;
+}
+
+int cudaDeviceGetPCIBusId(char *id, int len, int dev)
+{
+	const char *s = getenv("FABCHECK_STANDIN_BUSIDS");
+
+	if (!s || dev < 0 || dev >= gpus() || len < 13)
+		return ERR_INVALID_VALUE;
+	for (int i = 0; i < dev && s; i++)
+		if ((s = strchr(s, ',')))
+			s++;
+	if (!s || !*s)
+		return ERR_INVALID_VALUE;
+	snprintf(id, (size_t)len, "%.*s", (int)strcspn(s, ","), s);
 	return OK;
 }
 

@@ -1,6 +1,7 @@
 /* common/fabric/topo.c (hwloc) on a small sysfs tree built here: two host
- * bridges, one per NUMA node; a GPU and an EFA device share the first, a
- * second EFA device sits on the other; a virtual net interface. */
+ * bridges, one per NUMA node, each with a GPU and an EFA device; a virtual
+ * net interface. And -D auto's choice of a lane's GPU on that tree
+ * (mem_auto.c). */
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
 #include "topo.h"
 
 static char root[PATH_MAX];
@@ -125,6 +127,7 @@ static int setup(void **s)
 	pci("sys/devices/pci0000:10", "0000:10:1b.0", 0x1d0f, 0x020000, 0);
 	pci("sys/devices/pci0000:10", "0000:10:1c.0", 0x10de, 0x030200, 0);
 	pci("sys/devices/pci0000:20", "0000:20:1b.0", 0x1d0f, 0x020000, 1);
+	pci("sys/devices/pci0000:20", "0000:20:1c.0", 0x10de, 0x030200, 1);
 	link_to("sys/devices/pci0000:10/0000:10:1b.0/infiniband/efa0/device", "../..");
 	link_to("sys/class/infiniband/efa0", "../../devices/pci0000:10/0000:10:1b.0/infiniband/efa0");
 	link_to("sys/devices/pci0000:20/0000:20:1b.0/infiniband/efa1/device", "../..");
@@ -175,6 +178,41 @@ static void pci_hops_only_through_pci(void **s)
 	fc_topo_close(t);
 }
 
+/* a device backend that sees the tree's two GPUs, in the order a CUDA
+ * runtime would number them (or one whose bus ids it cannot say) */
+static bool busids_known = true;
+static int two_gpus(char (*busids)[16], int max, char *why, size_t len)
+{
+	(void)why, (void)len;
+	assert_true(max >= 2);
+	snprintf(busids[0], sizeof(busids[0]), "%s", busids_known ? "0000:20:1c.0" : "");
+	snprintf(busids[1], sizeof(busids[1]), "%s", busids_known ? "0000:10:1C.0" : "");
+	return 2;
+}
+
+static void auto_memory_takes_the_gpu_nearest_each_nic(void **s)
+{
+	static const struct fc_mem_ops gpu = {.name = "gpu", .devices = two_gpus};
+	struct fc_mem m = {.ops = &gpu, .pick = true};
+	struct fc_topo *t;
+	char why[256];
+	(void)s;
+	assert_int_equal(fc_topo_open(root, &t), 0);
+	/* efa0 shares its host bridge with the second GPU CUDA lists */
+	assert_int_equal(fc_mem_auto_device(&m, t, "efa0-rdm", 0, why, sizeof(why)), 1);
+	assert_string_equal(why, "gpu:1 nearest NIC efa0-rdm (0000:10:1C.0, 2 PCI hops)");
+	assert_int_equal(fc_mem_auto_device(&m, t, "efa1", 0, why, sizeof(why)), 0);
+	/* no PCI path (a virtual interface): the GPUs in turn, by lane */
+	assert_int_equal(fc_mem_auto_device(&m, t, "veth0", 3, why, sizeof(why)), 1);
+	assert_string_equal(why, "gpu:1 by lane order: no PCI path from NIC veth0 to a device");
+	assert_int_equal(fc_mem_auto_device(&m, NULL, "efa0", 2, why, sizeof(why)), 0);
+	/* bus ids the runtime cannot say: by lane as well */
+	busids_known = false;
+	assert_int_equal(fc_mem_auto_device(&m, t, "efa0", 1, why, sizeof(why)), 1);
+	busids_known = true;
+	fc_topo_close(t);
+}
+
 static void open_leaves_hwloc_fsroot_as_it_was(void **s)
 {
 	struct fc_topo *t;
@@ -208,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nic_cpus_and_bus_ids),
 		cmocka_unit_test(pci_hops_only_through_pci),
+		cmocka_unit_test(auto_memory_takes_the_gpu_nearest_each_nic),
 		cmocka_unit_test(open_leaves_hwloc_fsroot_as_it_was),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

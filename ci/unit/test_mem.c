@@ -46,7 +46,7 @@ static void choices_come_from_the_backend_table(void **st)
 	char b[128];
 	size_t n = 0;
 	(void)st;
-	assert_string_equal(fc_mem_choices(b, sizeof(b)), "host, cuda or cuda:N");
+	assert_string_equal(fc_mem_choices(b, sizeof(b)), "host, cuda, cuda:N or auto");
 	for (const struct fc_mem_ops *const *o = fc_mem_backends; *o; o++, n++) {
 		struct fc_mem m;
 		assert_int_equal(fc_mem_parse((*o)->name, &m), 0);
@@ -64,7 +64,7 @@ static void choices_come_from_the_backend_table(void **st)
 
 static void host_memory_needs_no_cuda(void **st)
 {
-	struct fc_mem m = {&fc_mem_host, 0};
+	struct fc_mem m = {.ops = &fc_mem_host};
 	size_t off;
 	unsigned char *p;
 	(void)st;

@@ -69,7 +69,7 @@ static void *worker(void *p)
 	if (l->pinned)
 		pthread_setaffinity_np(pthread_self(), sizeof(l->cpus), &l->cpus);
 	fc_status_bind(&w->start_st[a.i]);
-	w->start_rc[a.i] = fc_mem_use(&w->set->mem); /* the GPU current on every lane thread */
+	w->start_rc[a.i] = fc_mem_use(&l->mem); /* its GPU current on every lane thread */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		int rc;
@@ -118,10 +118,10 @@ static void workers_stop(struct fc_lanes *set)
 	set->workers = NULL;
 }
 
-/* The CPUs next to each lane's NIC, from the PCI topology (hwloc) of the
- * machine whose sysfs is set->sysfs_root; lanes whose NIC has no PCI
- * device (veth, lo, shm) run anywhere. */
-static void place(struct fc_lanes *set)
+/* The PCI topology (hwloc) of the machine whose sysfs is set->sysfs_root,
+ * or NULL. Opened before any lane thread: hwloc sets its environment while
+ * loading. */
+static struct fc_topo *open_topo(const struct fc_lanes *set)
 {
 	char root[512];
 	size_t n = strlen(set->sysfs_root);
@@ -129,17 +129,36 @@ static void place(struct fc_lanes *set)
 
 	/* hwloc reads a whole root: the folder that holds sys/ */
 	if (n < 4 || strcmp(set->sysfs_root + n - 4, "/sys"))
-		return;
+		return NULL;
 	snprintf(root, sizeof(root), "%.*s", (int)(n - 4), set->sysfs_root);
-	if (fc_topo_open(*root ? root : "/", &t))
-		return;
-	for (int i = 0; i < set->n; i++) {
+	return fc_topo_open(*root ? root : "/", &t) ? NULL : t;
+}
+
+/* The CPUs next to each lane's NIC; lanes whose NIC has no PCI device
+ * (veth, lo, shm) run anywhere. */
+static void place(struct fc_lanes *set, struct fc_topo *t)
+{
+	for (int i = 0; t && i < set->n; i++) {
 		struct fc_lane *l = &set->lane[i];
 		l->pinned = fc_topo_nic_cpuset(t, l->info.domain, &l->cpus) == 0 && CPU_COUNT(&l->cpus) > 0;
 		if (l->pinned)
 			fc_topo_nic_cpulist(t, l->info.domain, l->cpulist, sizeof(l->cpulist));
 	}
-	fc_topo_close(t);
+}
+
+/* -D auto: each lane's device, the one nearest its NIC (its endpoint is
+ * open: the NIC's name is known). Registration comes later, with it. */
+static void pick_devices(struct fc_lanes *set, struct fc_topo *t)
+{
+	for (int i = 0; i < set->n; i++) {
+		struct fc_lane *l = &set->lane[i];
+		if (l->mem.pick && fc_mem_is_device(&l->mem)) {
+			l->mem.device = fc_mem_auto_device(&l->mem, t, l->info.domain, i, l->memory_why,
+							   sizeof(l->memory_why));
+			l->cfg.mem = l->mem;
+		}
+		fc_mem_name(&l->mem, l->memory, sizeof(l->memory));
+	}
 }
 
 static int workers_start(struct fc_lanes *set)
@@ -159,7 +178,6 @@ static int workers_start(struct fc_lanes *set)
 	pthread_cond_init(&w->done, NULL);
 	if (!w->tid || !w->rc || !w->start_rc || !w->start_st)
 		return -FC_EXIT_FABRIC;
-	place(set); /* before any thread: hwloc sets its environment while loading */
 	for (int i = 0; i < set->n; i++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 		if (!a)
@@ -319,6 +337,9 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 	memset(set, 0, sizeof(*set));
 	set->ops = spec->ops;
 	set->mem = spec->tmpl.mem;
+	/* -D auto: device memory if a backend sees a device, the lanes'
+	 * devices once their NICs are known */
+	fc_mem_auto_backend(&set->mem, set->memory_why, sizeof(set->memory_why));
 	set->sysfs_root = spec->sysfs_root;
 	set->peer_boot_fd = -1;
 	atomic_init(&set->failed_lane, -1);
@@ -334,6 +355,8 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 		l->index = i;
 		snprintf(l->domain, sizeof(l->domain), "%s", names[i / spec->endpoints]);
 		l->cfg = spec->tmpl;
+		l->cfg.mem = l->mem = set->mem;
+		snprintf(l->memory_why, sizeof(l->memory_why), "%s", set->memory_why);
 		l->cfg.domain = *l->domain ? l->domain : NULL;
 		l->info.sndbuf = l->info.rcvbuf = -1;
 		l->info.rma_emulated = -1;
@@ -350,6 +373,13 @@ int fc_lanes_open(struct fc_lanes *set, const struct fc_lanes_spec *spec)
 	}
 	free(names);
 	free(down);
+	if (!rc) {
+		struct fc_topo *t = set->n > 1 || set->mem.pick ? open_topo(set) : NULL;
+		if (set->n > 1)
+			place(set, t);
+		pick_devices(set, t);
+		fc_topo_close(t);
+	}
 	if (!rc && set->n > 1)
 		rc = workers_start(set);
 	if (rc)
@@ -363,8 +393,8 @@ static void free_buffers(struct fc_lane *l)
 		l->set->ops->dereg(l->x, l->sbuf);
 		l->set->ops->dereg(l->x, l->rbuf);
 	}
-	fc_mem_free(&l->set->mem, l->sbuf, l->buflen);
-	fc_mem_free(&l->set->mem, l->rbuf, l->buflen);
+	fc_mem_free(&l->mem, l->sbuf, l->buflen);
+	fc_mem_free(&l->mem, l->rbuf, l->buflen);
 	free(l->scratch);
 	l->sbuf = l->rbuf = l->scratch = NULL;
 	l->buflen = 0;
@@ -449,23 +479,26 @@ static size_t page_round(size_t n)
 
 int fc_lanes_reserve(struct fc_lanes *set, size_t bytes)
 {
-	char mem[32];
 	int rc;
 
 	bytes = page_round(bytes);
-	fc_mem_name(&set->mem, mem, sizeof(mem));
 	for (int i = 0; i < set->n; i++) {
 		struct fc_lane *l = &set->lane[i];
+		bool device = fc_mem_is_device(&l->mem);
 		if (l->buflen >= bytes || !l->x)
 			continue;
 		free_buffers(l);
+		/* a device allocates on the calling thread's current device:
+		 * this lane's, which may differ from the last one's (-D auto) */
+		if (device && (rc = fc_mem_use(&l->mem)))
+			return rc;
 		l->buflen = bytes;
-		l->sbuf = fc_mem_alloc(&set->mem, bytes);
-		l->rbuf = fc_mem_alloc(&set->mem, bytes);
-		if (fc_mem_is_device(&set->mem))
+		l->sbuf = fc_mem_alloc(&l->mem, bytes);
+		l->rbuf = fc_mem_alloc(&l->mem, bytes);
+		if (device)
 			l->scratch = malloc(bytes);
-		if (!l->sbuf || !l->rbuf || (fc_mem_is_device(&set->mem) && !l->scratch)) {
-			fc_err("cannot allocate 2 x %zu bytes of %s buffers for lane %d", bytes, mem, i);
+		if (!l->sbuf || !l->rbuf || (device && !l->scratch)) {
+			fc_err("cannot allocate 2 x %zu bytes of %s buffers for lane %d", bytes, l->memory, i);
 			free_buffers(l);
 			return -FC_EXIT_FABRIC;
 		}
@@ -865,7 +898,7 @@ int fc_lane_fill(struct fc_lane *l, void *buf, size_t len, uint64_t seed)
 
 	if (!inside(l, buf, len))
 		return refuse(l, len);
-	if ((rc = fc_mem_fill(&l->set->mem, buf, len, seed, l->scratch)))
+	if ((rc = fc_mem_fill(&l->mem, buf, len, seed, l->scratch)))
 		fc_err("lane %d: filling %zu bytes of the test pattern into GPU memory failed", l->index, len);
 	return rc;
 }
@@ -876,7 +909,7 @@ int fc_lane_check(struct fc_lane *l, const void *buf, size_t len, uint64_t seed,
 
 	if (!inside(l, buf, len))
 		return refuse(l, len);
-	if ((rc = fc_mem_check(&l->set->mem, buf, len, seed, l->scratch, offset)))
+	if ((rc = fc_mem_check(&l->mem, buf, len, seed, l->scratch, offset)))
 		fc_err("lane %d: copying %zu received bytes out of GPU memory to check them failed", l->index, len);
 	return rc;
 }

@@ -29,7 +29,10 @@ struct fc_lane {
 	struct fc_xport_cfg cfg;
 	struct fc_xport *x;
 	struct fc_xport_info info;
-	void *sbuf, *rbuf;            /* registered, buflen bytes each, in -D memory */
+	struct fc_mem mem;            /* its buffers' memory: -D, or what -D auto picked for its NIC */
+	char memory[32];              /* the same as records name it: host, cuda:N */
+	char memory_why[200];         /* -D auto: why this memory ("" otherwise) */
+	void *sbuf, *rbuf;            /* registered, buflen bytes each, in that memory */
 	size_t buflen;
 	void *scratch;                /* host, buflen: patterns for device buffers */
 	struct fc_rma_target peer_target; /* RMA: what the peer registered for this lane */
@@ -59,7 +62,8 @@ struct fc_lanes {
 	int n;
 	struct fc_lane *lane;
 	const struct fc_xport_ops *ops;
-	struct fc_mem mem;
+	struct fc_mem mem;       /* -D; for auto, the backend it resolved to */
+	char memory_why[200];    /* -D auto resolved to host memory: why */
 	const char *sysfs_root;
 	atomic_bool abort;       /* one lane failed: the others stop waiting */
 	atomic_bool cut;         /* the cluster runner's coordinator ended the step */

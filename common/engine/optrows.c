@@ -53,7 +53,9 @@ const struct fc_optrow fc_shared_rows[] = {
 	    "read NIC counters and topology under DIR (default /sys)"),
 	HEAD("memory"),
 	ROW(FC_OPT_TEXT, "memory", 'D', FC_O_MEMORY, BENCH | CLUSTER, "MEM",
-	    "this side's buffers: host, cuda or cuda:N (default host);\n"
+	    "this side's buffers: host, cuda, cuda:N or auto (each NIC\n"
+	    "lane on the GPU nearest it, host memory where none is seen;\n"
+	    "default host);\n"
 	    "each side chooses its own (host to cuda, cuda to cuda)"),
 	ROW(FC_OPT_SIZE, "max-mem", 0, FC_O_MAX_MEM, PAIR | CLUSTER, "SIZE",
 	    "buffer memory this side gives a test, at most (default a\nquarter of this host's RAM): a peer's sizes and window\n"

@@ -178,10 +178,14 @@ void fc_run_banner(struct fc_run *r, void (*test_banner)(struct fc_run *r))
 		if (!l->active)
 			fc_out_banner(r->out, "lane %d: NOT RUN: %s NIC %s is %s", i, l->down ? r->local_host : r->s.peer_label,
 				      l->down ? l->domain : l->peer_domain, l->down ? l->link : l->peer_link);
-		else
-			fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s%s%s", i, l->info.domain, r->local_host,
+		else {
+			char mem[300] = ""; /* -D auto: what this lane took, and why */
+			if (l->mem.pick)
+				snprintf(mem, sizeof(mem), ", memory %s (%s)", l->memory, l->memory_why);
+			fc_out_banner(r->out, "lane %d: domain %s, %s %s -> %s %s%s%s%s", i, l->info.domain, r->local_host,
 				      l->info.local_addr, r->s.peer_label, l->info.peer_addr, l->pinned ? ", CPUs " : "",
-				      l->pinned ? l->cpulist : "");
+				      l->pinned ? l->cpulist : "", mem);
+		}
 	}
 	if (p->iters)
 		snprintf(iters, sizeof(iters), "%ld", p->iters);
@@ -325,7 +329,8 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		.domain = l ? i->domain : "all",
 		.libfabric = *i->libfabric ? i->libfabric : NULL,
 		.fi_api = *i->fi_api ? i->fi_api : NULL,
-		.memory = r->memory,
+		.memory = l ? l->memory : r->memory,
+		.memory_why = l && *l->memory_why ? l->memory_why : NULL,
 		.peer_memory = r->s.peer_memory,
 		.local_host = r->local_host,
 		.peer_host = r->peer_name,

@@ -25,7 +25,9 @@ static struct {
 	cuda_err (*memcpy_)(void *, const void *, size_t, int);
 	cuda_err (*mem_get_info)(size_t *, size_t *);
 	const char *(*error_string)(cuda_err);
+	cuda_err (*pci_bus_id)(char *, int, int); /* optional: -D auto's topology */
 	int (*get_handle)(int *, uint64_t, size_t, int, unsigned long long);
+	char why[600]; /* why loading failed, once it has */
 } cu;
 
 static const char *estr(cuda_err e)
@@ -34,16 +36,20 @@ static const char *estr(cuda_err e)
 	return s ? s : "unknown CUDA error";
 }
 
-#define RESOLVE(field, name)                                           \
-	do {                                                           \
-		*(void **)&cu.field = dlsym(cu.lib, name);             \
-		if (!cu.field) {                                       \
-			fc_err("%s has no %s: not a usable CUDA runtime", cu.path, name); \
-			return -FC_EXIT_FABRIC;                        \
-		}                                                      \
+#define RESOLVE(field, name)                                                                   \
+	do {                                                                                   \
+		*(void **)&cu.field = dlsym(cu.lib, name);                                     \
+		if (!cu.field) {                                                               \
+			snprintf(cu.why, sizeof(cu.why), "%s has no %s: not a usable CUDA runtime", \
+				 cu.path, name);                                               \
+			dlclose(cu.lib);                                                       \
+			cu.lib = NULL;                                                         \
+			return -FC_EXIT_FABRIC;                                                \
+		}                                                                              \
 	} while (0)
 
-int fc_cuda_load(void)
+/* Loads the runtime once; on failure cu.why says why (nothing printed). */
+static int load(void)
 {
 	static const char *names[] = {"libcudart.so", "libcudart.so.13", "libcudart.so.12",
 				      "libcudart.so.11.0"};
@@ -61,9 +67,10 @@ int fc_cuda_load(void)
 		}
 	}
 	if (!cu.lib) {
-		fc_err("no CUDA runtime found (tried %s%s): install the CUDA runtime (libcudart) on this node, "
-		       "or use host memory (-D host)",
-		       tried, forced && *forced ? " from FABCHECK_CUDART" : "");
+		snprintf(cu.why, sizeof(cu.why),
+			 "no CUDA runtime found (tried %s%s): install the CUDA runtime (libcudart) on this node, "
+			 "or use host memory (-D host)",
+			 tried, forced && *forced ? " from FABCHECK_CUDART" : "");
 		return -FC_EXIT_FABRIC;
 	}
 	RESOLVE(get_device_count, "cudaGetDeviceCount");
@@ -75,10 +82,44 @@ int fc_cuda_load(void)
 	RESOLVE(memcpy_, "cudaMemcpy");
 	RESOLVE(mem_get_info, "cudaMemGetInfo");
 	RESOLVE(error_string, "cudaGetErrorString");
+	*(void **)&cu.pci_bus_id = dlsym(cu.lib, "cudaDeviceGetPCIBusId");
 	/* the driver API, for dmabuf only: optional */
 	if ((cu.drv = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)))
 		*(void **)&cu.get_handle = dlsym(cu.drv, "cuMemGetHandleForAddressRange");
 	return 0;
+}
+
+int fc_cuda_load(void)
+{
+	int rc = load();
+
+	if (rc)
+		fc_err("%s", cu.why);
+	return rc;
+}
+
+int fc_cuda_devices(char (*busids)[16], int max, char *why, size_t len)
+{
+	int n = 0;
+	cuda_err e;
+
+	if (load()) {
+		snprintf(why, len, "%s", cu.why);
+		return -1;
+	}
+	if ((e = cu.get_device_count(&n)) || n <= 0) {
+		snprintf(why, len, "the CUDA runtime (%s) sees no GPU (%s)", cu.path, e ? estr(e) : "0 devices");
+		return 0;
+	}
+	for (int i = 0; i < n && i < max; i++) {
+		char id[32] = "";
+		unsigned d, b, s, f;
+		busids[i][0] = '\0'; /* not known: the lanes take GPUs in turn */
+		/* the domain may come with 4 or 8 digits: sysfs's form has 4 */
+		if (cu.pci_bus_id && !cu.pci_bus_id(id, sizeof(id), i) && sscanf(id, "%x:%x:%x.%x", &d, &b, &s, &f) == 4)
+			snprintf(busids[i], sizeof(busids[i]), "%04x:%02x:%02x.%x", d & 0xffff, b & 0xff, s & 0x1f, f & 7);
+	}
+	return n < max ? n : max;
 }
 
 const char *fc_cuda_path(void)

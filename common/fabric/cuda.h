@@ -11,6 +11,10 @@
 /* 0, or -FC_EXIT_FABRIC after saying which libraries were tried. */
 int fc_cuda_load(void);
 const char *fc_cuda_path(void);
+/* The GPUs the runtime sees, quietly: how many (up to max), each one's PCI
+ * bus id ("0000:53:00.0", "" where the runtime cannot say); 0 with why
+ * when it sees none, -1 with why when there is no usable runtime. */
+int fc_cuda_devices(char (*busids)[16], int max, char *why, size_t len);
 
 /* Checks the device exists, makes it current on the calling thread and
  * creates its context (registration needs one on the registering thread). */

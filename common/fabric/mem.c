@@ -26,6 +26,7 @@ const char *fc_mem_choices(char *buf, size_t len)
 
 	for (const struct fc_mem_ops *const *b = fc_mem_backends; *b; b++)
 		n += 1 + takes_device(*b);
+	n++; /* auto */
 	buf[0] = '\0';
 	for (const struct fc_mem_ops *const *b = fc_mem_backends; *b; b++) {
 		for (int dev = 0; dev <= takes_device(*b); dev++) {
@@ -36,6 +37,7 @@ const char *fc_mem_choices(char *buf, size_t len)
 			used++;
 		}
 	}
+	snprintf(buf + strlen(buf), len - strlen(buf), " or auto");
 	return buf;
 }
 
@@ -43,6 +45,10 @@ int fc_mem_parse(const char *s, struct fc_mem *m)
 {
 	char choices[128];
 
+	if (!strcmp(s, "auto")) {
+		*m = (struct fc_mem){.pick = true};
+		return 0;
+	}
 	for (const struct fc_mem_ops *const *b = fc_mem_backends; *b; b++) {
 		size_t n = strlen((*b)->name);
 		char *end;
@@ -55,7 +61,7 @@ int fc_mem_parse(const char *s, struct fc_mem *m)
 			if (end == s + n + 1 || *end || dev < 0 || dev > 1023)
 				break;
 		}
-		*m = (struct fc_mem){*b, (int)dev};
+		*m = (struct fc_mem){.ops = *b, .device = (int)dev};
 		return 0;
 	}
 	fc_err("invalid memory '%s': expected %s", s, fc_mem_choices(choices, sizeof(choices)));
@@ -74,7 +80,9 @@ bool fc_mem_is_device(const struct fc_mem *m)
 
 const char *fc_mem_name(const struct fc_mem *m, char *buf, size_t len)
 {
-	if (fc_mem_is_device(m))
+	if (m->pick && !m->ops)
+		snprintf(buf, len, "auto");
+	else if (fc_mem_is_device(m))
 		snprintf(buf, len, "%s:%d", fc_mem_ops_of(m)->name, m->device);
 	else
 		snprintf(buf, len, "%s", fc_mem_ops_of(m)->name);

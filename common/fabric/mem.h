@@ -46,6 +46,10 @@ struct fc_mem_ops {
 	void (*host_free)(void *p, size_t len);
 	/* Memory the allocator could still give, bytes (0: unknown). */
 	size_t (*available)(void);
+	/* Device backends: the devices this process sees, quietly (for -D
+	 * auto): how many (up to max), each one's PCI bus id ("" where not
+	 * known); 0 or -1 (no runtime) with why. NULL: host memory. */
+	int (*devices)(char (*busids)[16], int max, char *why, size_t len);
 };
 
 extern const struct fc_mem_ops fc_mem_host;
@@ -58,10 +62,26 @@ extern const struct fc_mem_ops *const fc_mem_backends[];
 struct fc_mem {
 	const struct fc_mem_ops *ops; /* NULL reads as host */
 	int device;
+	/* -D auto: each lane takes the device nearest its NIC where a device
+	 * backend sees any, else host memory (fc_mem_auto_*) */
+	bool pick;
 };
 
-/* "host", "cuda", "cuda:N" (a backend's name, :N for devices). 0 or
- * -FC_EXIT_USAGE naming the value and what is accepted. */
+#define FC_MEM_MAX_DEVICES 64
+
+/* -D auto before the lanes open: the first device backend that sees a
+ * device (its device 0 until each lane picks), else host memory with
+ * why. Anything else is left as it is. */
+void fc_mem_auto_backend(struct fc_mem *m, char *why, size_t len);
+/* -D auto for one lane, on its NIC: the device fewest PCI hops from it
+ * (topo may be NULL), else lane index modulo the devices; why says which
+ * rule chose. Returns the device. */
+struct fc_topo;
+int fc_mem_auto_device(const struct fc_mem *m, struct fc_topo *topo, const char *nic, int lane, char *why,
+		       size_t len);
+
+/* "host", "cuda", "cuda:N" (a backend's name, :N for devices), "auto".
+ * 0 or -FC_EXIT_USAGE naming the value and what is accepted. */
 int fc_mem_parse(const char *s, struct fc_mem *m);
 /* What -D accepts, for help and errors: "host, cuda or cuda:N". */
 const char *fc_mem_choices(char *buf, size_t len);

@@ -83,4 +83,5 @@ const struct fc_mem_ops fc_mem_cuda = {
 	.host_alloc = cuda_host_alloc,
 	.host_free = cuda_host_free,
 	.available = cuda_available,
+	.devices = fc_cuda_devices,
 };

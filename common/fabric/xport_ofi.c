@@ -253,7 +253,7 @@ static int get_info(const struct fc_xport_cfg *cfg, struct fc_xport_info *info, 
 		 * would open without it */
 		struct fc_xport_cfg plain = *cfg;
 		char fabric[128] = "";
-		plain.mem = (struct fc_mem){&fc_mem_host, 0};
+		plain.mem = (struct fc_mem){.ops = &fc_mem_host};
 		if (fc_mem_ops_of(&cfg->mem)->fi_iface != FI_HMEM_SYSTEM && offered(&plain, NULL, 0)) {
 			fc_err("libfabric %s at %s offers no FI_HMEM for provider %s: it was built without %s "
 			       "support, so %s memory cannot be registered; on AWS use the EFA installer's "

@@ -22,7 +22,7 @@
 #define FC_RECORD_FIELDS(X) \
 	X(schema, INT) X(tool, STR) X(fabcheck_version, STR) X(test, STR) \
 	X(transport, STR) X(provider, STR) X(fabric, STR) X(domain, STR) \
-	X(libfabric, STR) X(fi_api, STR) X(memory, STR) X(peer_memory, STR) \
+	X(libfabric, STR) X(fi_api, STR) X(memory, STR) X(memory_why, STR) X(peer_memory, STR) \
 	X(local_host, STR) X(peer_host, STR) X(local_addr, STR) X(peer_addr, STR) \
 	X(rank, INT) X(peer_rank, INT) X(round, INT) \
 	X(completion, STR) X(timestamp, STR) X(lane, LANE) X(lanes, INT) \

@@ -17,6 +17,9 @@
 #   FABCHECK_FAIL, FABCHECK_WARN, FABCHECK_MIN_BW_GBPS, FABCHECK_MAX_LAT_US
 #                        verdict thresholds (fabcheck-pairs --help)
 #   FABCHECK_INSTANCE_TYPE  the instance type, where DMI does not say it
+#   FABCHECK_MEMORY      the lanes' buffers (-D): auto (default: each NIC lane on
+#                        the GPU nearest it, as NCCL's, host memory where no GPU
+#                        is seen), host, cuda or cuda:N
 #   FABCHECK_PAIRS_ARGS  more fabcheck-pairs options, split at spaces
 #   FABCHECK_RESULTS     the results folder (default results/preflight-<job id>
 #                        in the source tree; the job id is SkyPilot's task id,
@@ -77,7 +80,9 @@ host=$(hostname)
 DIAG_JSON=$RESULTS/diag/$(printf '%s' "$host" | tr -c 'A-Za-z0-9._-' '_')-rank$FC_RANK.json
 if [ "$MODE" != pairs ]; then
 	diag_args=(--json "$DIAG_JSON")
-	[ "$USE_EFA" = true ] && [ "${FABCHECK_PROVIDER:-efa}" = efa ] && diag_args+=(--expect-efa)
+	# over EFA, the node's own traffic test too: every device carries its
+	# share, and each GPU's memory registers as aws-ofi-nccl registers it
+	[ "$USE_EFA" = true ] && [ "${FABCHECK_PROVIDER:-efa}" = efa ] && diag_args+=(--expect-efa --traffic)
 	[ -n "${FABCHECK_INSTANCE_TYPE:-}" ] && diag_args+=(--instance-type "$FABCHECK_INSTANCE_TYPE")
 	"$FABCHECK_BIN/fabcheck-diag" "${diag_args[@]}"
 	diag_rc=$?
@@ -98,6 +103,7 @@ fi
 [ -n "${FABCHECK_MIN_BW_GBPS:-}" ] && pairs_args+=(--min-bw-gbps "$FABCHECK_MIN_BW_GBPS")
 [ -n "${FABCHECK_MAX_LAT_US:-}" ] && pairs_args+=(--max-lat-us "$FABCHECK_MAX_LAT_US")
 [ -n "${FABCHECK_INSTANCE_TYPE:-}" ] && pairs_args+=(--instance-type "$FABCHECK_INSTANCE_TYPE")
+pairs_args+=(-D "${FABCHECK_MEMORY:-auto}")
 [ "$MODE" = full ] && pairs_args+=(--diag "$DIAG_JSON")
 # rank 0's folders; a second run in the same job (two sruns in one
 # allocation) gets its own: fabcheck-pairs -o takes only a new or empty one
