@@ -27,7 +27,7 @@ static struct {
 	const char *(*error_string)(cuda_err);
 	cuda_err (*pci_bus_id)(char *, int, int); /* optional: -D auto's topology */
 	int (*get_handle)(int *, uint64_t, size_t, int, unsigned long long);
-	char why[600]; /* why loading failed, once it has */
+	char why[768]; /* why loading failed, once it has */
 } cu;
 
 static const char *estr(cuda_err e)

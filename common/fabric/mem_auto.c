@@ -11,7 +11,7 @@
 void fc_mem_auto_backend(struct fc_mem *m, char *why, size_t len)
 {
 	char busids[FC_MEM_MAX_DEVICES][16];
-	char reason[600] = "";
+	char reason[800] = "";
 
 	if (!m->pick)
 		return;
@@ -31,7 +31,7 @@ void fc_mem_auto_backend(struct fc_mem *m, char *why, size_t len)
 int fc_mem_auto_device(const struct fc_mem *m, struct fc_topo *topo, const char *nic, int lane, char *why,
 		       size_t len)
 {
-	char busids[FC_MEM_MAX_DEVICES][16], nic_bus[32] = "", reason[600];
+	char busids[FC_MEM_MAX_DEVICES][16], nic_bus[32] = "", reason[800];
 	const struct fc_mem_ops *ops = fc_mem_ops_of(m);
 	int n = ops->devices ? ops->devices(busids, FC_MEM_MAX_DEVICES, reason, sizeof(reason)) : 0;
 	int best = -1, best_hops = 0;
