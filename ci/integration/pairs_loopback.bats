@@ -95,6 +95,10 @@ teardown() {
 	[[ "$output" == *"give --coordinator"* ]]
 	run timeout 20 "$PAIRS" --mode ring
 	[ "$status" -eq 2 ]
+	# the socket baseline runs over the route to the peer: no NIC list
+	run timeout 20 "$PAIRS" -x socket -d all --where
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-d all needs the ofi transport"* ]]
 }
 
 @test "pairs_a_run_that_measured_nothing_is_a_configuration_and_its_deadline_names_pair_timeout" {

@@ -149,6 +149,16 @@ static int set_param(struct fc_params *p, const struct fc_optrow *row, const str
 	return 0;
 }
 
+int fc_opts_check_nic_list(const struct fc_opts *o)
+{
+	if (o->domain && (strchr(o->domain, ',') || !strcmp(o->domain, "all")) && strcmp(o->params.transport, "ofi")) {
+		fc_err("-d %s needs the ofi transport: the socket transport uses the route to the peer "
+		       "(use -n for parallel streams)", !strcmp(o->domain, "all") ? "all" : "with a list");
+		return -FC_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int fc_opts_set(void *ctx, const struct fc_optrow *row, const struct fc_optarg *a)
 {
 	struct fc_opts *o = ctx;
@@ -256,11 +266,8 @@ int fc_opts_parse(struct fc_opts *o, const struct fc_prog *prog, int argc, char 
 			fc_err("%s registers on one domain: give one name to -d", prog->name);
 			return -FC_EXIT_USAGE;
 		}
-		if (strcmp(o->params.transport, "ofi")) {
-			fc_err("-d all needs the ofi transport: the socket transport uses the route to the peer "
-			       "(use -n for parallel streams)");
-			return -FC_EXIT_USAGE;
-		}
+		if ((rc = fc_opts_check_nic_list(o)))
+			return rc;
 	}
 	o->params.endpoints = o->endpoints;
 	o->params.all_nics = o->domain && !strcmp(o->domain, "all");

@@ -69,6 +69,9 @@ void fc_opts_init(struct fc_opts *o, const char *test);
 /* Stores one shared row's value (optable's setter; ctx is the fc_opts).
  * Rows an fc_opts does not keep (--instance-type, --table) are ignored. */
 int fc_opts_set(void *ctx, const struct fc_optrow *row, const struct fc_optarg *a);
+/* -d all or a NIC list needs libfabric (the socket transport runs over the
+ * route to the peer): 0, or -FC_EXIT_USAGE after saying so. */
+int fc_opts_check_nic_list(const struct fc_opts *o);
 
 /* -d: "all", or a comma list of 1 to FC_MAX_DOMAINS names of 1 to 127
  * characters. 0 or -FC_EXIT_USAGE after a message. */

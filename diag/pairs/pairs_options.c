@@ -282,7 +282,7 @@ int fc_pairs_parse(struct fc_pairs_cli *cli, int argc, char **argv)
 		fc_err("unexpected argument '%s' (see --help)", argv[arg]);
 		return -FC_EXIT_USAGE;
 	}
-	if (o->bench.domain && (rc = fc_opts_check_domains(o->bench.domain)))
+	if (o->bench.domain && ((rc = fc_opts_check_domains(o->bench.domain)) || (rc = fc_opts_check_nic_list(&o->bench))))
 		return rc;
 	/* an EFA node has several NICs and NCCL runs on every one: a run
 	 * over the one route to rank 0 would pass a node with a dead NIC */
