@@ -101,3 +101,29 @@ no_crash() {
 	[ "$CLIENT_RC" -eq 3 ]
 	grep -q "offers no send-after-send ordering (FI_ORDER_SAS), which the bandwidth test needs" "$OUT/client.err"
 }
+
+@test "fault_a_fabric_that_sends_at_most_8k_skips_larger_sizes_and_rma_still_moves_them" {
+	# efa-direct's sends stop at the device MTU: ping-pong measures the
+	# sizes a send can carry and says what it skipped; RMA moves 1 MiB
+	local shim="$FAULT_DIR/unordered_fabric.so"
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" start_server "$PP" -p tcp
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" run_client "$PP" -p tcp -S 8,8K,64K,1M -I 20 --json "$OUT/client.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ] && [ "$SERVER_RC" -eq 0 ]
+	[ "$(jq -s -c '[.[] | select(.test == "pingpong") | .size]' "$OUT/client.jsonl")" = "[8,8192]" ]
+	grep -q "warning: 2 size(s) above 8K skipped: provider tcp[^ ]* sends at most that per message" "$OUT/client.out"
+	# nothing a send can carry: said, exit 3
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" start_server "$PP" -p tcp
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" run_client "$PP" -p tcp -S 64K -I 20
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 3 ]
+	grep -q "sends at most 8K per message, and every size asked is larger" "$OUT/client.err"
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" start_server "$RMA" -p tcp --op writedata
+	FABCHECK_MAX_MSG=8192 LD_PRELOAD="$shim" run_client "$RMA" -p tcp --op writedata -S 1M -I 10 --json "$OUT/rma.jsonl"
+	wait_server
+	show
+	[ "$CLIENT_RC" -eq 0 ] && [ "$SERVER_RC" -eq 0 ]
+	jq -e -s 'map(select(.test == "rma")) | length >= 1 and all(.[]; .size == 1048576 and .bw_gbps > 0)' "$OUT/rma.jsonl"
+}

@@ -115,23 +115,25 @@ pingpong_pair() {
 }
 
 @test "pingpong_size_ends_at_twice_the_size_time_when_the_run_slows_after_warmup" {
-	# The server's data receives sleep 1 ms each once its first 500 bytes
+	# The server's data receives sleep 5 ms each once its first 500 bytes
 	# are in (slow_recv.so): the warmup's 16 round trips of 8 bytes run at
 	# full speed, the ~0.4 s of round trips they plan would take many
 	# seconds. The size ends at 0.8 s (or with the slice running then) with
-	# fewer iterations, and says so. 0.4 s: a warmup slowed by a loaded box
-	# (600 us round trips beside a second make check) still plans more
-	# than the 128 iterations a slice needs; if not, the run is made again.
+	# fewer iterations, and says so. 0.4 s and 5 ms: a warmup slowed by a
+	# loaded box (700 us round trips beside a second make check) still
+	# plans the 128 iterations a slice needs, and the slowed ones still
+	# take far longer than planned; a try the box still spoiled (the size
+	# not cut) is made again.
 	local try
 	for try in 1 2 3; do
 		rm -f "$OUT/client.jsonl" "$OUT/server.jsonl"
-		FABCHECK_SLOW_AFTER=500 FABCHECK_SLOW_US=1000 LD_PRELOAD="$FAULT_DIR/slow_recv.so" \
+		FABCHECK_SLOW_AFTER=500 FABCHECK_SLOW_US=5000 LD_PRELOAD="$FAULT_DIR/slow_recv.so" \
 			start_server "$PP" -x socket -S 8 --size-time 0.4 --json "$OUT/server.jsonl"
 		run_client "$PP" -x socket -S 8 --size-time 0.4 --json "$OUT/client.jsonl"
 		wait_server
 		show
 		[ "$CLIENT_RC" -eq 0 ]
-		jq -e -s 'map(select(.test == "pingpong")) | .[0] | .iters_planned == null and .iters < 128' \
+		jq -e -s 'map(select(.test == "pingpong")) | .[0] | .iters_planned == null' \
 			"$OUT/client.jsonl" >/dev/null || break
 	done
 	jq -e -s 'map(select(.test == "pingpong")) | length == 1 and all(.[]; .iters_planned != null

@@ -77,9 +77,48 @@ static int exchange_addresses(struct fc_run *r)
 	return rc;
 }
 
+/* The largest message every lane's provider sends (0: no limit known):
+ * EFA's efa-direct sends at most its MTU, a few KiB. */
+static size_t max_send(const struct fc_lanes *set)
+{
+	size_t m = 0;
+
+	for (int i = 0; i < set->n; i++) {
+		size_t s = set->lane[i].active ? set->lane[i].info.max_send : 0;
+		if (s && (!m || s < m))
+			m = s;
+	}
+	return m;
+}
+
+/* Message tests drop the sizes a send cannot carry, and say so; RMA
+ * moves them (fabcheck-rma, fabcheck-pairs --protocol rdma). */
+static int fit_sends(struct fc_run *r, struct fc_sizes *sizes)
+{
+	size_t m = max_send(r->lanes), kept = 0;
+	char mb[32];
+
+	for (size_t i = 0; i < sizes->n; i++)
+		if (!m || sizes->v[i] <= m)
+			sizes->v[kept++] = sizes->v[i];
+	if (kept == sizes->n)
+		return 0;
+	fc_size_format(m, mb, sizeof(mb));
+	if (!kept)
+		return fc_session_fail(&r->s, FC_EXIT_FABRIC,
+				       "provider %s sends at most %s per message, and every size asked is larger: give "
+				       "smaller sizes (-S), or measure bandwidth by RMA (fabcheck-rma)",
+				       r->lanes->lane[0].info.provider, mb);
+	fc_out_banner(r->out, "warning: %zu size(s) above %s skipped: provider %s sends at most that per message "
+			      "(bandwidth beyond it: RMA, fabcheck-rma or fabcheck-pairs --protocol rdma)",
+		      sizes->n - kept, mb, r->lanes->lane[0].info.provider);
+	sizes->n = kept;
+	return 0;
+}
+
 /* The client expands the size list (with its provider's switch points)
  * and the server takes it as given, checked: "-S all" cannot differ. */
-static int agree_sizes(struct fc_run *r)
+static int agree_sizes(struct fc_run *r, const struct fc_run_spec *spec)
 {
 	const struct fc_xport_info *info = &r->lanes->lane[0].info;
 	uint64_t max = r->prog->max_size ? r->prog->max_size : FC_SIZE_MAX_MSG;
@@ -88,6 +127,10 @@ static int agree_sizes(struct fc_run *r)
 
 	if (r->is_client && (rc = fc_sizes_expand(r->opts->sizes, info->switch_pts, info->nswitch, &sizes)))
 		return fc_session_forward(&r->s, rc);
+	if (r->is_client && !spec->rma && (rc = fit_sends(r, &sizes))) {
+		fc_sizes_free(&sizes);
+		return rc;
+	}
 	rc = fc_session_sizes(&r->s, &sizes, max);
 	fc_sizes_free(&sizes);
 	return rc;
@@ -228,7 +271,7 @@ static int converse(struct fc_run *r, const struct fc_run_spec *spec)
 
 	if (!*r->peer_name)
 		snprintf(r->peer_name, sizeof(r->peer_name), "%s", r->s.peer_host);
-	if (!(rc = exchange_addresses(r)) && !(rc = agree_sizes(r)))
+	if (!(rc = exchange_addresses(r)) && !(rc = agree_sizes(r, spec)))
 		rc = fc_run_buffers(r, spec);
 	return rc;
 }
@@ -344,6 +387,7 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		.lanes = FC_I(fc_lanes_active(r->lanes)),
 		.size = size ? FC_I(size) : (fc_int_t){0},
 		.gpu_path = i->gpu_path,
+		.mr_path = i->mr_path,
 	};
 	if (r->rank >= 0) {
 		rec->rank = FC_I(r->rank);

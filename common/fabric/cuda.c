@@ -1,6 +1,7 @@
 #include "cuda.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,19 @@ int fc_cuda_mem_free_bytes(size_t *free_bytes)
 	return cu.mem_get_info(free_bytes, &total) ? -FC_EXIT_FABRIC : 0;
 }
 
-int fc_cuda_dmabuf(void *ptr, size_t len, int *fd, uint64_t *offset)
+__attribute__((format(printf, 3, 4))) static void say(char *why, size_t len, const char *fmt, ...)
+{
+	char text[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why ? why : text, why ? len : sizeof(text), fmt, ap);
+	va_end(ap);
+	if (!why)
+		fc_err("%s", text);
+}
+
+int fc_cuda_dmabuf(void *ptr, size_t len, int *fd, uint64_t *offset, char *why, size_t whylen)
 {
 	/* CU_MEM_RANGE_HANDLE_TYPE_DMA_BUF_FD = 1; flag 1 asks for a PCIe mapping */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -213,13 +226,13 @@ int fc_cuda_dmabuf(void *ptr, size_t len, int *fd, uint64_t *offset)
 	size_t span = ((uintptr_t)ptr + len - base + page - 1) & ~(page - 1);
 
 	if (!cu.get_handle) {
-		fc_err("the CUDA driver API (libcuda.so.1 with cuMemGetHandleForAddressRange) is not "
-		       "available: no dmabuf export; the VA registration path still works");
+		say(why, whylen, "the CUDA driver API (libcuda.so.1 with cuMemGetHandleForAddressRange) is not "
+				 "available: no dmabuf export; the VA registration path still works");
 		return -1;
 	}
 	if (cu.get_handle(fd, base, span, 1, 1) && cu.get_handle(fd, base, span, 1, 0)) {
-		fc_err("cuMemGetHandleForAddressRange refused a dmabuf for %zu bytes: the driver or GPU "
-		       "lacks dmabuf support (needs the open kernel modules and CUDA 11.7+)", len);
+		say(why, whylen, "cuMemGetHandleForAddressRange refused a dmabuf for %zu bytes: the driver or GPU "
+				 "lacks dmabuf support (needs the open kernel modules and CUDA 11.7+)", len);
 		return -1;
 	}
 	*offset = (uint64_t)((uintptr_t)ptr - base);

@@ -29,7 +29,8 @@ int fc_cuda_d2h(void *dst, const void *src, size_t len);
 int fc_cuda_mem_free_bytes(size_t *free_bytes);
 
 /* dmabuf export of a device range (driver API cuMemGetHandleForAddressRange).
- * 0 and fd/offset, or -1 when the driver cannot (message printed). */
-int fc_cuda_dmabuf(void *ptr, size_t len, int *fd, uint64_t *offset);
+ * 0 and fd/offset, or -1 when the driver cannot, with why (printed when
+ * why is NULL). */
+int fc_cuda_dmabuf(void *ptr, size_t len, int *fd, uint64_t *offset, char *why, size_t whylen);
 
 #endif

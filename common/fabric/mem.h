@@ -25,9 +25,11 @@ struct fc_mem_ops {
 	 * .cuda, .neuron, .ze, ...). NULL: the iface takes no device. */
 	void (*fi_device)(struct fi_mr_attr *attr, int device);
 	/* Exports a device range as a dmabuf fd for FI_MR_DMABUF: 0 and
-	 * fd/offset, or -1 after saying why. NULL: no dmabuf path (fabcheck-mr
+	 * fd/offset, or -1 with why (printed when why is NULL: a lane that
+	 * falls back to registering by address says nothing). NULL: no dmabuf
+	 * path (fabcheck-mr
 	 * then measures registration by address only). */
-	int (*dmabuf)(void *p, size_t len, int *fd, uint64_t *offset);
+	int (*dmabuf)(void *p, size_t len, int *fd, uint64_t *offset, char *why, size_t whylen);
 	/* The endpoint option (enum, FI_OPT_*_API_PERMITTED) that, set to false,
 	 * succeeds only where the NIC reaches this memory peer to peer: tells
 	 * GPUDirect from staged copies, as aws-ofi-nccl asks it. 0: no probe. */

@@ -69,7 +69,9 @@ struct fc_xport_info {
 	int rma_emulated;   /* EFA: 1 software RMA, 0 device RDMA; -1 not known */
 	size_t queue_depth; /* operations one direction can hold posted; 0 = no limit known */
 	size_t inject_size; /* sends up to this size go out with FI_INJECT */
+	size_t max_send;    /* the largest message a send may carry; 0: no limit known */
 	const char *gpu_path; /* GPU memory: "gpudirect", "staged", or NULL (host / unknown) */
+	const char *mr_path;  /* GPU memory registered by "dmabuf" or by address ("va"); NULL: host */
 	size_t nswitch;     /* protocol switch points, for -S all */
 	size_t switch_pts[FC_MAX_SWITCH];
 	const char *switch_names[FC_MAX_SWITCH];

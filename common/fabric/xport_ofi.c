@@ -36,6 +36,7 @@ static uint32_t fi_api(void)
 
 struct fc_xport {
 	const struct fc_xport_cfg *cfg;
+	struct fc_xport_info *xinfo; /* the caller's, for what registration learns (mr_path) */
 	struct fi_info *info;
 	struct fid_fabric *fabric;
 	struct fid_domain *domain;
@@ -413,6 +414,7 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 		return -FC_EXIT_FABRIC;
 	*out = x;
 	x->cfg = cfg;
+	x->xinfo = info;
 	x->peer = FI_ADDR_UNSPEC;
 	libfabric_identity(info);
 	snprintf(x->libfabric_path, sizeof(x->libfabric_path), "%s", info->libfabric_path);
@@ -427,6 +429,7 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	info->queue_depth = rx < tx ? rx : tx;
 	/* as fabtests and NCCL's plugin do: sends that fit go out inline */
 	x->inject_size = info->inject_size = x->info->tx_attr->inject_size;
+	info->max_send = x->info->ep_attr->max_msg_size;
 
 	if ((ret = fi_fabric(x->info->fabric_attr, &x->fabric, NULL)))
 		return fi_fail("fi_fabric", ret);
@@ -457,6 +460,15 @@ static int ofi_open(struct fc_xport **out, const struct fc_xport_cfg *cfg, struc
 	if ((ret = fi_getname(&x->ep->fid, name, &nlen)))
 		return fi_fail("fi_getname", ret);
 	addr_string(x, name, info->local_addr, sizeof(info->local_addr));
+#ifdef FI_OPT_MAX_MSG_SIZE
+	{
+		/* with FI_RMA asked, efa-direct reports the RMA maximum in
+		 * ep_attr; the endpoint knows its send limit (the device MTU) */
+		size_t m = 0, mlen = sizeof(m);
+		if (!fi_getopt(&x->ep->fid, FI_OPT_ENDPOINT, FI_OPT_MAX_MSG_SIZE, &m, &mlen) && m && m < info->max_send)
+			info->max_send = m;
+	}
+#endif
 	probe_rma_emulation(x, info);
 	probe_gpudirect(x, info);
 	return 0;
@@ -494,6 +506,53 @@ static int ofi_connect(struct fc_xport *x, const void *peer, size_t len, const c
 	return 0;
 }
 
+/* Device memory as aws-ofi-nccl registers it: by a dmabuf fd where the
+ * backend exports one and the provider takes it (libfabric >= 1.20), else
+ * by address, the peer-memory path. Which one worked is the lane's
+ * mr_path; why dmabuf did not goes into why for the failure message. */
+static int reg_device(struct fc_xport *x, void *buf, size_t len, uint64_t access, struct fid_mr **mr, char *why,
+		      size_t whylen)
+{
+	const struct fc_mem_ops *mem = fc_mem_ops_of(&x->cfg->mem);
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct fi_mr_attr attr = {
+		.mr_iov = &iov,
+		.iov_count = 1,
+		.access = access,
+		.requested_key = (uint64_t)x->nregions + 1,
+		.iface = (enum fi_hmem_iface)mem->fi_iface,
+	};
+	int ret;
+
+	if (mem->fi_device)
+		mem->fi_device(&attr, x->cfg->mem.device);
+#ifdef FI_MR_DMABUF
+	if (mem->dmabuf) {
+		int fd;
+		uint64_t off;
+		if (!mem->dmabuf(buf, len, &fd, &off, why, whylen)) {
+			struct fi_mr_dmabuf db = {.fd = fd, .offset = off, .len = len, .base_addr = (char *)buf - off};
+			struct fi_mr_attr da = attr;
+			da.dmabuf = &db;
+			ret = fi_mr_regattr(x->domain, &da, FI_MR_DMABUF, mr);
+			close(fd);
+			if (!ret) {
+				x->xinfo->mr_path = "dmabuf";
+				return 0;
+			}
+			snprintf(why, whylen, "the provider refused the dmabuf: %s", fi_strerror(-ret));
+		}
+	}
+#else
+	snprintf(why, whylen, "no dmabuf path in this build (libfabric headers %d.%d < 1.20)", FI_MAJOR_VERSION,
+		 FI_MINOR_VERSION);
+#endif
+	ret = fi_mr_regattr(x->domain, &attr, 0, mr);
+	if (!ret)
+		x->xinfo->mr_path = "va";
+	return ret;
+}
+
 static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 {
 	const struct fc_mem_ops *mem = fc_mem_ops_of(&x->cfg->mem);
@@ -515,24 +574,16 @@ static int ofi_reg(struct fc_xport *x, void *buf, size_t len)
 	/* the requested key matters where the provider does not pick keys
 	 * (no FI_MR_PROV_KEY): it must differ between regions */
 	if (mem->fi_iface != FI_HMEM_SYSTEM) {
-		struct iovec iov = {.iov_base = buf, .iov_len = len};
-		struct fi_mr_attr attr = {
-			.mr_iov = &iov,
-			.iov_count = 1,
-			.access = access,
-			.requested_key = (uint64_t)x->nregions + 1,
-			.iface = (enum fi_hmem_iface)mem->fi_iface,
-		};
-		if (mem->fi_device)
-			mem->fi_device(&attr, x->cfg->mem.device);
-		ret = fi_mr_regattr(x->domain, &attr, 0, &g->mr);
+		char dmabuf_why[400] = "";
+		ret = reg_device(x, buf, len, access, &g->mr, dmabuf_why, sizeof(dmabuf_why));
 		if (ret) {
-			fc_err("registering %zu bytes of %s memory on device %d with provider %s failed: %s; "
-			       "libfabric at %s cannot register %s memory here (built without %s support, "
-			       "no GPUDirect path: neither the EFA driver's p2p nor dmabuf, or no %s context); "
-			       "on AWS use the EFA installer's libfabric (/opt/amazon/efa)",
+			fc_err("registering %zu bytes of %s memory on device %d with provider %s failed: %s (by "
+			       "address; by dmabuf: %s); libfabric at %s cannot register %s memory here (built "
+			       "without %s support, no GPUDirect path: neither the EFA driver's p2p nor dmabuf, or "
+			       "no %s context); on AWS use the EFA installer's libfabric (/opt/amazon/efa)",
 			       len, mem->label, x->cfg->mem.device, x->info->fabric_attr->prov_name, fi_strerror(-ret),
-			       x->libfabric_path, mem->label, mem->label, mem->label);
+			       *dmabuf_why ? dmabuf_why : "not tried", x->libfabric_path, mem->label, mem->label,
+			       mem->label);
 			return -FC_EXIT_FABRIC;
 		}
 	} else {
@@ -772,7 +823,7 @@ static int ofi_mr_time(struct fc_xport *x, void *buf, size_t len, bool dmabuf, u
 		struct fi_mr_dmabuf db = {0};
 		int fd;
 		uint64_t off;
-		if (mem->dmabuf(buf, len, &fd, &off))
+		if (mem->dmabuf(buf, len, &fd, &off, NULL, 0))
 			return -FC_EXIT_FABRIC;
 		db = (struct fi_mr_dmabuf){.fd = fd, .offset = off, .len = len, .base_addr = (char *)buf - off};
 		attr.dmabuf = &db;
