@@ -6,7 +6,9 @@
 # share two cores and a healthy pair's bandwidth spreads threefold
 # (0.78-2.28 GB/s in one run), wider than any fixed line should be, so
 # make check's cluster tests use loose lines and prove the naming, and
-# this file proves the defaults.
+# this file proves the defaults. SCENARIO_LOAD=N runs N busy loops beside
+# each scenario (make scenarios SCENARIO_LOAD=2: the load of two other
+# jobs on a 2-core box).
 
 # the coordinator's own default --cut-factor (pairs.bash sets 0 otherwise)
 CUT_FACTOR=
@@ -22,8 +24,19 @@ setup_file() {
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
 }
 
+setup() {
+	PORT=$(test_port)
+	OUT="$BATS_TEST_TMPDIR"
+	LOAD_PIDS=()
+	for _ in $(seq "${SCENARIO_LOAD:-0}"); do
+		timeout 900 sh -c 'while :; do :; done' 3>&- &
+		LOAD_PIDS+=($!)
+	done
+}
+
 teardown() {
 	pkill -f "fabcheck-pairs.*--coordinator 10.$NET.0.1:$PORT" 2>/dev/null || true
+	[ ${#LOAD_PIDS[@]} -eq 0 ] || kill "${LOAD_PIDS[@]}" 2>/dev/null || true
 	cluster_down
 }
 
@@ -33,7 +46,7 @@ teardown() {
 	agents 6 10.$NET.0.1 -p tcp --quick -b
 	start=$SECONDS
 	coordinator 6 10.$NET.0.1 -p tcp --quick -b
-	echo "# healthy: $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
+	echo "# healthy (${SCENARIO_LOAD:-0} busy loop(s) beside): $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
 		"$OUT/pairs/verdict.json"), $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
 	jq -c '{links, fabric, note}' "$OUT/pairs/verdict.json"
 	[ "$COORD_RC" -eq 0 ]
@@ -48,7 +61,7 @@ teardown() {
 	agents 6 10.$NET.0.1 -p tcp --quick -b
 	start=$SECONDS
 	coordinator 6 10.$NET.0.1 -p tcp --quick -b
-	echo "# slow host: $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
+	echo "# slow host (${SCENARIO_LOAD:-0} busy loop(s) beside): $((SECONDS - start)) s, $(jq -r '"\(.timing.rounds) rounds, \(.timing.pairs_cut) pair(s) cut"' \
 		"$OUT/pairs/verdict.json"), $(grep -o 'cluster verdict: .*' "$OUT/coord.err")" >&3
 	grep -E "^fabcheck-pairs:   (fail|warn|unknown|unreach|suspect)|sits out" "$OUT/coord.err" >&3 || true
 	[ "$COORD_RC" -eq 1 ]
