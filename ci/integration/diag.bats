@@ -507,6 +507,33 @@ facts_without() {
 	[ "$(verdict fabric_manager)" = SKIP ]
 }
 
+# the closing notes' per-node table (verdicts.py) with each variant's own
+# environment: the failures operators hit first, each with its verdict,
+# and no false FAIL where the node works
+@test "diag_verdict_table_gives_each_stand_in_node_its_verdicts_in_its_own_environment" {
+	run python3 "$BATS_TEST_DIRNAME/../fixtures/diag/verdicts.py" "$(dirname "$FABCHECK_BIN")" p5-healthy \
+		p5-sky-exec-gpus-hidden p5-memlock-64k-cap-ipc-lock p5-libfabric-1-21-plugin-1-12 p5-nvidia-580-efa-2-17-1 \
+		p5-nvidia-580-efa-2-17-1-no-dmabuf p4d-fabric-manager-down p5-pod-without-efa p5-nccl-socket-ifname-eth9
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# cell CHECK VARIANT: the table's verdict (with its action)
+	cell() {
+		awk -F' *[|] *' -v c="$1" -v v="$2" 'NR == 1 { for (i = 2; i < NF; i++) col[$i] = i }
+			$2 == c { print $(col[v]) }' <<<"$output"
+	}
+	[ "$(cell efa_hmem p5-healthy)" = PASS ] && [ "$(cell kubernetes p5-healthy)" = SKIP ]
+	[ "$(cell efa_hmem p5-sky-exec-gpus-hidden)" = SKIP ]
+	! grep -q FAIL <<<"$(awk -F' *[|] *' 'NR == 1 { for (i = 2; i < NF; i++) if ($i == "p5-sky-exec-gpus-hidden") k = i }
+		NR > 2 { print $k }' <<<"$output")"
+	[ "$(cell memlock p5-memlock-64k-cap-ipc-lock)" = PASS ]
+	[ "$(cell libfabric p5-libfabric-1-21-plugin-1-12)" = PASS ]
+	[ "$(cell efa_driver p5-nvidia-580-efa-2-17-1)" = WARN/config ]
+	[ "$(cell efa_driver p5-nvidia-580-efa-2-17-1-no-dmabuf)" = FAIL/config ]
+	[ "$(cell fabric_manager p4d-fabric-manager-down)" = FAIL/config ]
+	[ "$(cell kubernetes p5-pod-without-efa)" = FAIL/config ]
+	[ "$(cell environment p5-nccl-socket-ifname-eth9)" = FAIL/config ]
+}
+
 @test "diag_without_nvml_the_gpu_checks_say_so" {
 	ENV=(FABCHECK_NVML=/nonexistent/libnvidia-ml.so.1)
 	diag p5-healthy
