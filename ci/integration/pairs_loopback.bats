@@ -225,12 +225,16 @@ teardown() {
 	[ "$(jq -s '[.[] | select(.test == "rma" and .rma_op == "writedata" and .bw_gbps > 0)
 		| [.rank, .peer_rank]] | unique | length' "$OUT/pairs/pairs.jsonl")" -eq 12 ]
 	[ "$(jq -s '[.[] | select(.test == "bw")] | length' "$OUT/pairs/pairs.jsonl")" -eq 0 ]
+	# and every record says how it moved its data
+	jq -e -s 'map(select(.test == "rma" or .test == "pingpong")) | length > 0
+		and all(.[]; .protocol == (if .test == "rma" then "rdma" else "sendrecv" end))' "$OUT/pairs/pairs.jsonl"
 	# a p4d uses send/receive, as its plugin does
 	rm -rf "$OUT/pairs"
 	agents 2 "" -p tcp --quick "${HEALTHY[@]}"
 	coordinator 2 "" -p tcp --quick --instance-type p4d.24xlarge --min-bw-gbps 0.001 "${HEALTHY[@]}"
 	jq -e '.protocol.bandwidth_steps == "sendrecv" and .protocol.chosen_by == "p4d.24xlarge"' "$OUT/pairs/verdict.json"
 	[ "$(jq -s '[.[] | select(.test == "bw")] | length' "$OUT/pairs/pairs.jsonl")" -gt 0 ]
+	jq -e -s 'map(select(.test == "bw")) | all(.[]; .protocol == "sendrecv")' "$OUT/pairs/pairs.jsonl"
 	# the socket baseline has no RDMA write
 	run "$PAIRS" -x socket --protocol rdma --where
 	[ "$status" -eq 2 ]

@@ -393,6 +393,11 @@ void fc_run_rec(struct fc_run *r, const struct fc_lane *l, size_t size, struct f
 		rec->rank = FC_I(r->rank);
 		rec->peer_rank = FC_I(r->peer_rank);
 		rec->round = FC_I(r->round);
+		/* the pre-flight's steps as NCCL's plugin would move the data:
+		 * the rdma protocol's bandwidth is fabcheck-rma's writedata loop,
+		 * everything else (latency, the sendrecv protocol) send/receive */
+		if (!strcmp(i->transport, "ofi"))
+			rec->protocol = strcmp(r->params.test, "rma") ? "sendrecv" : "rdma";
 	}
 	if (i->sndbuf >= 0) {
 		rec->sock_sndbuf = FC_I(i->sndbuf);
