@@ -110,6 +110,26 @@ fault_once_ready() {
 	[ ! -s "$OUT/pairs/bad-hosts.txt" ] && [ ! -s "$OUT/pairs/good-hosts.txt" ]
 }
 
+@test "pairs_faults_a_node_whose_security_group_drops_the_traffic_between_nodes_is_named_blocked" {
+	cluster_up
+	# only host 3 drops the tcp provider's data ports, both ways (a node
+	# launched into a security group without the all-traffic self rule):
+	# its agent joins and reports, no step with it completes
+	local low=$((20000 + TEST_SLOT * 5000 + 4800)) high=$((20000 + TEST_SLOT * 5000 + 4999))
+	on_host 3 iptables -A INPUT -p tcp --dport "$low:$high" -j DROP
+	on_host 3 iptables -A OUTPUT -p tcp --dport "$low:$high" -j DROP
+	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high agents 4 10.$NET.0.1 "${RUN[@]}"
+	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high coordinator 4 10.$NET.0.1 "${RUN[@]}"
+	[ "$COORD_RC" -eq 1 ]
+	[ "$(verdict_of 3)" = fail ]
+	for r in 0 1 2; do [ "$(verdict_of $r)" = pass ] || [ "$(verdict_of $r)" = warn ]; done
+	jq -e '.node_verdicts[] | select(.rank == 3) | .kind == "blocked"' "$OUT/pairs/verdict.json"
+	grep -q "fail 10\.$NET\.0\.4 (rank 3): no step completed with any of its 3 partners.*security group that does not allow all traffic to and from itself" \
+		"$OUT/coord.err"
+	grep -q "^10\.$NET\.0\.4	fail: no step completed" "$OUT/pairs/bad-hosts.txt"
+	! grep -q "^10\.$NET\.0\.4" "$OUT/pairs/good-hosts.txt"
+}
+
 @test "pairs_faults_a_pair_far_slower_than_the_others_is_cut_and_its_slow_host_named" {
 	cluster_up
 	# host 3's link shaped both ways to 1 Mb/s: a 64 KiB window of its

@@ -558,6 +558,34 @@ static void alive_list(const struct coord *c, bool *alive)
 		alive[i] = c->node[i].alive;
 }
 
+/* Whether node i has one completed measurement with anyone. */
+static bool measured_with(const struct coord *c, int i)
+{
+	for (int k = 0; k < c->nm; k++)
+		if (c->meas[k].a == i || c->meas[k].b == i)
+			return true;
+	return false;
+}
+
+/* How many partners node i failed with, when there are two or more and
+ * each passes (or warns) with others; 0 otherwise. */
+static int vouching_partners(const struct coord *c, int i)
+{
+	int partners = 0;
+
+	for (int p = 0; p < c->n; p++) {
+		bool with = false;
+		for (int k = 0; k < c->nf && !with; k++)
+			with = (c->fail[k].a == i && c->fail[k].b == p) || (c->fail[k].a == p && c->fail[k].b == i);
+		if (!with)
+			continue;
+		if (c->v.node[p].verdict != FC_PV_PASS && c->v.node[p].verdict != FC_PV_WARN)
+			return 0;
+		partners++;
+	}
+	return partners >= 2 ? partners : 0;
+}
+
 int fc_coord_judge(struct coord *c)
 {
 	uint64_t t0 = fc_now_ns();
@@ -647,6 +675,30 @@ int fc_coord_judge(struct coord *c)
 		snprintf(v->reason, sizeof(v->reason),
 			 "NIC %s (lane %d) went silent with %d partners: its lane timed out, the other NICs measured",
 			 c->node[i].lane_domain[lane], lane, partners);
+	}
+	/* a node that measured nothing with two partners or more, each of
+	 * which passes with others, while its own connection to the
+	 * coordinator works: its data path is blocked (every lane, so not
+	 * one NIC): a security group or firewall that passes the
+	 * coordinator's port but not the traffic between nodes, or every NIC
+	 * dead. NCCL cannot use it either way. */
+	for (int i = 0; !rc && i < c->n; i++) {
+		struct fc_node_verdict *v = &c->v.node[i];
+		bool unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
+		int partners = 0;
+		if (!c->node[i].alive || (!unmeasured && !(v->verdict == FC_PV_FAIL && !strcmp(v->kind, "failed"))) ||
+		    measured_with(c, i) || !(partners = vouching_partners(c, i)))
+			continue;
+		if (unmeasured)
+			c->v.unmeasured--;
+		v->verdict = FC_PV_FAIL;
+		v->kind = "blocked";
+		v->bad_lanes = 0;
+		snprintf(v->reason, sizeof(v->reason),
+			 "no step completed with any of its %d partners, which pass with others, while its connection to the "
+			 "coordinator works: its data path is refused or dropped (a security group that does not allow all "
+			 "traffic to and from itself, inbound and outbound, or a firewall; else every NIC of it is dead)",
+			 partners);
 	}
 	/* and a NIC whose own counters show its lane's bytes went over
 	 * another NIC: the numbers measured something else */

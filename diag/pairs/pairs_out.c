@@ -198,10 +198,13 @@ static void bad_nic_names(const struct coord *c, int i, char *buf, size_t len)
 		}
 }
 
-static const char *action_of(enum fc_pv v, bool nic)
+static const char *action_of(enum fc_pv v, const char *kind, bool nic)
 {
 	return v == FC_PV_UNREACHABLE ? "drain: check the node is up and reachable (security group, launcher)"
-	       : nic                  ? "drain: the named NIC is slow; reboot, then replace the node if it stays"
+	       : kind && !strcmp(kind, "blocked")
+		       ? "drain until its security group allows all traffic to and from itself (inbound and outbound) and "
+			 "no firewall drops the traffic between nodes; then rerun"
+	       : nic ? "drain: the named NIC is slow; reboot, then replace the node if it stays"
 	       : v == FC_PV_FAIL      ? "drain: leave it out of the NCCL job; reboot, then replace if it stays"
 				      : "monitor";
 }
@@ -239,7 +242,7 @@ static void verdict_records(struct coord *c)
 		r.local_host = c->node[i].label;
 		r.verdict = fc_pv_name(v->verdict);
 		r.reason = reason;
-		r.action = v->verdict == FC_PV_PASS ? NULL : action_of(v->verdict, nics);
+		r.action = v->verdict == FC_PV_PASS ? NULL : action_of(v->verdict, v->kind, nics);
 		fc_coord_record(c, fc_rec_json(&r));
 		for (int l = 0; l < FC_PV_MAX_LANES && l < c->node[i].nlanes; l++) {
 			char nr[512];
@@ -260,7 +263,7 @@ static void verdict_records(struct coord *c)
 			r.verdict = c->node[i].down_lanes & (1ull << l) ? "down" : "fail";
 			r.link_state = c->node[i].down_lanes & (1ull << l) ? c->node[i].lane_state[l] : NULL;
 			r.reason = nr;
-			r.action = action_of(FC_PV_FAIL, true);
+			r.action = action_of(FC_PV_FAIL, NULL, true);
 			fc_coord_record(c, fc_rec_json(&r));
 		}
 	}

@@ -73,7 +73,8 @@ struct fc_verdict_cfg {
 
 /* Why a node got its verdict, for verdict.json: "ok", "slow" (its values
  * against the lines), "failed" (its pairs could not run), "nic down",
- * "coverage" (a NIC's traffic went elsewhere), "node checks" (fabcheck-diag),
+ * "coverage" (a NIC's traffic went elsewhere), "blocked" (nothing completed with
+ * partners that pass elsewhere: its data path refused), "node checks" (fabcheck-diag),
  * "unreachable", "unmeasured", "noise" (not judged), "configuration". */
 /* An EFA node that opened fewer devices than its instance type has, in a
  * run over every NIC (provider efa, no -d or -d all): the missing ones are
