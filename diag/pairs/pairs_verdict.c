@@ -510,11 +510,21 @@ int fc_pairs_judge(int n, const bool *alive, const char *const *labels, const st
 		}
 		ncls = w;
 	}
-	if (!out->relative && !out->absolute)
+	if (!out->relative && !out->absolute) {
+		/* measured, not joined: a node with nothing measured (blocked,
+		 * unmeasured) gives the rule no score */
+		int measured = 0;
+		for (int node = 0; node < n; node++)
+			for (int i = 0; i < nm; i++)
+				if (m[i].a == node || m[i].b == node) {
+					measured++;
+					break;
+				}
 		snprintf(out->note, sizeof(out->note),
-			 "%d node(s) joined: the relative rule needs %d; give --min-bw-gbps / --max-lat-us "
+			 "%d of %d node(s) measured: the relative rule needs %d; give --min-bw-gbps / --max-lat-us "
 			 "(or an instance type with a line rate) for a verdict on the numbers",
-			 n, c->min_nodes);
+			 measured, n, c->min_nodes);
+	}
 	/* the pairs that failed anything, for the runner's retries */
 	out->fail_pairs = malloc(sizeof(*out->fail_pairs) * (size_t)(ncls + 1));
 	for (int i = 0; out->fail_pairs && i < ncls; i++)
