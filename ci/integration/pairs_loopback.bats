@@ -29,6 +29,11 @@ teardown() {
 	done
 	# and the CSV holds the same records
 	[ "$(($(wc -l <"$OUT/pairs/pairs.csv") - 1))" -eq "$(wc -l <"$OUT/pairs/pairs.jsonl")" ]
+	# the largest size measured with repeats (three or more, or none where
+	# a loaded box ran out of --size-time after fewer), and their median
+	jq -e -s 'map(select(.test == "bw")) | (map(.size) | max) as $big | map(select(.size == $big))
+		| all(.[]; .repeats == null or (.repeats >= 3 and .bw_gbps_repeat_p50 > 0)) and any(.[]; .repeats >= 3)' \
+		"$OUT/pairs/pairs.jsonl"
 }
 
 @test "pairs_mpirun_np4_and_np5_on_loopback_meet_every_pair_once" {

@@ -265,7 +265,7 @@ static void slices_stay_within_the_iterations(void **st)
 }
 
 /* A count given with -I runs whole; an adaptive one runs in eighths (at
- * least 64) and ends once twice --size-time has passed. */
+ * least 64, at most a third) and ends once twice --size-time has passed. */
 static void adaptive_slices_end_at_twice_the_size_time(void **st)
 {
 	struct fc_params q = good_params();
@@ -276,9 +276,16 @@ static void adaptive_slices_end_at_twice_the_size_time(void **st)
 	assert_int_equal(fc_next_slice(&q, 5000, 1000, 1000 * ms), 4000);
 	q.iters = 0;
 	assert_int_equal(fc_next_slice(&q, 8000, 0, 0), 1000);
-	assert_int_equal(fc_next_slice(&q, 100, 0, 0), 64);
-	assert_int_equal(fc_next_slice(&q, 40, 0, 0), 40);
-	assert_int_equal(fc_next_slice(&q, 100, 64, 200 * ms), 36);    /* on time: the rest */
+	/* fewer than 512: slices of 64, or a third where that is less, so
+	 * a few long iterations still give three repeats */
+	assert_int_equal(fc_next_slice(&q, 300, 0, 0), 64);
+	assert_int_equal(fc_next_slice(&q, 100, 0, 0), 34);
+	assert_int_equal(fc_next_slice(&q, 40, 0, 0), 14);
+	assert_int_equal(fc_next_slice(&q, 10, 0, 0), 4);
+	assert_int_equal(fc_next_slice(&q, 10, 4, 10 * ms), 4);
+	assert_int_equal(fc_next_slice(&q, 10, 8, 20 * ms), 2);         /* the rest */
+	assert_int_equal(fc_next_slice(&q, 10, 4, 300 * ms), 0);        /* 1 would fit: time is up */
+	assert_int_equal(fc_next_slice(&q, 100, 68, 200 * ms), 32);    /* on time: the rest */
 	assert_int_equal(fc_next_slice(&q, 8000, 1000, 25 * ms), 1000); /* on pace */
 	/* ten times slower than the warmup said: what fits in the 0.4 s */
 	assert_int_equal(fc_next_slice(&q, 8000, 1000, 250 * ms), 600);

@@ -15,7 +15,11 @@ struct fc_phase {
 	bool timed;
 };
 
-#define FC_WARMUP_ITER (1ull << 62) /* warmup iterations get their own patterns */
+#define FC_WARMUP_ITER (1ull << 62)
+/* Adaptive timed phases run in at least FC_MIN_REPEATS slices where they
+ * have that many iterations (steps.c), each a repeat (struct fc_lane_state) */
+#define FC_MIN_REPEATS 3
+#define FC_MAX_REPEATS 64 /* warmup iterations get their own patterns */
 
 /* The pattern number of message i of window `window` (FC_WARMUP_ITER set
  * for warmup) on a lane: distinct for every message, window, lane and
@@ -47,6 +51,11 @@ struct fc_lane_state {
 	/* the driver's: how often the lane's thread lost its CPU to other work
 	 * in the timed phase (involuntary switches), and how long it worked */
 	uint64_t preempted, worked_ns;
+	/* each slice of the timed phase timed on its own: a repeat of the
+	 * measurement (GB/s), so one stall moves the median of them, not the
+	 * size's value; the first FC_MAX_REPEATS are kept */
+	double repeat_gbps[FC_MAX_REPEATS];
+	int nrepeats;
 };
 
 struct fc_bench {

@@ -47,6 +47,16 @@ static void rates(struct fc_rec *rec, double bytes, double msgs, uint64_t ns)
 	rec->msg_rate = FC_R(msgs * 1e9 / (double)ns);
 }
 
+/* The timed phase's repeats (its slices) and the median of their rates,
+ * where there are enough to take one. */
+static void repeats(struct fc_rec *rec, double *gbps, int n)
+{
+	if (n < FC_MIN_REPEATS)
+		return;
+	rec->repeats = FC_I(n);
+	rec->bw_gbps_repeat_p50 = FC_R(fc_median(gbps, (size_t)n));
+}
+
 static fc_real_t per_second(uint64_t n, uint64_t ns)
 {
 	return FC_R(ns ? (double)n * 1e9 / (double)ns : 0);
@@ -74,6 +84,9 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 	uint64_t preempted = 0, worked_ns = 0;
 	size_t nall = 0;
 	struct fc_rec rec;
+	/* the aggregate's repeats: slice k of every lane together */
+	double all_gbps[FC_MAX_REPEATS] = {0}, gbps[FC_MAX_REPEATS];
+	int all_n = FC_MAX_REPEATS;
 	int rc = 0;
 
 	for (int i = 0; i < set->n && !rc; i++) {
@@ -84,6 +97,11 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 			continue;
 		common_fields(r, b, l, size, iters, planned, warm, &rec);
 		rates(&rec, st->bytes, st->msgs, st->busy_ns);
+		memcpy(gbps, st->repeat_gbps, sizeof(gbps)); /* the median sorts */
+		repeats(&rec, gbps, st->nrepeats);
+		for (int k = 0; k < st->nrepeats; k++)
+			all_gbps[k] += st->repeat_gbps[k];
+		all_n = st->nrepeats < all_n ? st->nrepeats : all_n;
 		rec.preempt_per_s = per_second(st->preempted, st->worked_ns);
 		preempted += st->preempted;
 		worked_ns += st->worked_ns;
@@ -108,6 +126,7 @@ int fc_emit_size(struct fc_run *r, const struct fc_bench *b, size_t size, long i
 	if (!rc && fc_lanes_active(set) > 1) {
 		common_fields(r, b, NULL, size, iters, planned, warm, &rec);
 		rates(&rec, bytes, msgs, last > first ? last - first : 0);
+		repeats(&rec, all_gbps, all_n);
 		rec.preempt_per_s = per_second(preempted, worked_ns);
 		if (!(rc = latency(&rec, all, nall)))
 			rc = put(r, &rec, out);

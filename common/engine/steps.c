@@ -15,9 +15,12 @@
 #define MAX_ADAPTIVE_ITERS 1000000
 /* Adaptive timed phases run in slices of an eighth, at least MIN_SLICE
  * iterations (a bandwidth pipeline drains between slices: fewer, longer
- * ones cost nothing measurable), and end once FC_SIZE_TIME_BOUND times
- * --size-time has passed, or when what is left of it would fit fewer
- * than MIN_TAIL_SLICE iterations. */
+ * ones cost nothing measurable) but no more than a third, so there are
+ * FC_MIN_REPEATS repeats to take a median of wherever there are that
+ * many iterations (a large size's few long windows), and end once
+ * FC_SIZE_TIME_BOUND times --size-time has passed, or when what is left
+ * of it would fit fewer than MIN_TAIL_SLICE iterations (or than a slice,
+ * where slices are smaller). */
 #define SLICES 8
 #define MIN_SLICE 64
 #define MIN_TAIL_SLICE 16
@@ -68,8 +71,10 @@ long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t el
 		return 0;
 	if (p->iters)
 		return left; /* a count the user gave runs whole */
-	if (slice < MIN_SLICE)
-		slice = MIN_SLICE;
+	if (slice < MIN_SLICE) {
+		long third = (iters + FC_MIN_REPEATS - 1) / FC_MIN_REPEATS;
+		slice = third < MIN_SLICE ? third : MIN_SLICE;
+	}
 	n = left < slice ? left : slice;
 	if (done == 0)
 		return n;
@@ -77,9 +82,10 @@ long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t el
 		return 0;
 	per = (double)elapsed_ns / (double)done;
 	fit = per > 0 ? (bound - (double)elapsed_ns) / per : (double)n;
-	if (fit < (double)n)
-		n = (long)fit;
-	return n < MIN_TAIL_SLICE && n < left ? 0 : n;
+	if (fit >= (double)n)
+		return n;
+	n = (long)fit;
+	return n < MIN_TAIL_SLICE && n < slice ? 0 : n;
 }
 
 /* Warmup on every lane; the client sizes adaptive iterations from it, per
@@ -167,11 +173,13 @@ static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long
 	return rc;
 }
 
-/* What a lane's slices measured, added up. */
+/* What a lane's slices measured, added up, and each one's rate. */
 struct slice_sum {
 	size_t nsamples;
 	double bytes, msgs;
 	uint64_t busy_ns, t_start;
+	double repeat_gbps[FC_MAX_REPEATS];
+	int nrepeats;
 };
 
 /* One slice of the timed phase on every lane. The loops fill samples
@@ -193,6 +201,8 @@ static int run_slice(struct fc_run *r, const struct fc_bench *b, long done, long
 		if (done == 0)
 			sum[i].t_start = set->lane[i].t_start;
 		sum[i].nsamples += st->nsamples;
+		if (st->busy_ns && sum[i].nrepeats < FC_MAX_REPEATS)
+			sum[i].repeat_gbps[sum[i].nrepeats++] = st->bytes / (double)st->busy_ns;
 		sum[i].bytes += st->bytes;
 		sum[i].msgs += st->msgs;
 		sum[i].busy_ns += st->busy_ns;
@@ -242,6 +252,8 @@ static int timed(struct fc_run *r, const struct fc_bench *b, long *iters, long *
 		st->bytes = sum[i].bytes;
 		st->msgs = sum[i].msgs;
 		st->busy_ns = sum[i].busy_ns;
+		memcpy(st->repeat_gbps, sum[i].repeat_gbps, sizeof(st->repeat_gbps));
+		st->nrepeats = sum[i].nrepeats;
 		l->t_start = sum[i].t_start;
 		st->preempted = l->preempted - st->preempted;
 		st->worked_ns = l->worked_ns - st->worked_ns;

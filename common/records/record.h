@@ -29,7 +29,7 @@
 	X(size, INT) X(iters, INT) X(iters_planned, INT) X(warmup, INT) X(direction, STR) X(window, INT) \
 	X(streams, INT) X(buffers, STR) X(rma_op, STR) X(rma_emulated, BOOL) X(protocol, STR) \
 	X(lat_us_min, REAL) X(lat_us_p50, REAL) X(lat_us_p99, REAL) X(lat_us_max, REAL) \
-	X(lat_us_mean, REAL) X(bw_gbps, REAL) X(msg_rate, REAL) X(preempt_per_s, REAL) X(verified, BOOL) \
+	X(lat_us_mean, REAL) X(bw_gbps, REAL) X(repeats, INT) X(bw_gbps_repeat_p50, REAL) X(msg_rate, REAL) X(preempt_per_s, REAL) X(verified, BOOL) \
 	X(sock_sndbuf, INT) X(sock_rcvbuf, INT) X(sent_bytes, INT) X(recv_bytes, INT) \
 	X(nic_tx_bytes, SINT) X(nic_rx_bytes, SINT) X(nic_retrans, SINT) \
 	X(nic_timeouts, SINT) X(nic_unresponsive, SINT) X(nic_impaired, SINT) \

@@ -256,7 +256,10 @@ static int add_meas(struct coord *c, const struct fc_rec *r, int round, bool ret
 		/* a lane of a multi-lane pair is judged per NIC; the aggregate
 		 * ("all") and a single-lane pair's only lane are the pair as a whole */
 		m.lane = r->lane.set && !r->lane.all && m.lanes > 1 ? (int)r->lane.v : -1;
-		m.value = fc_real_or(m.kind == FC_MEAS_BW ? r->bw_gbps : r->lat_us_p50, 0);
+		/* bandwidth: the median of the step's repeats where it had them
+		 * (a stall in one slice does not move it), else the whole */
+		m.value = m.kind == FC_MEAS_BW ? fc_real_or(r->bw_gbps_repeat_p50, fc_real_or(r->bw_gbps, 0))
+					       : fc_real_or(r->lat_us_p50, 0);
 	}
 	if (c->nm == c->cap_m) {
 		int cap = c->cap_m ? 2 * c->cap_m : 1024;

@@ -1,7 +1,9 @@
 /* From every pair's numbers to a verdict per node, NIC and link: pure
  * arithmetic, unit-tested without processes.
  *
- * The relative rule (4 nodes or more): per measurement kind, size and lane,
+ * A pair's bandwidth is the median of its step's repeats (the timed
+ * phase's slices) where it had them. The relative rule (4 nodes or more):
+ * per measurement kind, size and lane,
  * each node's score is the median of its pairs' values and the reference
  * is the median of the scores, so a bad node cannot drag the reference;
  * a value below fail x reference fails, below warn x reference warns
