@@ -284,7 +284,11 @@ static void adaptive_slices_end_at_twice_the_size_time(void **st)
 	assert_int_equal(fc_next_slice(&q, 10, 0, 0), 4);
 	assert_int_equal(fc_next_slice(&q, 10, 4, 10 * ms), 4);
 	assert_int_equal(fc_next_slice(&q, 10, 8, 20 * ms), 2);         /* the rest */
-	assert_int_equal(fc_next_slice(&q, 10, 4, 300 * ms), 0);        /* 1 would fit: time is up */
+	/* the floor of ten runs whole, however long its iterations take */
+	assert_int_equal(fc_next_slice(&q, 10, 4, 300 * ms), 4);
+	assert_int_equal(fc_next_slice(&q, 10, 8, 600 * ms), 2);
+	assert_int_equal(fc_next_slice(&q, 100, 34, 500 * ms), 0);      /* past the floor: time is up */
+	assert_int_equal(fc_next_slice(&q, 100, 34, 380 * ms), 0);      /* 1 would fit */
 	assert_int_equal(fc_next_slice(&q, 100, 68, 200 * ms), 32);    /* on time: the rest */
 	assert_int_equal(fc_next_slice(&q, 8000, 1000, 25 * ms), 1000); /* on pace */
 	/* ten times slower than the warmup said: what fits in the 0.4 s */

@@ -20,7 +20,7 @@
  * many iterations (a large size's few long windows), and end once
  * FC_SIZE_TIME_BOUND times --size-time has passed, or when what is left
  * of it would fit fewer than MIN_TAIL_SLICE iterations (or than a slice,
- * where slices are smaller). */
+ * where slices are smaller); never before MIN_ADAPTIVE_ITERS have run. */
 #define SLICES 8
 #define MIN_SLICE 64
 #define MIN_TAIL_SLICE 16
@@ -76,7 +76,10 @@ long fc_next_slice(const struct fc_params *p, long iters, long done, uint64_t el
 		slice = third < MIN_SLICE ? third : MIN_SLICE;
 	}
 	n = left < slice ? left : slice;
-	if (done == 0)
+	/* the floor of adaptive counts runs whole, as before it was sliced:
+	 * a size whose iterations each take over a tenth of --size-time (a
+	 * large window) is measured on ten of them, not cut after a slice */
+	if (done < MIN_ADAPTIVE_ITERS)
 		return n;
 	if ((double)elapsed_ns >= bound)
 		return 0;
