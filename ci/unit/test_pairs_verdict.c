@@ -210,6 +210,20 @@ static void noise_everywhere_is_inconclusive_and_blames_nobody(void **st)
 		assert_int_equal(v.node[i].verdict, FC_PV_UNKNOWN);
 		assert_int_equal(v.node[i].bad_lanes, 0);
 	}
+	/* the lines it names judge the same matrix without calling it noise */
+	struct fc_verdict_cfg named = cfg;
+	const char *lines = strstr(v.note, "--fail ");
+	assert_non_null(lines);
+	assert_int_equal(sscanf(lines, "--fail %lf --warn %lf", &named.fail, &named.warn), 2);
+	assert_true(named.fail < cfg.fail && named.warn > named.fail);
+	fc_verdicts_free(&v);
+	bool alive[MAXN];
+	for (int i = 0; i < 8; i++)
+		alive[i] = true;
+	assert_int_equal(fc_pairs_judge(8, alive, labels, ms, nms, NULL, 0, &named, &v), 0);
+	assert_false(v.noisy);
+	for (int i = 0; i < 8; i++)
+		assert_true(v.node[i].verdict <= FC_PV_WARN);
 	fc_verdicts_free(&v);
 }
 

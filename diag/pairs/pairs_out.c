@@ -385,7 +385,7 @@ int fc_coord_out_write(struct coord *c)
 {
 	json_t *nodes = json_array(), *links = json_array(), *good = json_array(),
 	       *badh = json_array(), *cmds = json_array(), *doc;
-	char *goodtxt = NULL, *badtxt = NULL, ts[40], reason[1024];
+	char *goodtxt = NULL, *badtxt = NULL, ts[40], reason[1100];
 	size_t gl = 0, bl = 0;
 	FILE *gf = open_memstream(&goodtxt, &gl), *bf = open_memstream(&badtxt, &bl);
 	struct fc_rec r;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pairs_verdict.h"
+#include "sizes.h"
 #include "stats.h"
 
 #include "errors.h"
@@ -365,8 +366,42 @@ static void blame_node(const struct adjacency *adj, const struct pairstat *cls, 
  * then, nobody is vouched for, and the run is inconclusive. (Counting
  * every failing pair instead made a 4-node run with one slow node and
  * one noisy pair inconclusive: the slow node alone fails half the pairs.) */
-static void judge_noise(int n, const struct pairstat *cls, int ncls, struct fc_verdicts *out)
+/* For an inconclusive run: the lines that would judge only what falls
+ * outside the spread the run saw. Bandwidth at the largest size (the
+ * stable one): the lowest first-try pair against its group's reference,
+ * rounded down to 0.05 a step below it, warn 0.1 above. 0: no such group. */
+static double noise_fail_line(const struct fc_meas *m, int nm, const struct fc_verdicts *out, double *lo, double *hi,
+			      uint64_t *size)
 {
+	const struct fc_group_lines *g = NULL;
+	double fail;
+
+	for (int i = 0; i < out->ngroups; i++)
+		if (out->groups[i].kind == FC_MEAS_BW && out->groups[i].ref > 0 && (!g || out->groups[i].size > g->size))
+			g = &out->groups[i];
+	if (!g)
+		return 0;
+	*lo = INFINITY;
+	*hi = 0;
+	for (int i = 0; i < nm; i++)
+		if (m[i].kind == FC_MEAS_BW && m[i].size == g->size && m[i].lane == g->lane && !m[i].retry) {
+			*lo = fmin(*lo, m[i].value / g->ref);
+			*hi = fmax(*hi, m[i].value / g->ref);
+		}
+	if (!(*lo < INFINITY))
+		return 0;
+	*size = g->size;
+	fail = floor((*lo - 0.05) * 20) / 20;
+	return fail < 0.05 ? 0.05 : fail;
+}
+
+static void judge_noise(int n, const struct pairstat *cls, int ncls, const struct fc_meas *m, int nm,
+			double cur_fail, struct fc_verdicts *out)
+{
+	double lo, hi, fail;
+	uint64_t size = 0;
+	char sb[32];
+	int used;
 	int failing = 0, unexplained = 0, measured = 0, blamed = 0, judged = 0;
 
 	for (int node = 0; node < n; node++) {
@@ -388,11 +423,18 @@ static void judge_noise(int n, const struct pairstat *cls, int ncls, struct fc_v
 	out->noisy = true;
 	out->nlinks = 0;
 	out->fabric = false;
-	snprintf(out->note, sizeof(out->note),
-		 "inconclusive: %d of %d pair measurements fall outside the lines, %d with no bad node to explain them: "
-		 "the cluster was noisy (other jobs, or busy-polling on too few cores); rerun quieter, or with "
-		 "looser --fail/--warn",
-		 failing, measured, unexplained);
+	used = snprintf(out->note, sizeof(out->note),
+			"inconclusive: %d of %d pair measurements fall outside the lines, %d with no bad node to explain "
+			"them: the cluster was noisy (other jobs, or busy-polling on too few cores); rerun quieter, or with "
+			"looser --fail/--warn",
+			failing, measured, unexplained);
+	/* only where bandwidth is what spread past the lines given */
+	if ((fail = noise_fail_line(m, nm, out, &lo, &hi, &size)) > 0 && fail < cur_fail && used > 0 &&
+	    (size_t)used < sizeof(out->note))
+		snprintf(out->note + used, sizeof(out->note) - (size_t)used,
+			 " (bandwidth at %s spread from %.2f to %.2f x the reference: --fail %.2f --warn %.2f judge only "
+			 "what falls below that spread)",
+			 fc_size_format(size, sb, sizeof(sb)), lo, hi, fail, fmin(fail + 0.1, 0.95));
 	for (int node = 0; node < n; node++) {
 		struct fc_node_verdict *v = &out->node[node];
 		if (v->verdict == FC_PV_UNREACHABLE || v->verdict == FC_PV_UNKNOWN)
@@ -622,7 +664,7 @@ int fc_pairs_judge(int n, const bool *alive, const char *const *labels, const st
 				   "%s and %s pass with other partners but fail together", labels[a], labels[b]);
 			out->nlinks++;
 		}
-		judge_noise(n, cls, ncls, out);
+		judge_noise(n, cls, ncls, m, nm, c->fail, out);
 blame_done:
 		free(status_of);
 		free(measured);

@@ -123,7 +123,7 @@ struct fc_verdicts {
 	int ngroups;
 	bool relative;         /* the relative rule applied */
 	bool absolute;         /* floors applied */
-	char note[256];        /* why no rule could judge, when none could */
+	char note[512];        /* why no rule could judge, when none could; an inconclusive run's lines */
 };
 
 /* alive[i]: node i joined and stayed; labels name nodes in reasons. */
