@@ -114,16 +114,17 @@ fault_once_ready() {
 	cluster_up
 	# only host 3 drops the tcp provider's data ports, both ways (a node
 	# launched into a security group without the all-traffic self rule):
-	# its agent joins and reports, no step with it completes
+	# its agent joins and reports, no step with it completes. Both NICs
+	# (-d all): every lane is dropped, so no single NIC is named
 	local low=$((20000 + TEST_SLOT * 5000 + 4800)) high=$((20000 + TEST_SLOT * 5000 + 4999))
 	on_host 3 iptables -A INPUT -p tcp --dport "$low:$high" -j DROP
 	on_host 3 iptables -A OUTPUT -p tcp --dport "$low:$high" -j DROP
-	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high agents 4 10.$NET.0.1 "${RUN[@]}"
-	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high coordinator 4 10.$NET.0.1 "${RUN[@]}"
+	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high agents 4 10.$NET.0.1 "${RUN[@]}" -d all
+	FI_TCP_PORT_LOW_RANGE=$low FI_TCP_PORT_HIGH_RANGE=$high coordinator 4 10.$NET.0.1 "${RUN[@]}" -d all
 	[ "$COORD_RC" -eq 1 ]
 	[ "$(verdict_of 3)" = fail ]
 	for r in 0 1 2; do [ "$(verdict_of $r)" = pass ] || [ "$(verdict_of $r)" = warn ]; done
-	jq -e '.node_verdicts[] | select(.rank == 3) | .kind == "blocked"' "$OUT/pairs/verdict.json"
+	jq -e '.node_verdicts[] | select(.rank == 3) | .kind == "blocked" and .bad_nics == []' "$OUT/pairs/verdict.json"
 	grep -q "fail 10\.$NET\.0\.4 (rank 3): no step completed with any of its 3 partners.*security group that does not allow all traffic to and from itself" \
 		"$OUT/coord.err"
 	grep -q "^10\.$NET\.0\.4	fail: no step completed" "$OUT/pairs/bad-hosts.txt"

@@ -347,7 +347,7 @@ static void unreachable_nodes_are_named_and_their_partners_not_blamed(void **st)
 {
 	struct fc_verdicts v;
 	bool alive[4] = {1, 1, 0, 1};
-	struct fc_pair_failure f[] = {{0, 2, 3, true, false, -1}, {1, 0, 2, false, true, -1}};
+	struct fc_pair_failure f[] = {{0, 2, 3, true, false, -1, false}, {1, 0, 2, false, true, -1, false}};
 	struct fc_verdict_cfg cfg = {.fail = 0.8, .warn = 0.9, .min_nodes = 4};
 	(void)st;
 	nms = 0;

@@ -93,10 +93,10 @@ static void a_gone_peer_ends_the_round_and_below_is_no_failure(void **state)
 	json_decref(f);
 }
 
-static int lane_one(void *ctx)
+static struct fc_step_lanes lane_one(void *ctx)
 {
 	(void)ctx;
-	return 1;
+	return (struct fc_step_lanes){1, 1}; /* lane 1 timed out, lane 0 worked */
 }
 
 /* the lane that timed out travels with the failure, for the coordinator
@@ -110,6 +110,7 @@ static void a_failed_step_carries_the_lane_that_timed_out(void **state)
 	f = fc_pairs_run_steps(3, scripted_step, lane_one, &s);
 	assert_int_equal(json_array_size(f), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 0), "lane")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 0), "progressed")), 1);
 	json_decref(f);
 	f = fc_pairs_run_steps(3, scripted_step, NULL, &s);
 	assert_null(json_object_get(json_array_get(f, 0), "lane"));

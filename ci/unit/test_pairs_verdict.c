@@ -233,7 +233,7 @@ static void a_run_that_measured_nothing_vouches_for_nobody(void **st)
 {
 	struct fc_verdicts v;
 	bool alive[3] = {true, true, true};
-	struct fc_pair_failure f[3] = {{0, 0, 1, false, false, -1}, {1, 0, 2, false, false, -1}, {2, 1, 2, false, false, -1}};
+	struct fc_pair_failure f[3] = {{0, 0, 1, false, false, -1, false}, {1, 0, 2, false, false, -1, false}, {2, 1, 2, false, false, -1, false}};
 	(void)st;
 	assert_int_equal(fc_pairs_judge(3, alive, labels, NULL, 0, f, 3, &cfg, &v), 0);
 	assert_int_equal(v.unmeasured, 3);
@@ -250,7 +250,7 @@ static void a_node_never_measured_is_named_unmeasured(void **st)
 {
 	struct fc_verdicts v;
 	bool alive[4] = {true, true, true, true};
-	struct fc_pair_failure f[3] = {{0, 0, 3, false, false, -1}, {1, 1, 3, false, false, -1}, {2, 2, 3, false, false, -1}};
+	struct fc_pair_failure f[3] = {{0, 0, 3, false, false, -1, false}, {1, 1, 3, false, false, -1, false}, {2, 2, 3, false, false, -1, false}};
 	(void)st;
 	nms = 0;
 	for (int a = 0; a < 3; a++)
@@ -271,7 +271,7 @@ static void a_failure_that_a_passing_retry_clears_blames_nothing(void **st)
 {
 	struct fc_verdicts v;
 	bool alive[4] = {true, true, true, true};
-	struct fc_pair_failure f[2] = {{0, 0, 3, false, false, -1}, {3, 0, 3, false, false, -1}};
+	struct fc_pair_failure f[2] = {{0, 0, 3, false, false, -1, false}, {3, 0, 3, false, false, -1, false}};
 	double lat, bw;
 	int w = 0;
 	(void)st;

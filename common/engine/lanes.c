@@ -566,6 +566,8 @@ int fc_lanes_connect(struct fc_lanes *set, const json_t *theirs, const char *pee
 	snprintf(set->peer_host, sizeof(set->peer_host), "%s", peer_host);
 	atomic_store(&set->abort, false);
 	atomic_store(&set->failed_lane, -1);
+	for (int i = 0; i < set->n; i++)
+		set->lane[i].progressed = false;
 	if (!json_is_array(theirs) || json_array_size(theirs) > FC_MAX_LANES) {
 		fc_err("peer %s sent no usable lane list", peer_host);
 		return -FC_EXIT_USAGE;
@@ -827,6 +829,8 @@ static int wait_for(struct fc_lane *l, const struct until *u, const char *what, 
 
 		if (n < 0)
 			return peer_explains(l, n);
+		if (n > 0)
+			l->progressed = true;
 		for (int i = 0; i < n; i++) {
 			c[i]->done = true;
 			if (c[i]->kind == FC_OP_RECV || c[i]->kind == FC_OP_READ)

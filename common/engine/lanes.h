@@ -25,6 +25,7 @@ struct fc_workers;
 struct fc_lane {
 	struct fc_lanes *set;
 	int index;
+	bool progressed;              /* completed an operation since the step connected (its own thread writes it) */
 	char domain[128];             /* asked for; empty = the one that reaches the peer */
 	struct fc_xport_cfg cfg;
 	struct fc_xport *x;

@@ -302,9 +302,14 @@ static void *watch_coordinator(void *arg)
 	return NULL;
 }
 
-static int failed_lane(void *ctx)
+static struct fc_step_lanes step_lanes(void *ctx)
 {
-	return atomic_load(&((struct round_ctx *)ctx)->a->lanes.failed_lane);
+	struct fc_lanes *set = &((struct round_ctx *)ctx)->a->lanes;
+	struct fc_step_lanes s = {atomic_load(&set->failed_lane), 0};
+
+	for (int i = 0; i < set->n && i < 63; i++)
+		s.progressed |= (uint64_t)set->lane[i].progressed << i;
+	return s;
 }
 
 static int do_round(struct agent *a, json_t *round)
@@ -333,7 +338,7 @@ static int do_round(struct agent *a, json_t *round)
 	atomic_store(&a->lanes.cut, false);
 	atomic_init(&w.stop, false);
 	watching = n && pthread_create(&watcher, NULL, watch_coordinator, &w) == 0;
-	failures = fc_pairs_run_steps(n, round_step, failed_lane, &ctx);
+	failures = fc_pairs_run_steps(n, round_step, step_lanes, &ctx);
 	if (watching) {
 		atomic_store(&w.stop, true);
 		pthread_join(watcher, NULL);

@@ -321,9 +321,13 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 		struct fc_pair_failure f = {.round = round, .a = i, .b = peer, .lane = -1};
 		const char *msg = json_string_value(json_object_get(rec, "message"));
 		json_t *lane = json_object_get(rec, "lane");
+		json_t *progressed = json_object_get(rec, "progressed");
 		if (json_is_integer(lane) && json_integer_value(lane) >= 0 &&
-		    json_integer_value(lane) < c->node[i].nlanes && c->node[i].nlanes <= FC_PV_MAX_LANES)
+		    json_integer_value(lane) < c->node[i].nlanes && c->node[i].nlanes <= FC_PV_MAX_LANES) {
 			f.lane = (int)json_integer_value(lane);
+			f.others_progressed = json_is_integer(progressed) &&
+					      ((uint64_t)json_integer_value(progressed) & ~(1ull << f.lane)) != 0;
+		}
 		char text[512];
 		if (c->nf < FC_PAIRS_MAX_NODES * 8)
 			c->fail[c->nf++] = f;
@@ -570,6 +574,16 @@ static bool measured_with(const struct coord *c, int i)
 	return false;
 }
 
+/* Whether a failed step of node i's still completed operations on a lane
+ * other than the one that timed out. */
+static bool lanes_worked(const struct coord *c, int i)
+{
+	for (int k = 0; k < c->nf; k++)
+		if ((c->fail[k].a == i || c->fail[k].b == i) && c->fail[k].others_progressed)
+			return true;
+	return false;
+}
+
 /* How many partners node i failed with, when there are two or more and
  * each passes (or warns) with others; 0 otherwise. */
 static int vouching_partners(const struct coord *c, int i)
@@ -639,35 +653,49 @@ int fc_coord_judge(struct coord *c)
 			 "its PCI address): reboot, then replace",
 			 opened, nd->type_efa, nd->type, missing);
 	}
-	/* a failing node whose failed steps all timed out on one lane, with
-	 * two partners or more: that NIC went silent (cut, or died mid-run),
-	 * the others measured. So too a node that measured nothing at all
-	 * (its NIC went silent in its first step) when those partners pass
-	 * with others. */
+	/* a failing node whose failed steps timed out on one lane, with two
+	 * partners or more: that NIC went silent (cut, or died mid-run), the
+	 * others measured. So too a node that measured nothing at all (its
+	 * NIC went silent in its first step) when those partners pass with
+	 * others. One lane must stand out: a step's lanes end together, and
+	 * the side that did not see the silent lane first may report another
+	 * lane's wait, so it is the lane most partners' failures name, named
+	 * by at least twice as many as any other, and another lane must have
+	 * completed operations in one of those steps (a node whose every
+	 * lane is dropped completes nothing: blocked, below). */
 	for (int i = 0; !rc && i < c->n; i++) {
 		struct fc_node_verdict *v = &c->v.node[i];
-		int partners = 0, lane = -2;
-		bool one = true, unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
+		int per_lane[FC_PV_MAX_LANES] = {0}, lane = 0, second = 0;
+		bool vouched = true, others_worked = false, unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
 		if (!c->node[i].alive || (v->verdict != FC_PV_FAIL && !unmeasured) || v->bad_lanes ||
 		    c->node[i].nlanes < 2)
 			continue;
-		for (int p = 0; p < c->n && one; p++) {
+		for (int p = 0; p < c->n; p++) {
 			bool with = false;
-			for (int k = 0; k < c->nf && one; k++) {
+			uint64_t named = 0;
+			for (int k = 0; k < c->nf; k++) {
 				const struct fc_pair_failure *f = &c->fail[k];
 				if (!((f->a == i && f->b == p) || (f->a == p && f->b == i)))
 					continue;
 				with = true;
-				if (f->lane >= 0 && lane == -2)
-					lane = f->lane;
-				one = f->lane < 0 || f->lane == lane;
+				others_worked |= f->others_progressed;
+				if (f->lane >= 0 && f->lane < FC_PV_MAX_LANES)
+					named |= 1ull << f->lane;
 			}
-			partners += with;
+			for (int l = 0; l < FC_PV_MAX_LANES; l++)
+				per_lane[l] += (named >> l) & 1;
 			/* an unmeasured node's partners vouch for the fabric */
-			one = one && !(with && unmeasured && c->v.node[p].verdict != FC_PV_PASS &&
-				       c->v.node[p].verdict != FC_PV_WARN);
+			vouched = vouched && !(with && unmeasured && c->v.node[p].verdict != FC_PV_PASS &&
+					       c->v.node[p].verdict != FC_PV_WARN);
 		}
-		if (!one || lane < 0 || partners < 2)
+		for (int l = 1; l < FC_PV_MAX_LANES; l++)
+			if (per_lane[l] > per_lane[lane])
+				lane = l;
+		for (int l = 0; l < FC_PV_MAX_LANES; l++)
+			if (l != lane && per_lane[l] > second)
+				second = per_lane[l];
+		if (!vouched || !others_worked || per_lane[lane] < 2 || 2 * second > per_lane[lane] ||
+		    lane >= c->node[i].nlanes)
 			continue;
 		if (unmeasured) {
 			v->verdict = FC_PV_FAIL;
@@ -676,8 +704,9 @@ int fc_coord_judge(struct coord *c)
 		v->kind = "nic timed out";
 		v->bad_lanes |= 1ull << lane;
 		snprintf(v->reason, sizeof(v->reason),
-			 "NIC %s (lane %d) went silent with %d partners: its lane timed out, the other NICs measured",
-			 c->node[i].lane_domain[lane], lane, partners);
+			 "NIC %s (lane %d) went silent with %d partners: its lane timed out%s",
+			 c->node[i].lane_domain[lane], lane, per_lane[lane],
+			 unmeasured ? ", and every step with them ended there" : ", the other NICs measured");
 	}
 	/* a node that measured nothing with two partners or more, each of
 	 * which passes with others, while its own connection to the
@@ -690,7 +719,7 @@ int fc_coord_judge(struct coord *c)
 		bool unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
 		int partners = 0;
 		if (!c->node[i].alive || (!unmeasured && !(v->verdict == FC_PV_FAIL && !strcmp(v->kind, "failed"))) ||
-		    measured_with(c, i) || !(partners = vouching_partners(c, i)))
+		    measured_with(c, i) || lanes_worked(c, i) || !(partners = vouching_partners(c, i)))
 			continue;
 		if (unmeasured)
 			c->v.unmeasured--;

@@ -3,7 +3,7 @@
 #include "errors.h"
 #include "stop.h"
 
-json_t *fc_pairs_run_steps(size_t n, fc_pairs_step_fn fn, int (*lane_of)(void *ctx), void *ctx)
+json_t *fc_pairs_run_steps(size_t n, fc_pairs_step_fn fn, struct fc_step_lanes (*lanes_of)(void *ctx), void *ctx)
 {
 	json_t *failures = json_array();
 
@@ -21,9 +21,11 @@ json_t *fc_pairs_run_steps(size_t n, fc_pairs_step_fn fn, int (*lane_of)(void *c
 			continue;
 		json_t *f = json_pack("{s:i, s:i, s:s}", "step", (int)i, "exit", fc_exit_status(rc), "message",
 				      fc_status_msg(&st, "the step failed (no reason recorded)"));
-		int lane = lane_of ? lane_of(ctx) : -1;
-		if (f && lane >= 0)
-			json_object_set_new(f, "lane", json_integer(lane));
+		struct fc_step_lanes lanes = lanes_of ? lanes_of(ctx) : (struct fc_step_lanes){-1, 0};
+		if (f && lanes.timed_out >= 0) {
+			json_object_set_new(f, "lane", json_integer(lanes.timed_out));
+			json_object_set_new(f, "progressed", json_integer((json_int_t)(lanes.progressed & INT64_MAX)));
+		}
 		json_array_append_new(failures, f);
 		if (fc_stop_signal() || rc == -FC_EXIT_PEER)
 			break;

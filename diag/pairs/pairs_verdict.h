@@ -64,6 +64,7 @@ struct fc_pair_failure {
 	int round, a, b;
 	bool a_gone, b_gone; /* the failure was the end that went unreachable */
 	int lane; /* the lane whose own wait timed out at a's end, -1 not known */
+	bool others_progressed; /* another lane of a's completed operations in that step */
 };
 
 struct fc_verdict_cfg {
