@@ -149,6 +149,8 @@ teardown() {
 	[ "$(verdict_of 1)" = fail ]
 	jq -e '.node_verdicts[] | select(.rank == 1) | .bad_nics == ["fc1n1"]' "$OUT/pairs/verdict.json"
 	grep -q "NIC fc1n1 (lane 1) is down" "$OUT/coord.err"
+	# its pairs are explained by it: no link of its is suspect
+	jq -e '.links | length == 0' "$OUT/pairs/verdict.json"
 	jq -e -s 'map(select(.test == "verdict" and .scope == "nic")) | .[0].verdict == "down" and .[0].link_state == "down"' \
 		"$OUT/pairs/pairs.jsonl"
 	# the NICs that are up were measured between every pair

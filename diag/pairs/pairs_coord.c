@@ -769,6 +769,17 @@ int fc_coord_judge(struct coord *c)
 			     *was ? "; " : "", c->node[i].diag_fail, c->node[i].diag) >= (int)sizeof(v->reason))
 			memcpy(v->reason + sizeof(v->reason) - 4, "...", 4); /* cut, and says so */
 	}
+	/* a suspect link is one between two nodes that are fine with others:
+	 * not one whose end the rules above failed after the numbers were
+	 * judged (a NIC down, a silent NIC, diag: its pairs are explained) */
+	for (int l = 0, w = 0, n = c->v.nlinks; !rc && l < n; l++) {
+		const struct fc_link_verdict *k = &c->v.links[l];
+		if (c->v.node[k->a].verdict >= FC_PV_FAIL || c->v.node[k->b].verdict >= FC_PV_FAIL) {
+			c->v.nlinks--;
+			continue;
+		}
+		c->v.links[w++] = *k;
+	}
 	free(labels);
 	free(alive);
 	c->judge_s += (double)(fc_now_ns() - t0) / 1e9;
