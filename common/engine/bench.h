@@ -15,11 +15,11 @@ struct fc_phase {
 	bool timed;
 };
 
-#define FC_WARMUP_ITER (1ull << 62)
+#define FC_WARMUP_ITER (1ull << 62) /* warmup iterations get their own patterns */
 /* Adaptive timed phases run in at least FC_MIN_REPEATS slices where they
  * have that many iterations (steps.c), each a repeat (struct fc_lane_state) */
 #define FC_MIN_REPEATS 3
-#define FC_MAX_REPEATS 64 /* warmup iterations get their own patterns */
+#define FC_MAX_REPEATS 64
 
 /* The pattern number of message i of window `window` (FC_WARMUP_ITER set
  * for warmup) on a lane: distinct for every message, window, lane and

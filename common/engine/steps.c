@@ -176,13 +176,11 @@ static int results(struct fc_run *r, const struct fc_bench *b, size_t size, long
 	return rc;
 }
 
-/* What a lane's slices measured, added up, and each one's rate. */
+/* What a lane's slices measured, added up. */
 struct slice_sum {
 	size_t nsamples;
 	double bytes, msgs;
 	uint64_t busy_ns, t_start;
-	double repeat_gbps[FC_MAX_REPEATS];
-	int nrepeats;
 };
 
 /* One slice of the timed phase on every lane. The loops fill samples
@@ -204,8 +202,9 @@ static int run_slice(struct fc_run *r, const struct fc_bench *b, long done, long
 		if (done == 0)
 			sum[i].t_start = set->lane[i].t_start;
 		sum[i].nsamples += st->nsamples;
-		if (st->busy_ns && sum[i].nrepeats < FC_MAX_REPEATS)
-			sum[i].repeat_gbps[sum[i].nrepeats++] = st->bytes / (double)st->busy_ns;
+		/* each slice's own rate is a repeat (the loops leave these be) */
+		if (st->busy_ns && st->nrepeats < FC_MAX_REPEATS)
+			st->repeat_gbps[st->nrepeats++] = st->bytes / (double)st->busy_ns;
 		sum[i].bytes += st->bytes;
 		sum[i].msgs += st->msgs;
 		sum[i].busy_ns += st->busy_ns;
@@ -255,8 +254,6 @@ static int timed(struct fc_run *r, const struct fc_bench *b, long *iters, long *
 		st->bytes = sum[i].bytes;
 		st->msgs = sum[i].msgs;
 		st->busy_ns = sum[i].busy_ns;
-		memcpy(st->repeat_gbps, sum[i].repeat_gbps, sizeof(st->repeat_gbps));
-		st->nrepeats = sum[i].nrepeats;
 		l->t_start = sum[i].t_start;
 		st->preempted = l->preempted - st->preempted;
 		st->worked_ns = l->worked_ns - st->worked_ns;

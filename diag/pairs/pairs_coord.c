@@ -574,33 +574,37 @@ static bool measured_with(const struct coord *c, int i)
 	return false;
 }
 
-/* Whether a failed step of node i's still completed operations on a lane
- * other than the one that timed out. */
-static bool lanes_worked(const struct coord *c, int i)
-{
-	for (int k = 0; k < c->nf; k++)
-		if ((c->fail[k].a == i || c->fail[k].b == i) && c->fail[k].others_progressed)
-			return true;
-	return false;
-}
+/* What node i's failed steps say, read once for the rules that name a
+ * silent NIC or a blocked node. */
+struct node_failures {
+	int partners;                 /* partners it failed with */
+	bool vouched;                 /* each of them passes (or warns) with others */
+	bool others_worked;           /* a step's other lanes completed operations */
+	int per_lane[FC_PV_MAX_LANES]; /* partners whose failures name lane l */
+};
 
-/* How many partners node i failed with, when there are two or more and
- * each passes (or warns) with others; 0 otherwise. */
-static int vouching_partners(const struct coord *c, int i)
+static void node_failures(const struct coord *c, int i, struct node_failures *nf)
 {
-	int partners = 0;
-
+	memset(nf, 0, sizeof(*nf));
+	nf->vouched = true;
 	for (int p = 0; p < c->n; p++) {
 		bool with = false;
-		for (int k = 0; k < c->nf && !with; k++)
-			with = (c->fail[k].a == i && c->fail[k].b == p) || (c->fail[k].a == p && c->fail[k].b == i);
-		if (!with)
-			continue;
-		if (c->v.node[p].verdict != FC_PV_PASS && c->v.node[p].verdict != FC_PV_WARN)
-			return 0;
-		partners++;
+		uint64_t named = 0;
+		for (int k = 0; k < c->nf; k++) {
+			const struct fc_pair_failure *f = &c->fail[k];
+			if (!((f->a == i && f->b == p) || (f->a == p && f->b == i)))
+				continue;
+			with = true;
+			nf->others_worked |= f->others_progressed;
+			if (f->lane >= 0 && f->lane < FC_PV_MAX_LANES)
+				named |= 1ull << f->lane;
+		}
+		for (int l = 0; l < FC_PV_MAX_LANES; l++)
+			nf->per_lane[l] += (named >> l) & 1;
+		nf->partners += with;
+		nf->vouched = nf->vouched && !(with && c->v.node[p].verdict != FC_PV_PASS &&
+					       c->v.node[p].verdict != FC_PV_WARN);
 	}
-	return partners >= 2 ? partners : 0;
 }
 
 int fc_coord_judge(struct coord *c)
@@ -665,37 +669,22 @@ int fc_coord_judge(struct coord *c)
 	 * lane is dropped completes nothing: blocked, below). */
 	for (int i = 0; !rc && i < c->n; i++) {
 		struct fc_node_verdict *v = &c->v.node[i];
-		int per_lane[FC_PV_MAX_LANES] = {0}, lane = 0, second = 0;
-		bool vouched = true, others_worked = false, unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
+		struct node_failures nf;
+		int lane = 0, second = 0;
+		bool unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
 		if (!c->node[i].alive || (v->verdict != FC_PV_FAIL && !unmeasured) || v->bad_lanes ||
 		    c->node[i].nlanes < 2)
 			continue;
-		for (int p = 0; p < c->n; p++) {
-			bool with = false;
-			uint64_t named = 0;
-			for (int k = 0; k < c->nf; k++) {
-				const struct fc_pair_failure *f = &c->fail[k];
-				if (!((f->a == i && f->b == p) || (f->a == p && f->b == i)))
-					continue;
-				with = true;
-				others_worked |= f->others_progressed;
-				if (f->lane >= 0 && f->lane < FC_PV_MAX_LANES)
-					named |= 1ull << f->lane;
-			}
-			for (int l = 0; l < FC_PV_MAX_LANES; l++)
-				per_lane[l] += (named >> l) & 1;
-			/* an unmeasured node's partners vouch for the fabric */
-			vouched = vouched && !(with && unmeasured && c->v.node[p].verdict != FC_PV_PASS &&
-					       c->v.node[p].verdict != FC_PV_WARN);
-		}
+		node_failures(c, i, &nf);
 		for (int l = 1; l < FC_PV_MAX_LANES; l++)
-			if (per_lane[l] > per_lane[lane])
+			if (nf.per_lane[l] > nf.per_lane[lane])
 				lane = l;
 		for (int l = 0; l < FC_PV_MAX_LANES; l++)
-			if (l != lane && per_lane[l] > second)
-				second = per_lane[l];
-		if (!vouched || !others_worked || per_lane[lane] < 2 || 2 * second > per_lane[lane] ||
-		    lane >= c->node[i].nlanes)
+			if (l != lane && nf.per_lane[l] > second)
+				second = nf.per_lane[l];
+		/* an unmeasured node's partners vouch for the fabric */
+		if ((unmeasured && !nf.vouched) || !nf.others_worked || nf.per_lane[lane] < 2 ||
+		    2 * second > nf.per_lane[lane] || lane >= c->node[i].nlanes)
 			continue;
 		if (unmeasured) {
 			v->verdict = FC_PV_FAIL;
@@ -705,7 +694,7 @@ int fc_coord_judge(struct coord *c)
 		v->bad_lanes |= 1ull << lane;
 		snprintf(v->reason, sizeof(v->reason),
 			 "NIC %s (lane %d) went silent with %d partners: its lane timed out%s",
-			 c->node[i].lane_domain[lane], lane, per_lane[lane],
+			 c->node[i].lane_domain[lane], lane, nf.per_lane[lane],
 			 unmeasured ? ", and every step with them ended there" : ", the other NICs measured");
 	}
 	/* a node that measured nothing with two partners or more, each of
@@ -717,9 +706,12 @@ int fc_coord_judge(struct coord *c)
 	for (int i = 0; !rc && i < c->n; i++) {
 		struct fc_node_verdict *v = &c->v.node[i];
 		bool unmeasured = v->verdict == FC_PV_UNKNOWN && !strcmp(v->kind, "unmeasured");
-		int partners = 0;
+		struct node_failures nf;
 		if (!c->node[i].alive || (!unmeasured && !(v->verdict == FC_PV_FAIL && !strcmp(v->kind, "failed"))) ||
-		    measured_with(c, i) || lanes_worked(c, i) || !(partners = vouching_partners(c, i)))
+		    measured_with(c, i))
+			continue;
+		node_failures(c, i, &nf);
+		if (nf.partners < 2 || !nf.vouched || nf.others_worked)
 			continue;
 		if (unmeasured)
 			c->v.unmeasured--;
@@ -730,7 +722,7 @@ int fc_coord_judge(struct coord *c)
 			 "no step completed with any of its %d partners, which pass with others, while its connection to the "
 			 "coordinator works: its data path is refused or dropped (a security group that does not allow all "
 			 "traffic to and from itself, inbound and outbound, or a firewall; else every NIC of it is dead)",
-			 partners);
+			 nf.partners);
 	}
 	/* and a NIC whose own counters show its lane's bytes went over
 	 * another NIC: the numbers measured something else */
@@ -772,13 +764,12 @@ int fc_coord_judge(struct coord *c)
 	/* a suspect link is one between two nodes that are fine with others:
 	 * not one whose end the rules above failed after the numbers were
 	 * judged (a NIC down, a silent NIC, diag: its pairs are explained) */
-	for (int l = 0, w = 0, n = c->v.nlinks; !rc && l < n; l++) {
-		const struct fc_link_verdict *k = &c->v.links[l];
-		if (c->v.node[k->a].verdict >= FC_PV_FAIL || c->v.node[k->b].verdict >= FC_PV_FAIL) {
-			c->v.nlinks--;
-			continue;
-		}
-		c->v.links[w++] = *k;
+	if (!rc) {
+		int w = 0;
+		for (int l = 0; l < c->v.nlinks; l++)
+			if (c->v.node[c->v.links[l].a].verdict < FC_PV_FAIL && c->v.node[c->v.links[l].b].verdict < FC_PV_FAIL)
+				c->v.links[w++] = c->v.links[l];
+		c->v.nlinks = w;
 	}
 	free(labels);
 	free(alive);

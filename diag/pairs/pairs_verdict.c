@@ -358,14 +358,6 @@ static void blame_node(const struct adjacency *adj, const struct pairstat *cls, 
 	}
 }
 
-/* Noise, checked over the blame: when more pair measurements fail than
- * the blamed nodes explain (over a quarter of them unexplained), or the
- * blame falls on more than half the nodes judged (a fault of one node or
- * two is what a pre-flight finds; half the cluster slow is the run, not
- * the nodes), the lines could not tell nodes apart. Nothing is blamed
- * then, nobody is vouched for, and the run is inconclusive. (Counting
- * every failing pair instead made a 4-node run with one slow node and
- * one noisy pair inconclusive: the slow node alone fails half the pairs.) */
 /* For an inconclusive run: the lines that would judge only what falls
  * outside the spread the run saw. Bandwidth at the largest size (the
  * stable one): the lowest first-try pair against its group's reference,
@@ -395,6 +387,14 @@ static double noise_fail_line(const struct fc_meas *m, int nm, const struct fc_v
 	return fail < 0.05 ? 0.05 : fail;
 }
 
+/* Noise, checked over the blame: when more pair measurements fail than
+ * the blamed nodes explain (over a quarter of them unexplained), or the
+ * blame falls on more than half the nodes judged (a fault of one node or
+ * two is what a pre-flight finds; half the cluster slow is the run, not
+ * the nodes), the lines could not tell nodes apart. Nothing is blamed
+ * then, nobody is vouched for, and the run is inconclusive. (Counting
+ * every failing pair instead made a 4-node run with one slow node and
+ * one noisy pair inconclusive: the slow node alone fails half the pairs.) */
 static void judge_noise(int n, const struct pairstat *cls, int ncls, const struct fc_meas *m, int nm,
 			double cur_fail, struct fc_verdicts *out)
 {
@@ -552,21 +552,6 @@ int fc_pairs_judge(int n, const bool *alive, const char *const *labels, const st
 		}
 		ncls = w;
 	}
-	if (!out->relative && !out->absolute) {
-		/* measured, not joined: a node with nothing measured (blocked,
-		 * unmeasured) gives the rule no score */
-		int measured = 0;
-		for (int node = 0; node < n; node++)
-			for (int i = 0; i < nm; i++)
-				if (m[i].a == node || m[i].b == node) {
-					measured++;
-					break;
-				}
-		snprintf(out->note, sizeof(out->note),
-			 "%d of %d node(s) measured: the relative rule needs %d; give --min-bw-gbps / --max-lat-us "
-			 "(or an instance type with a line rate) for a verdict on the numbers",
-			 measured, n, c->min_nodes);
-	}
 	/* the pairs that failed anything, for the runner's retries */
 	out->fail_pairs = malloc(sizeof(*out->fail_pairs) * (size_t)(ncls + 1));
 	for (int i = 0; out->fail_pairs && i < ncls; i++)
@@ -589,6 +574,17 @@ int fc_pairs_judge(int n, const bool *alive, const char *const *labels, const st
 		for (int i = 0; i < nm; i++)
 			if (m[i].a >= 0 && m[i].a < n && m[i].b >= 0 && m[i].b < n)
 				measured[m[i].a] = measured[m[i].b] = true;
+		if (!out->relative && !out->absolute) {
+			/* measured, not joined: a node with nothing measured
+			 * (blocked, unmeasured) gives the rule no score */
+			int nmeasured = 0;
+			for (int node = 0; node < n; node++)
+				nmeasured += measured[node];
+			snprintf(out->note, sizeof(out->note),
+				 "%d of %d node(s) measured: the relative rule needs %d; give --min-bw-gbps / --max-lat-us "
+				 "(or an instance type with a line rate) for a verdict on the numbers",
+				 nmeasured, n, c->min_nodes);
+		}
 		for (int node = 0; node < n; node++) {
 			if (!alive[node]) {
 				out->node[node].verdict = FC_PV_UNREACHABLE;
