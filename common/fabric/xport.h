@@ -92,6 +92,9 @@ struct fc_xport_ops {
 	/* Optional: every domain (NIC) of the provider but loopback, sorted;
 	 * returns how many were written to names (up to max), or negative. */
 	int (*list_domains)(const struct fc_xport_cfg *cfg, char names[][128], int max);
+	/* Optional: the fabric cfg would open on (the provider's first that
+	 * offers what cfg needs), asked quietly; negative when none does. */
+	int (*fabric_of)(const struct fc_xport_cfg *cfg, char *name, size_t len);
 	int (*open)(struct fc_xport **x, const struct fc_xport_cfg *cfg, struct fc_xport_info *info);
 	/* This side's address, to send to the peer through the bootstrap. */
 	int (*get_addr)(struct fc_xport *x, void *buf, size_t *len);

@@ -197,6 +197,11 @@ static bool offered(const struct fc_xport_cfg *cfg, char *fabric, size_t len)
 	return ok;
 }
 
+static int ofi_fabric_of(const struct fc_xport_cfg *cfg, char *name, size_t len)
+{
+	return offered(cfg, name, len) ? 0 : -FC_EXIT_FABRIC;
+}
+
 static int no_provider_error(const struct fc_xport_cfg *cfg, const struct fc_xport_info *info)
 {
 	char provs[512], doms[1024];
@@ -1007,6 +1012,7 @@ const struct fc_xport_ops fc_xport_ofi = {
 	.name = "ofi",
 	.probe = ofi_probe,
 	.list_domains = ofi_list_domains,
+	.fabric_of = ofi_fabric_of,
 	.open = ofi_open,
 	.get_addr = ofi_get_addr,
 	.connect = ofi_connect,

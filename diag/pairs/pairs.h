@@ -10,9 +10,9 @@
  *   agent -> HELLO {tool, role "agent", rank, nodes, host, port, product,
  *                   diag {fail, failed[]} (with --diag)}
  *   coord -> HELLO {tool, role "coordinator", config}
- *   agent -> REPORT {round -1, ok, lanes | message}       (ready)
- *   coord -> ROUND {round, retry, self, peer | null, first}
- *   agent -> REPORT {round, records, failures}
+ *   agent -> REPORT {round -1, ok, fabric, lanes, other | message}  (ready)
+ *   coord -> ROUND {round, retry, self, peer | null, first, other}
+ *   agent -> REPORT {round, records, failures, other_failures}
  *   coord -> FINISH {}
  * Agents always exit 0 (a launcher such as SkyPilot ends every node's job
  * when one exits non-zero); the coordinator's exit code is the verdict. */
@@ -47,6 +47,10 @@ struct fc_pairs_cfg {
 	 * nodes' type: "sendrecv" (fabcheck-bw's loop) or "rdma" (RDMA write
 	 * with immediate data, fabcheck-rma --op writedata's loop) */
 	char protocol[12];
+	/* --fabrics both: where aws-ofi-nccl's other protocol would get
+	 * another fabric (libfabric 2.x EFA: efa-direct and efa), measure it
+	 * too, one step per pair, recorded and reported, not judged */
+	bool other_fabric;
 };
 
 json_t *fc_pairs_cfg_json(const struct fc_pairs_cfg *c);

@@ -41,6 +41,11 @@ struct agent {
 	struct fc_boot coord;
 	struct fc_listener listener;
 	struct fc_lanes lanes;
+	/* --fabrics both: lanes on the fabric aws-ofi-nccl's other protocol
+	 * would get, where it is not the lanes' own (n 0: none) */
+	struct fc_lanes other;
+	char other_fabric[128];
+	char other_error[512]; /* offered, but its lanes did not open: why */
 	char host[256];
 	uint64_t deadline;
 	bool block; /* blocking completions: asked (-b), or too few CPUs to spin */
@@ -134,6 +139,63 @@ static bool too_few_cpus(int rank, int lanes)
 	return true;
 }
 
+/* The fabric a lane set opened on (its first open lane's). */
+static const char *fabric_of_lanes(const struct fc_lanes *set)
+{
+	for (int i = 0; i < set->n; i++)
+		if (!set->lane[i].down)
+			return set->lane[i].info.fabric;
+	return "";
+}
+
+/* aws-ofi-nccl's other protocol (send/receive when the run measures RDMA
+ * writes, RDMA writes when it measures send/receive) asks the provider for
+ * other things (ordering; RMA): on libfabric 2.x EFA the answer is the
+ * other fabric, efa where the run is on efa-direct and back. Where it is
+ * another fabric than the lanes', lanes open there too, on the same NICs.
+ * Nothing here fails the agent: a fabric offered that does not open is
+ * reported as such. */
+static void open_other(struct agent *a, const struct fc_opts *o)
+{
+	const struct fc_run_spec *rs = a->rdma ? &fc_bw_spec : &fc_rma_spec;
+	const struct fc_params *rp = a->rdma ? &a->cfg.bw : &a->rma;
+	struct fc_lanes_spec spec = fc_run_lanes_spec(o, rp, rs, a->coord.local_ip, true, a->deadline);
+	struct fc_xport_cfg ask = spec.tmpl;
+	const char *mine = fabric_of_lanes(&a->lanes);
+	struct fc_status st, *outer;
+
+	if (!a->cfg.other_fabric || *a->cfg.bw.fabric || strcmp(a->cfg.bw.transport, "ofi") || !spec.ops->fabric_of ||
+	    !a->lanes.n || !*mine)
+		return;
+	ask.domain = a->lanes.lane[0].info.domain;
+	if (spec.ops->fabric_of(&ask, a->other_fabric, sizeof(a->other_fabric)) || !strcmp(a->other_fabric, mine)) {
+		*a->other_fabric = '\0'; /* the other protocol gets no other fabric */
+		return;
+	}
+	spec.tmpl.fabric = a->other_fabric;
+	fc_status_clear(&st);
+	outer = fc_status_bind(&st);
+	if (fc_lanes_open(&a->other, &spec)) {
+		snprintf(a->other_error, sizeof(a->other_error), "%s",
+			 fc_status_msg(&st, "its lanes did not open (no reason recorded)"));
+		memset(&a->other, 0, sizeof(a->other));
+	}
+	fc_status_bind(outer);
+	if (*a->other_error)
+		fc_note("rank %d: fabric %s (aws-ofi-nccl's %s protocol would get it) is offered but does not open; the "
+			"run goes on over %s, which is NCCL's here",
+			a->l->rank, a->other_fabric, a->rdma ? "sendrecv" : "rdma", mine);
+}
+
+static json_t *other_report(const struct agent *a)
+{
+	if (!*a->other_fabric)
+		return json_null();
+	return json_pack("{s:s, s:s, s:o, s:s?}", "fabric", a->other_fabric, "protocol", a->rdma ? "sendrecv" : "rdma",
+			 "lanes", a->other.n ? lane_list(&a->other) : json_array(), "error",
+			 *a->other_error ? a->other_error : NULL);
+}
+
 static int open_lanes(struct agent *a)
 {
 	struct fc_opts o = a->o->bench;
@@ -163,6 +225,10 @@ static int open_lanes(struct agent *a)
 		spec = fc_run_lanes_spec(&o, rp, rs, a->coord.local_ip, true, a->deadline);
 		rc = fc_lanes_open(&a->lanes, &spec);
 	}
+	if (!rc) {
+		o.block = a->block;
+		open_other(a, &o);
+	}
 	fc_status_bind(outer);
 	fc_status_take(outer, &st); /* the agent ends for this reason */
 	if (rc)
@@ -171,12 +237,15 @@ static int open_lanes(struct agent *a)
 				       fc_status_msg(&st, "the lanes did not open (no reason recorded)"), "exit",
 				       fc_exit_status(rc)));
 	else
-		rc = fc_boot_send(&a->coord, FC_MSG_REPORT, json_pack("{s:i, s:b, s:o}", "round", -1, "ok", 1, "lanes",
-								      lane_list(&a->lanes)));
+		rc = fc_boot_send(&a->coord, FC_MSG_REPORT,
+				  json_pack("{s:i, s:b, s:s, s:o, s:o}", "round", -1, "ok", 1, "fabric",
+					    fabric_of_lanes(&a->lanes), "lanes", lane_list(&a->lanes), "other",
+					    other_report(a)));
 	return rc;
 }
 
 struct step {
+	struct fc_lanes *lanes;
 	const struct fc_bench *bench;
 	const struct fc_prog *prog;
 	const struct fc_params *params;
@@ -203,7 +272,7 @@ static int run_step(struct agent *a, const struct step *st, const json_t *round,
 		.opts = &o,
 		.prog = st->prog,
 		.params = *st->params,
-		.lanes = &a->lanes,
+		.lanes = st->lanes,
 		.listener = &a->listener,
 		.out = &out,
 		.peer = st->client ? json_string_value(json_object_get(peer, "ip")) : NULL,
@@ -285,7 +354,7 @@ static int round_step(void *ctx, size_t i, struct fc_status *why)
 struct watch {
 	int fd;
 	atomic_bool stop;
-	atomic_bool *cut;
+	atomic_bool *cut, *cut2; /* cut2: the other fabric's lanes, or NULL */
 };
 
 static void *watch_coordinator(void *arg)
@@ -296,6 +365,8 @@ static void *watch_coordinator(void *arg)
 		struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
 		if (poll(&pfd, 1, 100) > 0) {
 			atomic_store(w->cut, true);
+			if (w->cut2)
+				atomic_store(w->cut2, true);
 			break;
 		}
 	}
@@ -304,7 +375,7 @@ static void *watch_coordinator(void *arg)
 
 static struct fc_step_lanes step_lanes(void *ctx)
 {
-	struct fc_lanes *set = &((struct round_ctx *)ctx)->a->lanes;
+	struct fc_lanes *set = ((struct round_ctx *)ctx)->steps[0].lanes;
 	struct fc_step_lanes s = {atomic_load(&set->failed_lane), 0};
 
 	for (int i = 0; i < set->n && i < 63; i++)
@@ -312,40 +383,62 @@ static struct fc_step_lanes step_lanes(void *ctx)
 	return s;
 }
 
+static void begin_step_set(struct fc_lanes *set)
+{
+	fc_lanes_renew(set);
+	atomic_store(&set->cut, false);
+}
+
 static int do_round(struct agent *a, json_t *round)
 {
 	bool first = json_is_true(json_object_get(round, "first"));
 	struct step steps[] = {
-		{&fc_bench_pingpong, &pp_prog, &a->cfg.pp, a->cfg.pp_sizes, first},
-		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first},
-		{&fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, !first},
+		{&a->lanes, &fc_bench_pingpong, &pp_prog, &a->cfg.pp, a->cfg.pp_sizes, first},
+		{&a->lanes, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first},
+		{&a->lanes, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, !first},
 	};
+	/* the other fabric's one step: the other protocol's bandwidth, the
+	 * round's first side writing or sending (lanes, test and params are
+	 * that protocol's) */
+	struct step other = {&a->other, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
 	/* NCCL's plugin writes with immediate data on this type: so do the
 	 * bandwidth steps, one each way */
 	if (a->rdma) {
-		steps[1] = (struct step){&fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
-		steps[2] = (struct step){&fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, !first};
+		steps[1] = (struct step){&a->lanes, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
+		steps[2] = (struct step){&a->lanes, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, !first};
+		other = (struct step){&a->other, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first};
 	}
 	struct round_ctx ctx = {a, steps, round, json_array()};
-	size_t n = json_is_null(json_object_get(round, "peer")) ? 0 : sizeof(steps) / sizeof(steps[0]);
-	json_t *failures;
+	struct round_ctx octx = {a, &other, round, ctx.records};
+	bool paired = !json_is_null(json_object_get(round, "peer"));
+	size_t n = paired ? sizeof(steps) / sizeof(steps[0]) : 0;
+	/* both ends opened the same other fabric: the coordinator says so */
+	size_t on = paired && a->other.n && json_is_true(json_object_get(round, "other")) ? 1 : 0;
+	json_t *failures, *other_failures;
 
-	struct watch w = {.fd = a->coord.fd, .cut = &a->lanes.cut};
+	struct watch w = {.fd = a->coord.fd, .cut = &a->lanes.cut, .cut2 = on ? &a->other.cut : NULL};
 	pthread_t watcher;
 	bool watching;
 
-	fc_lanes_renew(&a->lanes);
-	atomic_store(&a->lanes.cut, false);
+	begin_step_set(&a->lanes);
+	if (on)
+		begin_step_set(&a->other);
 	atomic_init(&w.stop, false);
 	watching = n && pthread_create(&watcher, NULL, watch_coordinator, &w) == 0;
 	failures = fc_pairs_run_steps(n, round_step, step_lanes, &ctx);
+	/* a partner gone or a stop ends the round before the other fabric */
+	if (json_array_size(failures) &&
+	    json_integer_value(json_object_get(json_array_get(failures, json_array_size(failures) - 1), "exit")) ==
+		    FC_EXIT_PEER)
+		on = 0;
+	other_failures = fc_pairs_run_steps(fc_stop_signal() ? 0 : on, round_step, NULL, &octx);
 	if (watching) {
 		atomic_store(&w.stop, true);
 		pthread_join(watcher, NULL);
 	}
 	return fc_boot_send(&a->coord, FC_MSG_REPORT,
-			    json_pack("{s:O, s:o, s:o}", "round", json_object_get(round, "round"), "records", ctx.records,
-				      "failures", failures));
+			    json_pack("{s:O, s:o, s:o, s:o}", "round", json_object_get(round, "round"), "records", ctx.records,
+				      "failures", failures, "other_failures", other_failures));
 }
 
 int fc_pairs_agent(const struct fc_pairs_opts *o, const struct fc_launch *l)
@@ -411,6 +504,7 @@ int fc_pairs_agent(const struct fc_pairs_opts *o, const struct fc_launch *l)
 	}
 	if (rc && !fc_stop_signal())
 		fc_note("agent rank %d ends: %s", l->rank, fc_status_msg(&a.status, "the coordinator finished"));
+	fc_lanes_close(&a.other);
 	fc_lanes_close(&a.lanes);
 	fc_boot_close(&a.coord);
 	fc_listener_close(&a.listener);

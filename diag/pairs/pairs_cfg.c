@@ -10,11 +10,11 @@
 
 json_t *fc_pairs_cfg_json(const struct fc_pairs_cfg *c)
 {
-	return json_pack("{s:s, s:b, s:o, s:o, s:s, s:s, s:f, s:f, s:i, s:I, s:s}", "mode", c->mode, "quick",
+	return json_pack("{s:s, s:b, s:o, s:o, s:s, s:s, s:f, s:f, s:i, s:I, s:s, s:b}", "mode", c->mode, "quick",
 			 c->quick, "pingpong", fc_params_json(&c->pp), "bw", fc_params_json(&c->bw), "pingpong_sizes",
 			 c->pp_sizes, "bw_sizes", c->bw_sizes, "pair_timeout_s", c->pair_timeout_s, "op_timeout_s",
 			 c->op_timeout_s, "sweep_rounds", c->sweep_rounds, "seed", (json_int_t)c->seed, "protocol",
-			 c->protocol);
+			 c->protocol, "other_fabric", c->other_fabric);
 }
 
 static int str(const json_t *j, const char *key, char *dst, size_t cap)
@@ -50,6 +50,7 @@ int fc_pairs_cfg_from_json(const json_t *j, struct fc_pairs_cfg *c, char *why, s
 		return -FC_EXIT_USAGE;
 	}
 	c->quick = json_is_true(json_object_get(j, "quick"));
+	c->other_fabric = json_is_true(json_object_get(j, "other_fabric"));
 	if (str(j, "protocol", c->protocol, sizeof(c->protocol)) ||
 	    (strcmp(c->protocol, "sendrecv") && strcmp(c->protocol, "rdma"))) {
 		snprintf(why, len, "protocol is not sendrecv or rdma");

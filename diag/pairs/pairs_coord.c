@@ -149,9 +149,16 @@ static void await_ready(struct coord *c)
 			nd->open_exit = m ? (int)json_integer_value(json_object_get(m, "exit")) : FC_EXIT_PEER;
 			nd->alive = false;
 		} else {
-			json_t *lanes = json_object_get(m, "lanes");
+			json_t *lanes = json_object_get(m, "lanes"), *other = json_object_get(m, "other");
+			const char *fab = json_string_value(json_object_get(m, "fabric"));
+			const char *ofab = json_string_value(json_object_get(other, "fabric"));
+			const char *oerr = json_string_value(json_object_get(other, "error"));
 			size_t k;
 			json_t *e;
+			fc_printable(nd->fabric, sizeof(nd->fabric), fab && strlen(fab) < 128 ? fab : "");
+			fc_printable(nd->other_fabric, sizeof(nd->other_fabric), ofab && strlen(ofab) < 128 ? ofab : "");
+			fc_printable(nd->other_error, sizeof(nd->other_error), oerr ? oerr : "");
+			nd->other_nlanes = *nd->other_fabric && !*nd->other_error ? (int)json_array_size(json_object_get(other, "lanes")) : 0;
 			nd->nlanes = json_array_size(lanes) < FC_PV_MAX_LANES ? (int)json_array_size(lanes) : FC_PV_MAX_LANES;
 			json_array_foreach(lanes, k, e) {
 				const char *d = json_string_value(json_object_get(e, "domain"));
@@ -273,23 +280,66 @@ static int add_meas(struct coord *c, const struct fc_rec *r, int round, bool ret
 	return 0;
 }
 
+/* Whether the pair (i, peer) measures the other fabric this round: both
+ * ends opened lanes on the same one (--fabrics both). */
+static bool other_round(const struct coord *c, int i, int peer)
+{
+	return peer >= 0 && c->node[i].other_nlanes > 0 && c->node[peer].other_nlanes > 0 &&
+	       !strcmp(c->node[i].other_fabric, c->node[peer].other_fabric);
+}
+
+/* The other fabric's step: a record per size and lane plus the
+ * aggregate, and a coverage record per NIC. */
+static size_t other_plan(const struct coord *c, int i)
+{
+	return (c->plan_sizes + 2) * (size_t)(c->node[i].other_nlanes + 2);
+}
+
+/* The other fabric's step of pair (i, peer): counted, and its failure
+ * said, neither judged (NCCL's protocol does not run there). */
+static void take_other(struct coord *c, int i, int peer, int round, const json_t *ofails)
+{
+	struct cnode *nd = &c->node[i];
+	const char *msg = json_string_value(json_object_get(json_array_get(ofails, 0), "message"));
+	char text[512];
+
+	if (!other_round(c, i, peer))
+		return;
+	nd->other_steps++;
+	c->other_pairs += i < peer; /* a pair's step, once */
+	if (!json_array_size(ofails))
+		return;
+	nd->other_failed++;
+	c->other_pairs_failed += c->node[peer].other_failed_in != round + 1; /* once, whichever end said it */
+	nd->other_failed_in = round + 1;
+	fc_printable(text, sizeof(text), msg ? msg : "failed");
+	if (!*nd->other_first_failure)
+		snprintf(nd->other_first_failure, sizeof(nd->other_first_failure), "round %d with %.60s: %.220s", round,
+			 c->node[peer].label, text);
+	fc_note("round %d: %s with %s on fabric %s (not NCCL's here; not judged): %s", round, nd->label,
+		c->node[peer].label, nd->other_fabric, text);
+}
+
 /* An agent's report, checked: records of the schema, of this node, this
  * round and this peer. */
 static void take_report(struct coord *c, int i, int peer, int round, bool retry, json_t *m)
 {
 	json_t *recs = json_object_get(m, "records"), *fails = json_object_get(m, "failures"), *rec;
+	json_t *ofails = json_object_get(m, "other_failures");
 	size_t k;
 	char why[256];
 
 	if (json_integer_value(json_object_get(m, "round")) != round || !json_is_array(recs) || !json_is_array(fails) ||
-	    json_array_size(recs) > 100000 || json_array_size(fails) > 16) {
+	    json_array_size(recs) > 100000 || json_array_size(fails) > 16 || (ofails && !json_is_array(ofails)) ||
+	    json_array_size(ofails) > 1 || (json_array_size(ofails) && !other_round(c, i, peer))) {
 		lose(c, i, "its report for the round is malformed");
 		return;
 	}
 	/* the round's plan bounds a report: a record per size and lane plus
 	 * the aggregate, a coverage record per NIC and step, for the steps
 	 * this pair was given; more is not this run's agent */
-	if (json_array_size(recs) > (c->plan_sizes + 6) * (size_t)(c->node[i].nlanes + 2)) {
+	if (json_array_size(recs) > (c->plan_sizes + 6) * (size_t)(c->node[i].nlanes + 2) +
+					     (other_round(c, i, peer) ? other_plan(c, i) : 0)) {
 		lose(c, i, "its report holds more records than its round's plan");
 		return;
 	}
@@ -307,8 +357,12 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 			lose(c, i, "it sent a record that is not its own for this round");
 			return;
 		}
-		add_meas(c, &r, round, retry);
-		if (r.test && !strcmp(r.test, "coverage") && r.coverage && r.domain &&
+		/* the other fabric's step is recorded, not judged: NCCL's
+		 * protocol runs on the node's own lanes' fabric */
+		bool judged = !r.fabric || !*c->node[i].fabric || !strcmp(r.fabric, c->node[i].fabric);
+		if (judged)
+			add_meas(c, &r, round, retry);
+		if (judged && r.test && !strcmp(r.test, "coverage") && r.coverage && r.domain &&
 		    (!strcmp(r.coverage, "failed") || !strcmp(r.coverage, "ok")))
 			for (int l = 0; l < c->node[i].nlanes && l < FC_PV_MAX_LANES; l++)
 				if (!strcmp(c->node[i].lane_domain[l], r.domain)) {
@@ -338,6 +392,7 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 			msg ? fc_printable(text, sizeof(text), msg) : "failed");
 		fc_coord_step_failure(c, round, i, peer, msg ? fc_printable(text, sizeof(text), msg) : "failed");
 	}
+	take_other(c, i, peer, round, ofails);
 }
 
 /* A fresh random token per pair of the round, kept at the lower rank. */
@@ -427,7 +482,12 @@ static void cut_pairs(struct coord *c, int round, const int *partner, const bool
 
 int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 {
-	uint64_t t0 = fc_now_ns(), deadline = fc_deadline_in(c->o->cfg.pair_timeout_s + 10);
+	/* each step has a third of --pair-timeout; a pair on two fabrics has
+	 * a fourth step */
+	bool other = false;
+	for (int i = 0; i < c->n && !other; i++)
+		other = partner[i] >= 0 && other_round(c, i, partner[i]);
+	uint64_t t0 = fc_now_ns(), deadline = fc_deadline_in(c->o->cfg.pair_timeout_s * (other ? 4.0 / 3 : 1) + 10);
 	bool *waiting = calloc((size_t)c->n, sizeof(bool)), *cut = calloc((size_t)c->n, sizeof(bool));
 	char (*token)[FC_ROUND_TOKEN_HEX + 1] = calloc((size_t)c->n, sizeof(*token));
 	int pairs = 0, left = 0;
@@ -453,8 +513,8 @@ int fc_coord_round(struct coord *c, int round, const int *partner, bool retry)
 			p = -1;
 		}
 		if (fc_boot_send(&nd->b, FC_MSG_ROUND,
-				 json_pack("{s:i, s:b, s:s, s:o, s:b}", "round", round, "retry", retry, "self", nd->label, "peer",
-					   peer, "first", p >= 0 && i < p))) {
+				 json_pack("{s:i, s:b, s:s, s:o, s:b, s:b}", "round", round, "retry", retry, "self", nd->label,
+					   "peer", peer, "first", p >= 0 && i < p, "other", other_round(c, i, p)))) {
 			lose(c, i, "its connection to the coordinator broke");
 			continue;
 		}

@@ -40,6 +40,14 @@ struct cnode {
 	int diag_fail;      /* checks its fabcheck-diag failed (--diag) */
 	char diag[512];     /* which, and why */
 	bool benched;       /* failing alone: it sits out the full mode's rounds left */
+	char fabric[128];   /* the fabric its lanes opened on: its records there are judged */
+	/* --fabrics both: the fabric aws-ofi-nccl's other protocol gets here
+	 * ("" none), its lanes (0: it did not open, other_error says why),
+	 * and its steps: run, failed, the first failure's words */
+	char other_fabric[128], other_error[256];
+	int other_nlanes, other_steps, other_failed;
+	int other_failed_in; /* the last round its other step failed, plus one (0: none) */
+	char other_first_failure[320];
 };
 
 struct coord {
@@ -80,6 +88,7 @@ struct coord {
 	double *pair_s;
 	int npair_s, cap_pair_s;
 	int cuts;                /* pairs cut */
+	int other_pairs, other_pairs_failed; /* --fabrics both: pair steps there, and failed (either end) */
 	char run_id[128];        /* the run's records' "run" (fc_run_id) */
 	char dir[4096];          /* the output folder */
 	char jsonl_path[4200], csv_path[4200];
@@ -101,5 +110,9 @@ void fc_coord_step_failure(struct coord *c, int round, int a, int b, const char 
  * returns the verdict as 0 or -FC_EXIT_* (-FC_EXIT_BELOW: something bad,
  * -FC_PAIRS_EXIT_QUORUM), or the files' error. */
 int fc_coord_out_write(struct coord *c);
+/* --fabrics: each node's fabric and the other one's steps, for
+ * verdict.json and the summary (pairs_fabrics.c) */
+json_t *fc_coord_fabrics_json(const struct coord *c);
+void fc_coord_fabrics_note(const struct coord *c);
 
 #endif

@@ -23,10 +23,12 @@
 enum {
 	O_RANK = FC_O_PROGRAM, O_NODES, O_COORD, O_MODE, O_QUICK, O_ROUNDS, O_SEED, O_PPS, O_BWS, O_JOIN, O_PAIR,
 	O_FAIL, O_WARN, O_MINBW, O_MAXLAT, O_THRESH, O_FRACTION, O_DIAG, O_OUTPUT, O_WHERE, O_CUT, O_PROTOCOL,
+	O_FABRICS,
 };
 
 static const char *const modes[] = {"full", "sweep", NULL};
 static const char *const protocols[] = {"auto", "sendrecv", "rdma", NULL};
+static const char *const fabric_choices[] = {"both", "nccl", NULL};
 
 /* fabcheck-pairs' own rows, in --help order; the shared ones follow. */
 static const struct fc_optrow pairs_rows[] = {
@@ -54,6 +56,13 @@ static const struct fc_optrow pairs_rows[] = {
 	    "aws-ofi-nccl on p5, p5e, p5en, p6 and trn2); auto: what the\n"
 	    "plugin uses on rank 0's instance type, else sendrecv",
 	    .choices = protocols, .def = "auto"),
+	ROW(FC_OPT_CHOICE, "fabrics", 0, O_FABRICS, "both|nccl",
+	    "both: where the other protocol gets another fabric of the\n"
+	    "provider (libfabric 2.x EFA: efa-direct and efa), one more\n"
+	    "bandwidth step per pair measures it there, recorded and\n"
+	    "reported, not judged; nccl: only the protocol's fabric\n"
+	    "(-f naming one is nccl)",
+	    .choices = fabric_choices, .def = "both"),
 	HEAD("cluster time limits"),
 	ROW(FC_OPT_REAL, "join-timeout", 0, O_JOIN, "SEC", "how long the coordinator waits for nodes", .lo = 1,
 	    .hi = 86400, .def = "60"),
@@ -196,6 +205,7 @@ static int set_row(void *ctx, const struct fc_optrow *row, const struct fc_optar
 	case O_PAIR: c->pair_timeout_s = a->v.d; break;
 	case O_CUT: o->cut_factor = a->v.d; break;
 	case O_PROTOCOL: o->protocol = a->v.s; break;
+	case O_FABRICS: c->other_fabric = !strcmp(a->v.s, "both"); break;
 	case O_DIAG: o->diag = a->v.s; break;
 	case O_OUTPUT: o->output = a->v.s; break;
 	case O_WHERE: o->where = true; break;

@@ -454,6 +454,7 @@ int fc_coord_out_write(struct coord *c)
 	/* what the bandwidth steps measured: NCCL's plugin's protocol here */
 	json_object_set_new(doc, "protocol", json_pack("{s:s, s:s}", "bandwidth_steps", c->o->cfg.protocol, "chosen_by",
 						       c->o->protocol_why));
+	json_object_set_new(doc, "fabrics", fc_coord_fabrics_json(c));
 	/* the thresholds applied, beside the values in each node's evidence */
 	json_object_set_new(doc, "thresholds",
 			    json_pack("{s:f, s:f, s:i, s:f, s:f, s:f, s:f}", "fail", c->floor.fail, "warn", c->floor.warn,
@@ -504,6 +505,7 @@ int fc_coord_out_write(struct coord *c)
 		fc_note("  suspect link: %s", c->v.links[k].reason);
 	if (c->v.fabric)
 		fc_note("  the fabric: every pair of round %d was slow", c->v.fabric_round);
+	fc_coord_fabrics_note(c);
 	fc_note("results: %s/ (pairs.jsonl, pairs.csv, verdict.json, good-hosts.txt, bad-hosts.txt)", c->dir);
 	if (json_array_size(cmds)) {
 		size_t i;
