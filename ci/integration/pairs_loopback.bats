@@ -245,3 +245,61 @@ teardown() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--protocol rdma needs libfabric (-x ofi)"* ]]
 }
+
+@test "pairs_measures_the_other_fabric_of_a_provider_that_offers_two_records_it_and_judges_only_nccls" {
+	# libfabric 2.x EFA offers each NIC twice: efa-direct (first; no
+	# ordering) and efa. The shim gives tcp the same shape, so aws-ofi-nccl's
+	# RDMA protocol (as on p5) gets the direct@ twin and its send/receive
+	# protocol the original. The run is judged on the protocol's fabric and
+	# measures the other one step per pair, recorded, not judged.
+	export LD_PRELOAD="$FAULT_DIR/second_fabric.so"
+	agents 3 "" -p tcp --quick --protocol rdma "${HEALTHY[@]}"
+	coordinator 3 "" -p tcp --quick --protocol rdma --min-bw-gbps 0.001 "${HEALTHY[@]}"
+	unset LD_PRELOAD
+	[ "$COORD_RC" -eq 0 ]
+	agents_exited_0
+	# NCCL's: RDMA writes on the direct fabric, every pair both ways
+	[ "$(jq -s '[.[] | select(.test == "rma" and .rma_op == "writedata" and .bw_gbps > 0
+		and (.fabric | startswith("direct@"))) | [.rank, .peer_rank]] | unique | length' "$OUT/pairs/pairs.jsonl")" -eq 6 ]
+	# the other fabric: send/receive, once per pair, in the records
+	[ "$(jq -s '[.[] | select(.test == "bw" and .protocol == "sendrecv" and .bw_gbps > 0
+		and (.fabric | startswith("direct@") | not)) | [.rank, .peer_rank] | sort] | unique | length' \
+		"$OUT/pairs/pairs.jsonl")" -eq 3 ]
+	jq -e '.fabrics.other_protocol == "sendrecv" and .fabrics.other_pair_steps == 3
+		and .fabrics.other_pair_steps_failed == 0
+		and all(.fabrics.nodes[]; (.fabric | startswith("direct@")) and .other.steps == 2
+			and (.other.fabric | startswith("direct@") | not))' "$OUT/pairs/verdict.json"
+	grep -Eq "fabric [^ ]+ \(aws-ofi-nccl's sendrecv protocol would get it; its rdma protocol, judged, runs on direct@[^)]+\): offered on 3 node\(s\), opened on 3, 3 pair step\(s\), 0 failed" "$OUT/coord.err"
+
+	# one node's other fabric is offered but does not open: named, the
+	# pairs with it skip that step, and the verdict does not move
+	rm -rf "$OUT/pairs"
+	export LD_PRELOAD="$FAULT_DIR/second_fabric.so"
+	AGENTS_UPTO=1 agents 3 "" -p tcp --quick "${HEALTHY[@]}"
+	local first=("${AGENTS[@]}")
+	FABCHECK_DIRECT_DOWN=1 timeout 120 "$PAIRS" --rank 2 --nodes 3 --coordinator "127.0.0.1:$PORT" -p tcp --quick \
+		"${HEALTHY[@]}" >"$OUT/agent2.log" 2>&1 3>&- &
+	AGENTS=("${first[@]}" $!)
+	coordinator 3 "" -p tcp --quick --min-bw-gbps 0.001 "${HEALTHY[@]}"
+	unset LD_PRELOAD
+	cat "$OUT/agent2.log"
+	[ "$COORD_RC" -eq 0 ]
+	agents_exited_0
+	jq -e '.verdict == "pass" and .fabrics.other_protocol == "rdma" and .fabrics.other_pair_steps == 1
+		and (.fabrics.nodes[2].other.error | contains("fi_fabric failed"))' "$OUT/pairs/verdict.json"
+	# only ranks 0 and 1 met on it
+	[ "$(jq -s -c '[.[] | select(.test == "rma" and (.fabric | startswith("direct@"))) | [.rank, .peer_rank] | sort] | unique' \
+		"$OUT/pairs/pairs.jsonl")" = "[[0,1]]" ]
+	grep -q "(rank 2): direct@[^ ]* does not open: fi_fabric failed" "$OUT/coord.err"
+	grep -q "is offered but does not open; the run goes on over" "$OUT/agent2.log"
+
+	# --fabrics nccl: the protocol's fabric only
+	rm -rf "$OUT/pairs"
+	export LD_PRELOAD="$FAULT_DIR/second_fabric.so"
+	agents 2 "" -p tcp --quick "${HEALTHY[@]}"
+	coordinator 2 "" -p tcp --quick --fabrics nccl --min-bw-gbps 0.001 "${HEALTHY[@]}"
+	unset LD_PRELOAD
+	[ "$COORD_RC" -eq 0 ]
+	[ "$(jq -s '[.[] | select(.fabric != null and (.fabric | startswith("direct@")))] | length' "$OUT/pairs/pairs.jsonl")" -eq 0 ]
+	jq -e '.fabrics.other_asked == false and .fabrics.nodes[0].other == null' "$OUT/pairs/verdict.json"
+}

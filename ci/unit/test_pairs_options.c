@@ -165,6 +165,51 @@ static void efa_measures_every_nic_by_default(void **st)
 	assert_null(opts.bench.domain);
 }
 
+/* What the coordinator adds before it sends the configuration. */
+static void complete_cfg(struct fc_pairs_cfg *c)
+{
+	snprintf(c->mode, sizeof(c->mode), "full");
+	snprintf(c->pp_sizes, sizeof(c->pp_sizes), "8");
+	snprintf(c->bw_sizes, sizeof(c->bw_sizes), "1M");
+	c->bw.streams = c->bw.endpoints = 1;
+	snprintf(c->bw.op, sizeof(c->bw.op), "write");
+	snprintf(c->bw.buffers, sizeof(c->bw.buffers), "reuse");
+	c->pp = c->bw;
+	snprintf(c->pp.test, sizeof(c->pp.test), "pingpong");
+	snprintf(c->bw.test, sizeof(c->bw.test), "bw");
+	c->pair_timeout_s = 20;
+	c->op_timeout_s = 5;
+	c->sweep_rounds = 3;
+}
+
+/* libfabric 2.x EFA offers each NIC as efa-direct and as efa: the run
+ * measures the other one too unless --fabrics nccl, and agents get that
+ * choice in the coordinator's configuration */
+static void other_fabric_by_default_and_agents_are_told(void **st)
+{
+	struct fc_pairs_cli cli;
+	struct fc_pairs_cfg back;
+	char why[128];
+	json_t *j;
+	(void)st;
+	assert_int_equal(PARSE(&cli, "-p", "tcp"), 0);
+	assert_true(opts.cfg.other_fabric);
+	complete_cfg(&opts.cfg);
+	j = fc_pairs_cfg_json(&opts.cfg);
+	if (fc_pairs_cfg_from_json(j, &back, why, sizeof(why)))
+		fail_msg("the agent refuses the configuration: %s", why);
+	assert_true(back.other_fabric);
+	json_decref(j);
+	assert_int_equal(PARSE(&cli, "-p", "tcp", "--fabrics", "nccl"), 0);
+	assert_false(opts.cfg.other_fabric);
+	complete_cfg(&opts.cfg);
+	j = fc_pairs_cfg_json(&opts.cfg);
+	assert_int_equal(fc_pairs_cfg_from_json(j, &back, why, sizeof(why)), 0);
+	assert_false(back.other_fabric);
+	json_decref(j);
+	assert_int_equal(PARSE(&cli, "--fabrics", "all"), -FC_EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +217,7 @@ int main(void)
 		cmocka_unit_test(pairs_takes_what_it_once_refused),
 		cmocka_unit_test(pairs_defaults),
 		cmocka_unit_test(efa_measures_every_nic_by_default),
+		cmocka_unit_test(other_fabric_by_default_and_agents_are_told),
 		cmocka_unit_test(pairs_refuses_what_it_does_not_take),
 		cmocka_unit_test(pairs_help_lists_exactly_what_it_parses),
 	};
