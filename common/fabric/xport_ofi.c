@@ -199,7 +199,21 @@ static bool offered(const struct fc_xport_cfg *cfg, char *fabric, size_t len)
 
 static int ofi_fabric_of(const struct fc_xport_cfg *cfg, char *name, size_t len)
 {
-	return offered(cfg, name, len) ? 0 : -FC_EXIT_FABRIC;
+	struct fi_info *h = make_hints(cfg, true), *l = NULL;
+	int rc = -FC_EXIT_FABRIC;
+
+	/* the first entry of the provider on cfg's domain, as ofi_open picks
+	 * (tcp in 1.17 ignores the domain hint and answers every NIC's) */
+	if (h && fi_getinfo(FC_GETINFO_VERSION, NULL, NULL, 0, h, &l) == 0)
+		for (struct fi_info *fi = l; fi && rc; fi = fi->next)
+			if (prov_matches(fi->fabric_attr->prov_name, cfg->provider) &&
+			    (!cfg->domain || !strcmp(fi->domain_attr->name, cfg->domain))) {
+				snprintf(name, len, "%s", fi->fabric_attr->name ? fi->fabric_attr->name : "");
+				rc = 0;
+			}
+	fi_freeinfo(l);
+	fi_freeinfo(h);
+	return rc;
 }
 
 static int no_provider_error(const struct fc_xport_cfg *cfg, const struct fc_xport_info *info)

@@ -12,7 +12,7 @@
  *   coord -> HELLO {tool, role "coordinator", config}
  *   agent -> REPORT {round -1, ok, fabric, lanes, other | message}  (ready)
  *   coord -> ROUND {round, retry, self, peer | null, first, other}
- *   agent -> REPORT {round, records, failures, other_failures}
+ *   agent -> REPORT {round, records, failures, other_records, other_failures}
  *   coord -> FINISH {}
  * Agents always exit 0 (a launcher such as SkyPilot ends every node's job
  * when one exits non-zero); the coordinator's exit code is the verdict. */

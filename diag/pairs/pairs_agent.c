@@ -409,7 +409,7 @@ static int do_round(struct agent *a, json_t *round)
 		other = (struct step){&a->other, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first};
 	}
 	struct round_ctx ctx = {a, steps, round, json_array()};
-	struct round_ctx octx = {a, &other, round, ctx.records};
+	struct round_ctx octx = {a, &other, round, json_array()};
 	bool paired = !json_is_null(json_object_get(round, "peer"));
 	size_t n = paired ? sizeof(steps) / sizeof(steps[0]) : 0;
 	/* both ends opened the same other fabric: the coordinator says so */
@@ -437,8 +437,9 @@ static int do_round(struct agent *a, json_t *round)
 		pthread_join(watcher, NULL);
 	}
 	return fc_boot_send(&a->coord, FC_MSG_REPORT,
-			    json_pack("{s:O, s:o, s:o, s:o}", "round", json_object_get(round, "round"), "records", ctx.records,
-				      "failures", failures, "other_failures", other_failures));
+			    json_pack("{s:O, s:o, s:o, s:o, s:o}", "round", json_object_get(round, "round"), "records",
+				      ctx.records, "failures", failures, "other_records", octx.records, "other_failures",
+				      other_failures));
 }
 
 int fc_pairs_agent(const struct fc_pairs_opts *o, const struct fc_launch *l)

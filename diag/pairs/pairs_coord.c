@@ -322,34 +322,15 @@ static void take_other(struct coord *c, int i, int peer, int round, const json_t
 		c->node[peer].label, nd->other_fabric, text);
 }
 
-/* An agent's report, checked: records of the schema, of this node, this
- * round and this peer. */
-static void take_report(struct coord *c, int i, int peer, int round, bool retry, json_t *m)
+/* A report's records, each of the schema, of this node, this round and
+ * this peer (else the node is lost: -1), written to pairs.jsonl; judged:
+ * the run's own steps' (the other fabric's are recorded only). */
+static int take_records(struct coord *c, int i, int peer, int round, bool retry, const json_t *recs, bool judged)
 {
-	json_t *recs = json_object_get(m, "records"), *fails = json_object_get(m, "failures"), *rec;
-	json_t *ofails = json_object_get(m, "other_failures");
+	json_t *rec;
 	size_t k;
 	char why[256];
 
-	if (json_integer_value(json_object_get(m, "round")) != round || !json_is_array(recs) || !json_is_array(fails) ||
-	    json_array_size(recs) > 100000 || json_array_size(fails) > 16 || (ofails && !json_is_array(ofails)) ||
-	    json_array_size(ofails) > 1 || (json_array_size(ofails) && !other_round(c, i, peer))) {
-		lose(c, i, "its report for the round is malformed");
-		return;
-	}
-	/* the round's plan bounds a report: a record per size and lane plus
-	 * the aggregate, a coverage record per NIC and step, for the steps
-	 * this pair was given; more is not this run's agent */
-	if (json_array_size(recs) > (c->plan_sizes + 6) * (size_t)(c->node[i].nlanes + 2) +
-					     (other_round(c, i, peer) ? other_plan(c, i) : 0)) {
-		lose(c, i, "its report holds more records than its round's plan");
-		return;
-	}
-	/* a node that sat the round out measured nothing and met nobody */
-	if (peer < 0 && (json_array_size(recs) || json_array_size(fails))) {
-		lose(c, i, "it reported measurements for a round in which it had no partner");
-		return;
-	}
 	json_array_foreach(recs, k, rec) {
 		json_t *copy = json_deep_copy(rec);
 		struct fc_rec r;
@@ -357,11 +338,8 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 		    r.round.v != round || !r.peer_rank.set || r.peer_rank.v != peer) {
 			json_decref(copy);
 			lose(c, i, "it sent a record that is not its own for this round");
-			return;
+			return -1;
 		}
-		/* the other fabric's step is recorded, not judged: NCCL's
-		 * protocol runs on the node's own lanes' fabric */
-		bool judged = !r.fabric || !*c->node[i].fabric || !strcmp(r.fabric, c->node[i].fabric);
 		if (judged)
 			add_meas(c, &r, round, retry);
 		if (judged && r.test && !strcmp(r.test, "coverage") && r.coverage && r.domain &&
@@ -373,6 +351,39 @@ static void take_report(struct coord *c, int i, int peer, int round, bool retry,
 				}
 		fc_coord_record(c, fc_rec_complete(copy)); /* r's strings live in copy until here */
 	}
+	return 0;
+}
+
+/* An agent's report, checked: records of the schema, of this node, this
+ * round and this peer. */
+static void take_report(struct coord *c, int i, int peer, int round, bool retry, json_t *m)
+{
+	json_t *recs = json_object_get(m, "records"), *fails = json_object_get(m, "failures"), *rec;
+	json_t *ofails = json_object_get(m, "other_failures"), *orecs = json_object_get(m, "other_records");
+	size_t k;
+
+	if (json_integer_value(json_object_get(m, "round")) != round || !json_is_array(recs) || !json_is_array(fails) ||
+	    json_array_size(recs) > 100000 || json_array_size(fails) > 16 || (ofails && !json_is_array(ofails)) ||
+	    (orecs && !json_is_array(orecs)) || json_array_size(ofails) > 1 ||
+	    ((json_array_size(ofails) || json_array_size(orecs)) && !other_round(c, i, peer))) {
+		lose(c, i, "its report for the round is malformed");
+		return;
+	}
+	/* the round's plan bounds a report: a record per size and lane plus
+	 * the aggregate, a coverage record per NIC and step, for the steps
+	 * this pair was given; more is not this run's agent */
+	if (json_array_size(recs) > (c->plan_sizes + 6) * (size_t)(c->node[i].nlanes + 2) ||
+	    json_array_size(orecs) > other_plan(c, i)) {
+		lose(c, i, "its report holds more records than its round's plan");
+		return;
+	}
+	/* a node that sat the round out measured nothing and met nobody */
+	if (peer < 0 && (json_array_size(recs) || json_array_size(fails) || json_array_size(orecs))) {
+		lose(c, i, "it reported measurements for a round in which it had no partner");
+		return;
+	}
+	if (take_records(c, i, peer, round, retry, recs, true) || take_records(c, i, peer, round, retry, orecs, false))
+		return;
 	json_array_foreach(fails, k, rec) {
 		struct fc_pair_failure f = {.round = round, .a = i, .b = peer, .lane = -1};
 		const char *msg = json_string_value(json_object_get(rec, "message"));
