@@ -139,13 +139,21 @@ static bool too_few_cpus(int rank, int lanes)
 	return true;
 }
 
-/* The fabric a lane set opened on (its first open lane's). */
-static const char *fabric_of_lanes(const struct fc_lanes *set)
+/* A lane set's first lane that opened (NULL: none; a NIC that is down is
+ * planned but not opened). */
+static const struct fc_lane *first_open_lane(const struct fc_lanes *set)
 {
 	for (int i = 0; i < set->n; i++)
 		if (!set->lane[i].down)
-			return set->lane[i].info.fabric;
-	return "";
+			return &set->lane[i];
+	return NULL;
+}
+
+/* The fabric a lane set opened on (its first open lane's). */
+static const char *fabric_of_lanes(const struct fc_lanes *set)
+{
+	const struct fc_lane *l = first_open_lane(set);
+	return l ? l->info.fabric : "";
 }
 
 /* aws-ofi-nccl's other protocol (send/receive when the run measures RDMA
@@ -167,7 +175,7 @@ static void open_other(struct agent *a, const struct fc_opts *o)
 	if (!a->cfg.other_fabric || *a->cfg.bw.fabric || strcmp(a->cfg.bw.transport, "ofi") || !spec.ops->fabric_of ||
 	    !a->lanes.n || !*mine)
 		return;
-	ask.domain = a->lanes.lane[0].info.domain;
+	ask.domain = first_open_lane(&a->lanes)->info.domain; /* mine is set: one opened */
 	if (spec.ops->fabric_of(&ask, a->other_fabric, sizeof(a->other_fabric)) || !strcmp(a->other_fabric, mine)) {
 		*a->other_fabric = '\0'; /* the other protocol gets no other fabric */
 		return;
