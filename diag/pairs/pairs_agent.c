@@ -139,6 +139,24 @@ static bool too_few_cpus(int rank, int lanes)
 	return true;
 }
 
+/* aws-ofi-nccl's two protocols as the bandwidth steps run them: RDMA
+ * write with immediate data (fabcheck-rma --op writedata's loop) or send
+ * and receive (fabcheck-bw's). The run's is cfg.protocol; the other
+ * fabric's is the other one. */
+struct protocol {
+	const char *name;
+	const struct fc_run_spec *spec;
+	const struct fc_bench *bench;
+	const struct fc_prog *prog;
+	const struct fc_params *params;
+};
+
+static struct protocol protocol_of(const struct agent *a, bool rdma)
+{
+	return rdma ? (struct protocol){"rdma", &fc_rma_spec, &fc_bench_rma, &rma_prog, &a->rma}
+		    : (struct protocol){"sendrecv", &fc_bw_spec, &fc_bench_bw, &bw_prog, &a->cfg.bw};
+}
+
 /* A lane set's first lane that opened (NULL: none; a NIC that is down is
  * planned but not opened). */
 static const struct fc_lane *first_open_lane(const struct fc_lanes *set)
@@ -165,9 +183,8 @@ static const char *fabric_of_lanes(const struct fc_lanes *set)
  * reported as such. */
 static void open_other(struct agent *a, const struct fc_opts *o)
 {
-	const struct fc_run_spec *rs = a->rdma ? &fc_bw_spec : &fc_rma_spec;
-	const struct fc_params *rp = a->rdma ? &a->cfg.bw : &a->rma;
-	struct fc_lanes_spec spec = fc_run_lanes_spec(o, rp, rs, a->coord.local_ip, true, a->deadline);
+	struct protocol theirs = protocol_of(a, !a->rdma);
+	struct fc_lanes_spec spec = fc_run_lanes_spec(o, theirs.params, theirs.spec, a->coord.local_ip, true, a->deadline);
 	struct fc_xport_cfg ask = spec.tmpl;
 	const char *mine = fabric_of_lanes(&a->lanes);
 	struct fc_status st, *outer;
@@ -192,14 +209,14 @@ static void open_other(struct agent *a, const struct fc_opts *o)
 	if (*a->other_error)
 		fc_note("rank %d: fabric %s (aws-ofi-nccl's %s protocol would get it) is offered but does not open; the "
 			"run goes on over %s, which is NCCL's here",
-			a->l->rank, a->other_fabric, a->rdma ? "sendrecv" : "rdma", mine);
+			a->l->rank, a->other_fabric, theirs.name, mine);
 }
 
 static json_t *other_report(const struct agent *a)
 {
 	if (!*a->other_fabric)
 		return json_null();
-	return json_pack("{s:s, s:s, s:o, s:s?}", "fabric", a->other_fabric, "protocol", a->rdma ? "sendrecv" : "rdma",
+	return json_pack("{s:s, s:s, s:o, s:s?}", "fabric", a->other_fabric, "protocol", protocol_of(a, !a->rdma).name,
 			 "lanes", a->other.n ? lane_list(&a->other) : json_array(), "error",
 			 *a->other_error ? a->other_error : NULL);
 }
@@ -216,9 +233,8 @@ static int open_lanes(struct agent *a)
 	/* the interface this node reaches the cluster on; a node is client
 	 * and server, round by round */
 	/* RDMA write steps need lanes that register for remote access */
-	const struct fc_run_spec *rs = a->rdma ? &fc_rma_spec : &fc_bw_spec;
-	const struct fc_params *rp = a->rdma ? &a->rma : &a->cfg.bw;
-	spec = fc_run_lanes_spec(&o, rp, rs, a->coord.local_ip, true, a->deadline);
+	struct protocol mine = protocol_of(a, a->rdma);
+	spec = fc_run_lanes_spec(&o, mine.params, mine.spec, a->coord.local_ip, true, a->deadline);
 	fc_status_clear(&st);
 	outer = fc_status_bind(&st);
 	rc = fc_mem_use(&o.mem);
@@ -230,7 +246,7 @@ static int open_lanes(struct agent *a)
 		 * fewer CPUs they starve each other and healthy nodes fail */
 		fc_lanes_close(&a->lanes);
 		o.block = a->block = true;
-		spec = fc_run_lanes_spec(&o, rp, rs, a->coord.local_ip, true, a->deadline);
+		spec = fc_run_lanes_spec(&o, mine.params, mine.spec, a->coord.local_ip, true, a->deadline);
 		rc = fc_lanes_open(&a->lanes, &spec);
 	}
 	if (!rc) {
@@ -400,22 +416,17 @@ static void begin_step_set(struct fc_lanes *set)
 static int do_round(struct agent *a, json_t *round)
 {
 	bool first = json_is_true(json_object_get(round, "first"));
+	/* the bandwidth steps move data as NCCL's plugin does on this type
+	 * (one each way); the other fabric gets the other protocol */
+	struct protocol bw = protocol_of(a, a->rdma), obw = protocol_of(a, !a->rdma);
 	struct step steps[] = {
 		{&a->lanes, &fc_bench_pingpong, &pp_prog, &a->cfg.pp, a->cfg.pp_sizes, first},
-		{&a->lanes, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first},
-		{&a->lanes, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, !first},
+		{&a->lanes, bw.bench, bw.prog, bw.params, a->cfg.bw_sizes, first},
+		{&a->lanes, bw.bench, bw.prog, bw.params, a->cfg.bw_sizes, !first},
 	};
 	/* the other fabric's one step: the other protocol's bandwidth, the
-	 * round's first side writing or sending (lanes, test and params are
-	 * that protocol's) */
-	struct step other = {&a->other, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
-	/* NCCL's plugin writes with immediate data on this type: so do the
-	 * bandwidth steps, one each way */
-	if (a->rdma) {
-		steps[1] = (struct step){&a->lanes, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, first};
-		steps[2] = (struct step){&a->lanes, &fc_bench_rma, &rma_prog, &a->rma, a->cfg.bw_sizes, !first};
-		other = (struct step){&a->other, &fc_bench_bw, &bw_prog, &a->cfg.bw, a->cfg.bw_sizes, first};
-	}
+	 * round's first side writing or sending */
+	struct step other = {&a->other, obw.bench, obw.prog, obw.params, a->cfg.bw_sizes, first};
 	struct round_ctx ctx = {a, steps, round, json_array()};
 	struct round_ctx octx = {a, &other, round, json_array()};
 	bool paired = !json_is_null(json_object_get(round, "peer"));
