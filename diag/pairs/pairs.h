@@ -10,7 +10,8 @@
  *   agent -> HELLO {tool, role "agent", rank, nodes, host, port, product,
  *                   diag {fail, failed[]} (with --diag)}
  *   coord -> HELLO {tool, role "coordinator", config}
- *   agent -> REPORT {round -1, ok, fabric, lanes, other | message}  (ready)
+ *   agent -> REPORT {round -1, ok, fabric, lanes, other {fabric, lanes (a count),
+ *                    error} | null | message}  (ready)
  *   coord -> ROUND {round, retry, self, peer | null, first, other}
  *   agent -> REPORT {round, records, failures, other_records, other_failures}
  *   coord -> FINISH {}

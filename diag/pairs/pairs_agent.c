@@ -216,8 +216,7 @@ static json_t *other_report(const struct agent *a)
 {
 	if (!*a->other_fabric)
 		return json_null();
-	return json_pack("{s:s, s:s, s:o, s:s?}", "fabric", a->other_fabric, "protocol", protocol_of(a, !a->rdma).name,
-			 "lanes", a->other.n ? lane_list(&a->other) : json_array(), "error",
+	return json_pack("{s:s, s:i, s:s?}", "fabric", a->other_fabric, "lanes", a->other.n, "error",
 			 *a->other_error ? a->other_error : NULL);
 }
 

@@ -159,8 +159,10 @@ static void await_ready(struct coord *c)
 			fc_printable(nd->other_fabric, sizeof(nd->other_fabric), ofab && strlen(ofab) < 128 ? ofab : "");
 			fc_printable(nd->other_error, sizeof(nd->other_error), oerr ? oerr : "");
 			/* bounded as its own lanes are: it sizes what a report may hold */
-			k = json_array_size(json_object_get(other, "lanes"));
-			nd->other_nlanes = *nd->other_fabric && !*nd->other_error ? (int)(k < FC_PV_MAX_LANES ? k : FC_PV_MAX_LANES) : 0;
+			json_int_t on = json_integer_value(json_object_get(other, "lanes"));
+			nd->other_nlanes = *nd->other_fabric && !*nd->other_error && on > 0
+						   ? (int)(on < FC_PV_MAX_LANES ? on : FC_PV_MAX_LANES)
+						   : 0;
 			nd->nlanes = json_array_size(lanes) < FC_PV_MAX_LANES ? (int)json_array_size(lanes) : FC_PV_MAX_LANES;
 			json_array_foreach(lanes, k, e) {
 				const char *d = json_string_value(json_object_get(e, "domain"));
